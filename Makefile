@@ -1,0 +1,57 @@
+# The two commands a fresh machine needs: `make run` and `make test`.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+FLASK := $(BIN)/flask --app portal
+STAMP := $(VENV)/.installed
+
+.PHONY: system-deps compile-translations run test lint install translations translations-check check-translations clean
+
+# Debian packages the build and tests need; installed only when missing (needs root).
+APT_PACKAGES := gettext
+system-deps:
+	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; fi
+
+$(STAMP): pyproject.toml | system-deps
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+# Compiled catalogs (.mo) are build output: made from the committed .po files.
+compile-translations: $(STAMP)
+	$(BIN)/pybabel compile --use-fuzzy -d translations -D messages --statistics 2>&1 | tail -n 4
+
+run: install compile-translations
+	$(FLASK) content check || true
+	$(FLASK) search build
+	$(FLASK) run --debug --host 127.0.0.1 --port 5000
+
+lint: install
+	$(BIN)/ruff check portal tests bench wsgi.py
+
+# Extract UI strings, merge them into every catalog, compile.
+translations: install
+	$(BIN)/pybabel extract --no-location --omit-header --sort-by-file -F babel.cfg -k _l -o translations/messages.pot .
+	$(BIN)/pybabel update --no-fuzzy-matching --omit-header -i translations/messages.pot -d translations -D messages
+	$(BIN)/pybabel compile -d translations -D messages
+
+# Fails when messages.pot is stale or a catalog has errors.
+translations-check: install
+	@tmp=$$(mktemp); \
+	$(BIN)/pybabel extract --no-location --omit-header --sort-by-file -F babel.cfg -k _l -o $$tmp . >/dev/null 2>&1; \
+	if ! diff -q <(grep -v '^"POT-Creation-Date' $$tmp) <(grep -v '^"POT-Creation-Date' translations/messages.pot) >/dev/null; then \
+		echo "translations/messages.pot is stale: run 'make translations'"; diff <(grep -v '^"POT' $$tmp) <(grep -v '^"POT' translations/messages.pot) | head -20; rm -f $$tmp; exit 1; fi; \
+	rm -f $$tmp
+	@for po in translations/*/LC_MESSAGES/messages.po; do msgfmt --check -o /dev/null $$po || exit 1; done
+	$(BIN)/pybabel compile -d translations -D messages >/dev/null
+
+test: install translations-check lint
+	$(BIN)/python -m pytest
+
+clean:
+	rm -rf $(VENV) instance .pytest_cache

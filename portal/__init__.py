@@ -1,0 +1,23 @@
+"""The help centre: an app factory that wires content, search and views together."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from .config import Config
+
+
+def create_app(config: dict | None = None) -> Flask:
+    app = Flask(__name__, static_folder="../static", static_url_path="/static")
+    app.config.from_mapping(Config().as_dict())
+    if config:
+        app.config.from_mapping(config)
+
+    from . import cli, content, i18n, search, views
+
+    content.init_app(app)
+    i18n.init_app(app)
+    search.init_app(app)
+    views.init_app(app)
+    cli.init_app(app)
+    return app

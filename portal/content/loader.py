@@ -1,0 +1,366 @@
+"""Read a content folder (docs/content-format.md) into plain objects, reporting bad files.
+
+Everything is read first, then rendered: links between articles can only be resolved
+once every article's localized URL is known.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import hashlib
+import posixpath
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import yaml
+
+from .model import Article, Category, Problem, Site
+from .render import first_sentences, plain_text, render_markdown
+
+SITE_FILE = "site.yml"
+CATEGORY_FILE = "_category.yml"
+SYNONYMS_FILE = "synonyms.txt"
+KNOWN_KEYS = {
+    "title", "description", "slug", "questions", "tags", "updated",
+    "redirect_from", "draft", "source_hash",
+}
+CATEGORY_ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+LOCALE_TAG = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
+SLUG = re.compile(r"^[^\W_][\w-]*$")
+MEDIA_PREFIX = "/media/"
+
+
+class ContentError(Exception):
+    def __init__(self, message, line=None):
+        super().__init__(message)
+        self.message = message
+        self.line = line
+
+
+@dataclass
+class _Draft:
+    """An article file parsed but not yet rendered."""
+
+    meta: dict
+    body: str
+    body_line: int
+    locale: str
+    category: str
+    name: str
+    path: str
+    content_hash: str
+
+    @property
+    def id(self):
+        return f"{self.category}/{self.name}"
+
+
+@dataclass
+class LoadedContent:
+    site: Site
+    articles: list[Article] = field(default_factory=list)
+    categories: list[Category] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def errors(self):
+        return [p for p in self.problems if p.severity == "error"]
+
+
+def content_hash(text: str) -> str:
+    """The version of an article's text that translations record as `source_hash`."""
+    normalized = "\n".join(line.rstrip() for line in text.replace("\r\n", "\n").split("\n")).strip()
+    return hashlib.sha256(normalized.encode("utf-8")).hexdigest()[:16]
+
+
+def split_front_matter(text: str):
+    """Return (metadata, body, line where the body starts); raise ContentError on bad YAML."""
+    text = text.lstrip("\ufeff")
+    lines = text.split("\n")
+    if not lines or lines[0].strip() != "---":
+        raise ContentError("no front matter: the file must start with a '---' line and a title", 1)
+    for index in range(1, len(lines)):
+        if lines[index].strip() in ("---", "..."):
+            break
+    else:
+        raise ContentError("front matter is not closed by a '---' line", 1)
+    try:
+        meta = yaml.safe_load("\n".join(lines[1:index])) or {}
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        line = mark.line + 2 if mark is not None else 1
+        reason = getattr(error, "problem", None) or str(error)
+        raise ContentError(f"front matter is not valid YAML: {reason}", line) from None
+    if not isinstance(meta, dict):
+        raise ContentError("front matter must be a set of 'key: value' lines", 2)
+    return meta, "\n".join(lines[index + 1 :]), index + 2
+
+
+def _key_line(text: str, key: str) -> int | None:
+    match = re.search(rf"^{re.escape(key)}\s*:", text, re.M)
+    return text.count("\n", 0, match.start()) + 1 if match else None
+
+
+def _string_list(meta, key):
+    value = meta.get(key)
+    if value is None:
+        return ()
+    if isinstance(value, str | int | float):
+        value = [value]
+    if not isinstance(value, list) or not all(isinstance(item, str | int | float) for item in value):
+        raise ContentError(f"'{key}' must be a list of texts")
+    return tuple(str(item).strip() for item in value if str(item).strip())
+
+
+def _parse_date(value):
+    if value is None or isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(str(value))
+    except ValueError:
+        raise ContentError(f"'updated' must be a date written YYYY-MM-DD, not {value!r}") from None
+
+
+def load_site_file(content_dir: Path) -> tuple[Site | None, list[Problem]]:
+    path = content_dir / SITE_FILE
+    if not path.is_file():
+        return None, [Problem(SITE_FILE, f"missing: {content_dir} has no {SITE_FILE}")]
+    try:
+        data = yaml.safe_load(path.read_text("utf-8")) or {}
+    except (yaml.YAMLError, UnicodeDecodeError) as error:
+        return None, [Problem(SITE_FILE, f"not valid YAML: {error}")]
+    locales = data.get("locales") if isinstance(data, dict) else None
+    if isinstance(locales, str):
+        locales = [locales]
+    if not locales or not isinstance(locales, list):
+        return None, [Problem(SITE_FILE, "'locales' must list at least one locale, e.g. [en, sv]")]
+    locales = tuple(str(locale) for locale in locales)
+    bad = [locale for locale in locales if not LOCALE_TAG.match(locale)]
+    if bad:
+        return None, [Problem(SITE_FILE, f"not a BCP 47 language tag: {', '.join(bad)}")]
+    default = str(data.get("default_locale") or locales[0])
+    if default not in locales:
+        return None, [Problem(SITE_FILE, f"default_locale '{default}' is not in locales {list(locales)}")]
+    name = str(data.get("name") or "Help Centre")
+    email = data.get("support_email")
+    return Site(name=name, default_locale=default, locales=locales,
+                support_email=str(email) if email else None), []
+
+
+def load_content(content_dir, include_drafts: bool = True) -> LoadedContent:
+    """Read the whole content folder; bad files are reported in `problems` and left out."""
+    content_dir = Path(content_dir)
+    site, problems = load_site_file(content_dir)
+    if site is None:
+        return LoadedContent(site=Site("Help Centre", "en", ("en",)), problems=problems)
+
+    drafts: list[_Draft] = []
+    category_meta: dict[tuple[str, str], dict] = {}
+    synonyms: dict[str, tuple] = {}
+    for entry in sorted(content_dir.iterdir()):
+        if entry.name.startswith(".") or entry.is_file():
+            continue
+        if entry.name not in site.locales:
+            problems.append(Problem(entry.name + "/", f"unknown locale folder '{entry.name}': "
+                                    f"site.yml lists {', '.join(site.locales)}"))
+            continue
+        _read_locale(content_dir, entry, drafts, category_meta, synonyms, problems)
+    for locale in site.locales:
+        if not (content_dir / locale).is_dir():
+            problems.append(Problem(SITE_FILE, f"locale '{locale}' has no folder", severity="warning"))
+
+    drafts = _drop_duplicate_urls(drafts, problems)
+    site = dataclasses.replace(site, synonyms=synonyms)
+    loaded = LoadedContent(site=site, problems=problems)
+    loaded.articles = _render_all(drafts, site, problems)
+    loaded.categories = _categories(loaded.articles, category_meta, site)
+    return loaded
+
+
+def _read_locale(content_dir, locale_dir, drafts, category_meta, synonyms, problems):
+    locale = locale_dir.name
+    for entry in sorted(locale_dir.iterdir()):
+        relative = entry.relative_to(content_dir).as_posix()
+        if entry.name.startswith("."):
+            continue
+        if entry.is_file():
+            if entry.name == SYNONYMS_FILE:
+                synonyms[locale] = _read_synonyms(entry, relative, problems)
+            elif entry.suffix == ".md":
+                problems.append(Problem(relative, "an article must be inside a category folder: "
+                                        f"{locale}/<category>/{entry.name}"))
+            continue
+        if not CATEGORY_ID.match(entry.name):
+            problems.append(Problem(relative + "/", f"category folder '{entry.name}' must use only "
+                                    "lowercase letters, digits and '-'"))
+            continue
+        for path in sorted(entry.iterdir()):
+            file_relative = path.relative_to(content_dir).as_posix()
+            if path.name == CATEGORY_FILE:
+                category_meta[(locale, entry.name)] = _read_category(path, file_relative, problems)
+            elif path.suffix == ".md" and path.is_file():
+                draft = _read_article(path, file_relative, locale, entry.name, problems)
+                if draft is not None:
+                    drafts.append(draft)
+            elif path.is_dir() and any(path.rglob("*.md")):
+                problems.append(Problem(file_relative + "/", "articles in sub-folders are not read: "
+                                        "keep them directly in the category folder", severity="warning"))
+
+
+def _read_article(path: Path, relative, locale, category, problems) -> _Draft | None:
+    try:
+        text = path.read_text("utf-8")
+    except UnicodeDecodeError:
+        problems.append(Problem(relative, "not UTF-8 text"))
+        return None
+    try:
+        meta, body, body_line = split_front_matter(text)
+        title = meta.get("title")
+        if not isinstance(title, str | int | float) or not str(title).strip():
+            raise ContentError("'title' is required", _key_line(text, "title") or 1)
+        for key in ("questions", "tags", "redirect_from"):
+            try:
+                _string_list(meta, key)
+            except ContentError as error:
+                raise ContentError(error.message, _key_line(text, key)) from None
+        try:
+            _parse_date(meta.get("updated"))
+        except ContentError as error:
+            raise ContentError(error.message, _key_line(text, "updated")) from None
+        slug = meta.get("slug")
+        if slug is not None and not SLUG.match(str(slug)):
+            raise ContentError(f"slug '{slug}' may hold only letters, digits and '-'", _key_line(text, "slug"))
+        if "draft" in meta and not isinstance(meta["draft"], bool):
+            raise ContentError("'draft' must be true or false", _key_line(text, "draft"))
+    except ContentError as error:
+        problems.append(Problem(relative, error.message, error.line))
+        return None
+    for key in sorted(set(meta) - KNOWN_KEYS):
+        problems.append(Problem(relative, f"unknown front-matter key '{key}' is ignored",
+                                _key_line(text, key), severity="warning"))
+    return _Draft(meta, body, body_line, locale, category, path.stem, relative, content_hash(text))
+
+
+def _read_category(path, relative, problems) -> dict:
+    try:
+        data = yaml.safe_load(path.read_text("utf-8")) or {}
+        if not isinstance(data, dict):
+            raise ContentError("must be a set of 'key: value' lines")
+        return data
+    except (yaml.YAMLError, ContentError, UnicodeDecodeError) as error:
+        problems.append(Problem(relative, f"category file is not valid: {error}"))
+        return {}
+
+
+def _read_synonyms(path, relative, problems) -> tuple:
+    groups = []
+    for number, line in enumerate(path.read_text("utf-8").splitlines(), 1):
+        line = line.split("#", 1)[0].strip()
+        if not line:
+            continue
+        phrases = [p.strip().lower() for p in re.split(r"[=,]", line) if p.strip()]
+        if len(phrases) < 2:
+            problems.append(Problem(relative, "a synonym line needs two or more phrases: "
+                                    "'refund = money back'", number))
+            continue
+        groups.append(tuple(phrases))
+    return tuple(groups)
+
+
+def _drop_duplicate_urls(drafts, problems):
+    kept, seen = [], {}
+    for draft in drafts:
+        key = (draft.locale, draft.category, str(draft.meta.get("slug") or draft.name))
+        if key in seen:
+            problems.append(Problem(draft.path, f"slug '{key[2]}' is already used by {seen[key]} "
+                                    "in this locale and category; this file is left out",
+                                    _key_line_from_meta(draft)))
+            continue
+        seen[key] = draft.path
+        kept.append(draft)
+    return kept
+
+
+def _key_line_from_meta(draft):
+    return 2 if "slug" in draft.meta else None
+
+
+def _render_all(drafts: list[_Draft], site: Site, problems) -> list[Article]:
+    by_locale_id = {(d.locale, d.id): d for d in drafts}
+    articles = []
+    for draft in drafts:
+        slug = str(draft.meta.get("slug") or draft.name)
+        resolver = _link_resolver(draft, by_locale_id, site)
+        body_text = plain_text(draft.body)
+        meta = draft.meta
+        description = str(meta.get("description") or "").strip() or first_sentences(
+            plain_text(draft.body.strip().split("\n\n", 1)[0]) if draft.body.strip() else "")
+        articles.append(Article(
+            id=draft.id,
+            locale=draft.locale,
+            category=draft.category,
+            title=str(meta["title"]).strip(),
+            slug=slug,
+            description=description,
+            body_text=body_text,
+            html=render_markdown(draft.body, resolver),
+            questions=_string_list(meta, "questions"),
+            tags=_string_list(meta, "tags"),
+            updated=_parse_date(meta.get("updated")),
+            redirect_from=tuple(_normalize_path(p) for p in _string_list(meta, "redirect_from")),
+            draft=bool(meta.get("draft", False)),
+            source_hash=str(meta["source_hash"]) if meta.get("source_hash") else None,
+            content_hash=draft.content_hash,
+            path=draft.path,
+        ))
+        if draft.locale != site.default_locale and (site.default_locale, draft.id) not in by_locale_id:
+            problems.append(Problem(draft.path, f"translation of '{draft.id}', which has no source "
+                                    f"article in {site.default_locale}/", severity="warning"))
+    return articles
+
+
+def _link_resolver(draft: _Draft, by_locale_id, site: Site):
+    """Relative links name other articles by id; turn them into the article's localized URL."""
+
+    def resolve(attribute, url):
+        parts = urlsplit(url)
+        if parts.scheme or parts.netloc or url.startswith(("/", "#")):
+            return None
+        target = posixpath.normpath(posixpath.join(draft.category, parts.path))
+        if attribute == "src":
+            return MEDIA_PREFIX + posixpath.normpath(posixpath.join(draft.locale, target))
+        article_id = target.removesuffix(".md").strip("/")
+        for locale in (draft.locale, site.default_locale):
+            found = by_locale_id.get((locale, article_id))
+            if found is not None:
+                slug = found.meta.get("slug") or found.name
+                fragment = f"#{parts.fragment}" if parts.fragment else ""
+                return f"/{locale}/{found.category}/{slug}{fragment}"
+        return None
+
+    return resolve
+
+
+def _normalize_path(path: str) -> str:
+    path = urlsplit(path.strip()).path
+    return "/" + path.strip("/") if path.strip("/") else "/"
+
+
+def _categories(articles, category_meta, site) -> list[Category]:
+    present = sorted({(a.locale, a.category) for a in articles})
+    categories = []
+    for locale, category in present:
+        meta = category_meta.get((locale, category)) or category_meta.get(
+            (site.default_locale, category)) or {}
+        order = meta.get("order")
+        categories.append(Category(
+            id=category,
+            locale=locale,
+            title=str(meta.get("title") or category.replace("-", " ").capitalize()),
+            description=str(meta.get("description") or ""),
+            order=order if isinstance(order, int) else 1000,
+        ))
+    return categories

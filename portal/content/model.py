@@ -1,0 +1,71 @@
+"""Plain, immutable objects for a loaded help centre. No Flask, no I/O."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Problem:
+    """Something wrong in a content file: where, and why."""
+
+    path: str
+    message: str
+    line: int | None = None
+    severity: str = "error"
+
+    def __str__(self):
+        where = f"{self.path}:{self.line}" if self.line else self.path
+        return f"{where}: {self.severity}: {self.message}"
+
+
+@dataclass(frozen=True)
+class Article:
+    id: str  # "returns/return-an-item": the same in every locale
+    locale: str
+    category: str
+    title: str
+    slug: str
+    description: str
+    body_text: str  # Markdown source without front matter, for search and snippets
+    html: str
+    questions: tuple[str, ...] = ()
+    tags: tuple[str, ...] = ()
+    updated: dt.date | None = None
+    redirect_from: tuple[str, ...] = ()
+    draft: bool = False
+    source_hash: str | None = None
+    content_hash: str = ""
+    path: str = ""  # the file, relative to the content folder
+    faq: tuple[tuple[str, str], ...] = ()  # (question, answer text) pairs when the body is a Q&A list
+
+    @property
+    def url(self):
+        return f"/{self.locale}/{self.category}/{self.slug}"
+
+
+@dataclass(frozen=True)
+class Category:
+    id: str
+    locale: str
+    title: str
+    description: str = ""
+    order: int = 1000
+
+    @property
+    def url(self):
+        return f"/{self.locale}/{self.category_path}/"
+
+    @property
+    def category_path(self):
+        return self.id
+
+
+@dataclass(frozen=True)
+class Site:
+    name: str
+    default_locale: str
+    locales: tuple[str, ...]
+    support_email: str | None = None
+    synonyms: dict = field(default_factory=dict, compare=False)  # locale -> tuple of synonym groups

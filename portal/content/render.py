@@ -1,0 +1,113 @@
+"""The one Markdown configuration and the sanitizer that runs after it."""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Callable
+
+import markdown
+import nh3
+from markdown.extensions import Extension
+from markdown.treeprocessors import Treeprocessor
+
+MARKDOWN_EXTENSIONS = [
+    "attr_list",  # explicit heading ids: ## Title {#my-id}
+    "tables",
+    "admonition",
+    "def_list",
+    "fenced_code",
+    "sane_lists",
+    "toc",
+    "pymdownx.details",
+    "pymdownx.tilde",
+]
+EXTENSION_CONFIGS = {"toc": {"permalink": False}}
+
+ALLOWED_TAGS = set(nh3.ALLOWED_TAGS) | {"details", "summary", "figure", "figcaption", "mark"}
+ALLOWED_ATTRIBUTES = {
+    **{tag: set(attrs) for tag, attrs in nh3.ALLOWED_ATTRIBUTES.items()},
+    "*": {"id", "class", "title", "lang", "dir"},
+    "a": {"href", "hreflang", "title"},
+    "img": {"src", "alt", "width", "height", "title", "loading"},
+    "details": {"open"},
+    "th": {"align", "colspan", "rowspan", "scope"},
+    "td": {"align", "colspan", "rowspan"},
+    "ol": {"start", "type"},
+}
+URL_SCHEMES = {"http", "https", "mailto", "tel"}
+
+LinkResolver = Callable[[str, str], str | None]  # (attribute, url) -> new url, or None to keep
+
+
+class _LinkRewriter(Treeprocessor):
+    def __init__(self, md, resolve: LinkResolver):
+        super().__init__(md)
+        self.resolve = resolve
+
+    def run(self, root):
+        for element in root.iter():
+            attribute = {"a": "href", "img": "src"}.get(element.tag)
+            if attribute and element.get(attribute):
+                new = self.resolve(attribute, element.get(attribute))
+                if new is not None:
+                    element.set(attribute, new)
+            if element.tag == "img":
+                element.set("loading", "lazy")
+
+
+class _LinkRewriterExtension(Extension):
+    def __init__(self, resolve: LinkResolver):
+        super().__init__()
+        self.resolve = resolve
+
+    def extendMarkdown(self, md):
+        md.treeprocessors.register(_LinkRewriter(md, self.resolve), "portal_links", 1)
+
+
+def render_markdown(text: str, resolve_link: LinkResolver | None = None) -> str:
+    """Markdown to safe HTML: rendering first, then nh3, so raw HTML is cleaned too."""
+    extensions = list(MARKDOWN_EXTENSIONS)
+    if resolve_link is not None:
+        extensions.append(_LinkRewriterExtension(resolve_link))
+    rendered = markdown.markdown(text, extensions=extensions, extension_configs=EXTENSION_CONFIGS)
+    return sanitize(rendered)
+
+
+def sanitize(fragment: str) -> str:
+    return nh3.clean(
+        fragment,
+        tags=ALLOWED_TAGS,
+        attributes=ALLOWED_ATTRIBUTES,
+        url_schemes=URL_SCHEMES,
+        link_rel="noopener noreferrer",
+    )
+
+
+_TAG = re.compile(r"<[^>]+>")
+_MARKUP = re.compile(
+    r"(!?\[([^\]]*)\]\([^)]*\))"  # links and images: keep the text
+    r"|^\s*(!!!|\?\?\?\+?)\s*\w+"  # admonition and details markers: keep the title
+    r"|^\s*([-+*]|\d+\.)\s+"  # list markers
+    r"|^\s*\|?[\s:|-]+\|[\s:|-]*$"  # table rule lines
+    r"|\{[#.][^}]*\}"  # attribute lists
+    r"|[#*_`>|~\"]+",
+    re.M,
+)
+
+
+def plain_text(markdown_text: str) -> str:
+    """Markdown reduced to readable words, for snippets, descriptions and the index."""
+    text = _MARKUP.sub(lambda m: m.group(2) or " ", markdown_text)
+    text = html.unescape(_TAG.sub(" ", text))
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def first_sentences(text: str, limit: int = 160) -> str:
+    if len(text) <= limit:
+        return text
+    cut = text[:limit]
+    stop = max(cut.rfind(". "), cut.rfind("? "), cut.rfind("! "))
+    if stop > limit // 2:
+        return cut[: stop + 1]
+    return cut[: cut.rfind(" ")].rstrip(",;:") + "…"

@@ -1,0 +1,89 @@
+"""Look-ups over a loaded help centre: what the views and the indexer ask of the content."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from .loader import LoadedContent, load_content
+from .model import Article, Category
+
+
+class ContentRepository:
+    """An immutable snapshot of the content folder; a reload builds a new one."""
+
+    def __init__(self, loaded: LoadedContent, include_drafts: bool = False):
+        self.site = loaded.site
+        self.problems = loaded.problems
+        self.include_drafts = include_drafts
+        visible = [a for a in loaded.articles if include_drafts or not a.draft]
+        self.all_articles = tuple(loaded.articles)
+        self._by_url = {(a.locale, a.category, a.slug): a for a in visible}
+        self._by_id = {(a.locale, a.id): a for a in visible}
+        self._translations = defaultdict(list)
+        for article in visible:
+            self._translations[article.id].append(article)
+        self._categories = {(c.locale, c.id): c for c in loaded.categories}
+        self._articles_in = defaultdict(list)
+        for article in sorted(visible, key=lambda a: a.title.casefold()):
+            self._articles_in[(article.locale, article.category)].append(article)
+        self._redirects = {}
+        for article in visible:
+            for old_path in article.redirect_from:
+                self._redirects.setdefault(old_path, article)
+
+    @classmethod
+    def from_folder(cls, content_dir, include_drafts=False):
+        return cls(load_content(content_dir), include_drafts=include_drafts)
+
+    @property
+    def locales(self):
+        return self.site.locales
+
+    @property
+    def default_locale(self):
+        return self.site.default_locale
+
+    def articles(self, locale=None) -> list[Article]:
+        return [a for key, a in self._by_id.items() if locale is None or key[0] == locale]
+
+    def article(self, locale, category, slug) -> Article | None:
+        return self._by_url.get((locale, category, slug))
+
+    def article_by_id(self, locale, article_id) -> Article | None:
+        return self._by_id.get((locale, article_id))
+
+    def translations(self, article_id) -> list[Article]:
+        """Every language version of one article, in the site's locale order."""
+        order = {locale: i for i, locale in enumerate(self.locales)}
+        return sorted(self._translations.get(article_id, ()), key=lambda a: order.get(a.locale, 99))
+
+    def source_of(self, article: Article) -> Article | None:
+        return self.article_by_id(self.default_locale, article.id)
+
+    def is_outdated(self, article: Article) -> bool:
+        """A translation made from an older version of its source article."""
+        source = self.source_of(article)
+        return bool(source and article.locale != self.default_locale and article.source_hash
+                    and article.source_hash != source.content_hash)
+
+    def find_elsewhere(self, locale, category, slug) -> list[Article]:
+        """Versions in other languages of an article a URL in `locale` names but that locale lacks."""
+        for other in self.locales:
+            found = self.article(other, category, slug) or self.article_by_id(other, f"{category}/{slug}")
+            if found is not None and self.article_by_id(locale, found.id) is None:
+                return self.translations(found.id)
+        return []
+
+    def categories(self, locale) -> list[Category]:
+        found = [c for (loc, cid), c in self._categories.items()
+                 if loc == locale and self._articles_in.get((loc, cid))]
+        return sorted(found, key=lambda c: (c.order, c.title.casefold()))
+
+    def category(self, locale, category_id) -> Category | None:
+        return self._categories.get((locale, category_id))
+
+    def articles_in(self, locale, category_id) -> list[Article]:
+        return self._articles_in.get((locale, category_id), [])
+
+    def redirect_for(self, path) -> Article | None:
+        return self._redirects.get("/" + path.strip("/"))

@@ -1,0 +1,121 @@
+"""Language analysis: words -> stems a customer's question and an article have in common.
+
+Stemming runs on the text as written (Snowball rules need the diacritics), then the
+stem is folded to plain letters so 'zwrocic' meets 'zwrócić' and 'pakke' meets 'pakké'.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+
+import snowballstemmer
+from whoosh.analysis import Filter, LowercaseFilter, RegexTokenizer, StopFilter
+from whoosh.lang import stopwords_for_language
+
+# BCP 47 primary language -> Snowball algorithm. Whoosh's own LanguageAnalyzer silently
+# skips stemming for 'nb', 'nn' and 'pl'; snowballstemmer has all of them.
+SNOWBALL = {
+    "en": "english", "sv": "swedish", "da": "danish", "nb": "norwegian", "nn": "norwegian",
+    "no": "norwegian", "pl": "polish", "de": "german", "fi": "finnish", "nl": "dutch",
+    "fr": "french", "es": "spanish", "it": "italian", "pt": "portuguese", "ro": "romanian",
+    "hu": "hungarian", "ru": "russian", "tr": "turkish", "cs": "czech", "et": "estonian",
+    "lt": "lithuanian", "el": "greek", "ca": "catalan", "eu": "basque", "ga": "irish",
+}
+WHOOSH_STOPWORDS = {"nb": "no", "nn": "no"}
+POLISH_STOPWORDS = frozenset("""
+a aby ale bo by być był była było były czy dla do go i ich im ja jak jako je jego jej jest
+jestem jeśli już ją każdy kiedy która które który ma mam mi mnie mogę może mój moja moje
+mu na nad nam nas nie nim nich niż o od on ona one oni oraz po pod przez przy się sobie
+są ta tak tam te tego tej ten to tu tych tylko tym u w we więc wszystko z za ze że żeby
+""".split())
+# Question words stay searchable: "where is my parcel" needs "where"-less matching to
+# still rank, but words like "how"/"hur" are too common to help.
+EXTRA_FOLD = str.maketrans({"ø": "o", "æ": "ae", "ł": "l", "ß": "ss", "đ": "d", "œ": "oe", "ı": "i"})
+WORD = re.compile(r"\w+", re.UNICODE)
+
+
+def primary(locale: str) -> str:
+    return locale.split("-")[0].split("_")[0].lower()
+
+
+def fold(text: str) -> str:
+    """Remove diacritics: 'zwrócić' -> 'zwrocic', 'försändelse' -> 'forsandelse'."""
+    text = text.translate(EXTRA_FOLD)
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+def stopwords(locale: str) -> frozenset[str]:
+    lang = primary(locale)
+    if lang == "pl":
+        return POLISH_STOPWORDS
+    try:
+        return frozenset(stopwords_for_language(WHOOSH_STOPWORDS.get(lang, lang)))
+    except KeyError:
+        return frozenset()
+
+
+@lru_cache(maxsize=None)
+def _stemmer(algorithm: str):
+    return snowballstemmer.stemmer(algorithm)
+
+
+@lru_cache(maxsize=None)
+def stem_function(locale: str):
+    """A cached word -> stem function; the identity for a language Snowball does not know."""
+    algorithm = SNOWBALL.get(primary(locale))
+    if algorithm is None:
+        return lambda word: word
+    stemmer = _stemmer(algorithm)
+    return lru_cache(maxsize=200_000)(stemmer.stemWord)
+
+
+class StemFoldFilter(Filter):
+    """Snowball stem, then fold diacritics. Picklable: Whoosh stores the schema."""
+
+    def __init__(self, locale: str):
+        self.locale = locale
+
+    def __eq__(self, other):
+        return isinstance(other, StemFoldFilter) and other.locale == self.locale
+
+    def __getstate__(self):
+        return {"locale": self.locale}
+
+    def __setstate__(self, state):
+        self.locale = state["locale"]
+
+    def __call__(self, tokens):
+        stem = stem_function(self.locale)
+        for token in tokens:
+            if not token.stopped:
+                token.text = fold(stem(token.text))
+            yield token
+
+
+class FoldFilter(Filter):
+    def __call__(self, tokens):
+        for token in tokens:
+            token.text = fold(token.text)
+            yield token
+
+
+def tokenizer():
+    return RegexTokenizer(r"\w+(?:['’]\w+)?")
+
+
+def stemming_analyzer(locale: str):
+    """For title, questions, tags and body."""
+    return tokenizer() | LowercaseFilter() | StopFilter(stoplist=stopwords(locale), minsize=1) | \
+        StemFoldFilter(locale)
+
+
+def words_analyzer():
+    """Whole lowercase words as written, for 'did you mean' and finding the diacritics a query lacks."""
+    return tokenizer() | LowercaseFilter()
+
+
+def query_words(text: str) -> list[str]:
+    return [word.lower() for word in WORD.findall(text)]

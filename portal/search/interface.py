@@ -1,0 +1,56 @@
+"""What the rest of the portal may ask of a search engine."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from ..content.model import Article
+
+
+@dataclass(frozen=True)
+class Hit:
+    article_id: str
+    score: float
+    snippet: str = ""  # HTML: escaped text with <mark> around matched words
+
+
+@dataclass(frozen=True)
+class SearchResults:
+    query: str
+    locale: str
+    total: int
+    hits: tuple[Hit, ...] = ()
+    suggestion: str | None = None  # "did you mean", from the index vocabulary
+    fuzzy: bool = False  # the exact words found too little; typo-tolerant matching was used
+    categories: dict = field(default_factory=dict)  # category id -> hits, for the filter
+
+
+class SearchUnavailable(Exception):
+    """The index is missing or unreadable: pages still work, search says so."""
+
+
+class SearchBackend(Protocol):
+    def build(self, articles: Iterable[Article], synonyms: dict | None = None) -> None:
+        """Index every published article, all locales, replacing the live index atomically."""
+
+    def query(self, locale: str, text: str, *, category: str | None = None,
+              limit: int = 10, offset: int = 0) -> SearchResults:
+        """Best articles first for a customer's words in `locale`."""
+
+    def generation(self) -> str:
+        """Changes whenever a new index goes live; caches key on it."""
+
+
+class NullSearch:
+    """Finds nothing; for tests of everything around search."""
+
+    def build(self, articles, synonyms=None):
+        self.articles = list(articles)
+
+    def query(self, locale, text, *, category=None, limit=10, offset=0):
+        return SearchResults(query=text, locale=locale, total=0)
+
+    def generation(self):
+        return "null"

@@ -1,0 +1,45 @@
+"""Thin blueprints: parse the request, ask a service, render."""
+
+from __future__ import annotations
+
+import hashlib
+from functools import lru_cache
+from pathlib import Path
+
+from flask import Flask, current_app, request, url_for
+
+from ..content import get_content
+from . import errors, pages, root, search
+
+
+def init_app(app: Flask):
+    app.register_blueprint(root.bp)
+    app.register_blueprint(pages.bp)
+    app.register_blueprint(search.bp)
+    app.register_blueprint(search.api)
+    errors.init_app(app)
+    app.jinja_env.globals.update(config_content=get_content, absolute=absolute_url,
+                                 static_url=static_url, contact_url=contact_url)
+
+
+def absolute_url(path: str) -> str:
+    base = current_app.config.get("PUBLIC_URL") or request.host_url
+    return base.rstrip("/") + path
+
+
+@lru_cache(maxsize=64)
+def _file_version(path: str) -> str:
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()[:12]
+
+
+def static_url(filename: str) -> str:
+    """A URL that changes with the file's content, so it can be cached for a year."""
+    version = _file_version(str(Path(current_app.static_folder) / filename))
+    return url_for("static", filename=filename, v=version)
+
+
+def contact_url() -> str:
+    if "contact.page" in current_app.view_functions:
+        return url_for("contact.page")
+    email = get_content().site.support_email
+    return f"mailto:{email}" if email else url_for("pages.home")

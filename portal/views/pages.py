@@ -1,0 +1,58 @@
+"""Pages under /<locale>/: home, category, article."""
+
+from __future__ import annotations
+
+from flask import abort, g, redirect, render_template
+
+from ..content import get_content
+from ..i18n import localized_blueprint
+
+bp = localized_blueprint("pages", __name__)
+
+
+@bp.route("/")
+def home():
+    content = get_content()
+    sections = [(c, content.articles_in(g.locale, c.id)) for c in content.categories(g.locale)]
+    return render_template("home.html", sections=sections,
+                           alternates=[(loc, f"/{loc}/") for loc in content.locales])
+
+
+@bp.route("/<category>/")
+def category(category):
+    content = get_content()
+    found = content.category(g.locale, category)
+    articles = content.articles_in(g.locale, category)
+    if found is None or not articles:
+        abort(404)
+    alternates = [(loc, f"/{loc}/{category}/") for loc in content.locales
+                  if content.articles_in(loc, category)]
+    return render_template("category.html", category=found, articles=articles, alternates=alternates)
+
+
+@bp.route("/<category>/<slug>")
+def article(category, slug):
+    content = get_content()
+    found = content.article(g.locale, category, slug)
+    if found is None:
+        # The article id always works, in any locale: /sv/returns/return-an-item.
+        by_id = content.article_by_id(g.locale, f"{category}/{slug}")
+        if by_id is not None:
+            return redirect(by_id.url, code=301)
+        elsewhere = content.find_elsewhere(g.locale, category, slug)
+        if elsewhere:
+            return render_template("not_translated.html", versions=elsewhere,
+                                   language_links={a.locale: a.url for a in elsewhere},
+                                   category=content.category(g.locale, category))
+        abort(404)
+    translations = content.translations(found.id)
+    return render_template(
+        "article.html",
+        article=found,
+        category=content.category(g.locale, found.category),
+        related=[a for a in content.articles_in(g.locale, found.category) if a.id != found.id][:5],
+        translations=translations,
+        alternates=[(a.locale, a.url) for a in translations],
+        language_links={a.locale: a.url for a in translations},
+        source=content.source_of(found) if content.is_outdated(found) else None,
+    )

@@ -1,0 +1,46 @@
+"""Routes outside the locale prefix: the entry redirect, language choice, media files."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import Blueprint, abort, current_app, redirect, request, send_from_directory
+
+from ..content import get_content
+from ..i18n import LOCALE_COOKIE, LOCALE_COOKIE_MAX_AGE, negotiate_locale
+
+bp = Blueprint("root", __name__)
+
+MEDIA_TYPES = {".png", ".jpg", ".jpeg", ".gif", ".webp", ".svg", ".avif", ".pdf"}
+
+
+@bp.route("/")
+def index():
+    content = get_content()
+    response = redirect(f"/{negotiate_locale(content.locales, content.default_locale)}/", code=302)
+    response.vary.update(("Accept-Language", "Cookie"))
+    return response
+
+
+@bp.route("/language/<locale>")
+def choose_language(locale):
+    """An explicit language choice: remembered in a cookie, then back to the page asked for."""
+    content = get_content()
+    if locale not in content.locales:
+        abort(404)
+    target = request.args.get("next", "")
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith(f"/{locale}/") or target.startswith("//"):
+        target = f"/{locale}/"
+    response = redirect(target, code=303)
+    response.set_cookie(LOCALE_COOKIE, locale, max_age=LOCALE_COOKIE_MAX_AGE, samesite="Lax",
+                        httponly=True, secure=request.is_secure)
+    return response
+
+
+@bp.route("/media/<path:path>")
+def media(path):
+    """Images that articles embed, served from the content folder."""
+    if "." + path.rsplit(".", 1)[-1].lower() not in MEDIA_TYPES:
+        abort(404)
+    return send_from_directory(current_app.config["CONTENT_DIR"], path, max_age=86400)

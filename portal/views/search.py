@@ -1,0 +1,132 @@
+"""The search page, as-you-type suggestions and the public JSON API."""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+from flask import Blueprint, g, jsonify, render_template, request
+from flask_babel import gettext
+
+from ..content import get_content
+from ..i18n import localized_blueprint
+from ..search import SearchUnavailable, get_search
+
+bp = localized_blueprint("search", __name__)
+api = Blueprint("api", __name__, url_prefix="/api/v1")
+
+PER_PAGE = 10
+MAX_QUERY_LENGTH = 500
+MAX_API_LIMIT = 50
+OPENAPI = json.loads((Path(__file__).parent / "openapi.json").read_text("utf-8"))
+
+
+def _entries(results, locale):
+    """Hits joined with their articles; a hit whose article vanished in a reload is dropped."""
+    content = get_content()
+    pairs = ((hit, content.article_by_id(locale, hit.article_id)) for hit in results.hits)
+    return [(hit, article) for hit, article in pairs if article is not None]
+
+
+def _positive_int(value, default):
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        return default
+    return number if number > 0 else default
+
+
+@bp.route("/search")
+def page():
+    content = get_content()
+    text = request.args.get("q", "")
+    query = text.strip()[:MAX_QUERY_LENGTH]
+    category = request.args.get("category") or None
+    if category and content.category(g.locale, category) is None:
+        category = None
+    page_number = _positive_int(request.args.get("page"), 1)
+    context = dict(text=text, query=query, category=category, page_number=page_number,
+                   results=None, entries=[], fallback=None, fallback_entries=[], pages=0,
+                   categories={c.id: c for c in content.categories(g.locale)})
+    status = 200
+    if query:
+        try:
+            results = get_search().query(g.locale, query, category=category, limit=PER_PAGE,
+                                         offset=(page_number - 1) * PER_PAGE)
+            context.update(results=results, entries=_entries(results, g.locale),
+                           pages=math.ceil(results.total / PER_PAGE))
+            if results.total == 0 and g.locale != content.default_locale:
+                fallback = get_search().query(content.default_locale, query, limit=5)
+                context.update(fallback=fallback,
+                               fallback_entries=_entries(fallback, content.default_locale))
+        except SearchUnavailable:
+            context["unavailable"] = True
+            status = 503
+    return render_template("search.html", **context), status, {"X-Robots-Tag": "noindex"}
+
+
+@api.route("/search")
+def search_api():
+    content = get_content()
+    args = request.args
+    query = args.get("q", "").strip()
+    locale = args.get("locale") or content.default_locale
+    category = args.get("category") or None
+    problems = []
+    if not query:
+        problems.append("'q' is required: the words to search for")
+    elif len(query) > MAX_QUERY_LENGTH:
+        problems.append(f"'q' is longer than {MAX_QUERY_LENGTH} characters")
+    if locale not in content.locales:
+        problems.append(f"'locale' must be one of: {', '.join(content.locales)}")
+    limit = args.get("limit", "10")
+    if not limit.isdigit() or not 1 <= int(limit) <= MAX_API_LIMIT:
+        problems.append(f"'limit' must be a whole number from 1 to {MAX_API_LIMIT}")
+    if category and locale in content.locales and content.category(locale, category) is None:
+        problems.append(f"'category' {category!r} does not exist in locale {locale!r}")
+    if problems:
+        return jsonify(error="; ".join(problems)), 400
+    try:
+        results = get_search().query(locale, query, category=category, limit=int(limit))
+    except SearchUnavailable as error:
+        return jsonify(error=f"search is unavailable: {error}"), 503
+    return jsonify(
+        query=query,
+        locale=locale,
+        total=results.total,
+        suggestion=results.suggestion,
+        results=[{
+            "id": article.id,
+            "title": article.title,
+            "url": request.host_url.rstrip("/") + article.url,
+            "snippet": hit.snippet or article.description,
+            "score": hit.score,
+            "category": article.category,
+        } for hit, article in _entries(results, locale)],
+    )
+
+
+@api.route("/suggest")
+def suggest_api():
+    """As-you-type suggestions for the search box's combobox."""
+    content = get_content()
+    locale = request.args.get("locale", content.default_locale)
+    text = request.args.get("q", "")[:MAX_QUERY_LENGTH]
+    if locale not in content.locales:
+        return jsonify(error=f"'locale' must be one of: {', '.join(content.locales)}"), 400
+    if len(text.strip()) < 2:
+        return jsonify(query=text, results=[])
+    try:
+        hits = get_search().suggest(locale, text)
+    except SearchUnavailable:
+        return jsonify(query=text, results=[], error=gettext("Search is unavailable right now.")), 503
+    articles = (content.article_by_id(locale, hit.article_id) for hit in hits)
+    return jsonify(query=text, results=[
+        {"id": a.id, "title": a.title, "url": a.url, "category": a.category}
+        for a in articles if a is not None])
+
+
+@api.route("/openapi.json")
+def openapi():
+    return jsonify(OPENAPI)

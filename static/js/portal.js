@@ -1,0 +1,103 @@
+/* Progressive enhancement only: every page works without this file. */
+(function () {
+  "use strict";
+
+  // Instant suggestions: the ARIA 1.2 combobox pattern (list autocomplete, manual selection).
+  function setupCombobox(input) {
+    var form = input.form;
+    var list = document.createElement("ul");
+    var status = document.createElement("div");
+    var items = [];
+    var active = -1;
+    var timer = null;
+    var lastQuery = "";
+    list.id = input.id + "-listbox";
+    list.className = "suggestions";
+    list.setAttribute("role", "listbox");
+    list.setAttribute("aria-label", input.getAttribute("data-label-results") || "");
+    list.hidden = true;
+    status.className = "visually-hidden";
+    status.setAttribute("role", "status");
+    input.setAttribute("role", "combobox");
+    input.setAttribute("aria-autocomplete", "list");
+    input.setAttribute("aria-expanded", "false");
+    input.setAttribute("aria-controls", list.id);
+    form.appendChild(list);
+    form.appendChild(status);
+
+    function close() {
+      list.hidden = true;
+      input.setAttribute("aria-expanded", "false");
+      input.removeAttribute("aria-activedescendant");
+      active = -1;
+    }
+
+    function highlight(index) {
+      items.forEach(function (item, i) { item.setAttribute("aria-selected", i === index ? "true" : "false"); });
+      active = index;
+      if (index >= 0) {
+        input.setAttribute("aria-activedescendant", items[index].id);
+        items[index].scrollIntoView({ block: "nearest" });
+      } else {
+        input.removeAttribute("aria-activedescendant");
+      }
+    }
+
+    function render(results) {
+      list.textContent = "";
+      items = results.map(function (result, i) {
+        var li = document.createElement("li");
+        li.id = list.id + "-" + i;
+        li.setAttribute("role", "option");
+        li.setAttribute("aria-selected", "false");
+        li.textContent = result.title;
+        li.dataset.url = result.url;
+        li.addEventListener("mousedown", function (event) { event.preventDefault(); });
+        li.addEventListener("click", function () { window.location.href = result.url; });
+        list.appendChild(li);
+        return li;
+      });
+      active = -1;
+      list.hidden = items.length === 0;
+      input.setAttribute("aria-expanded", items.length ? "true" : "false");
+      status.textContent = items.length ? items.length + " \u2193" : "";
+    }
+
+    function fetchSuggestions() {
+      var query = input.value;
+      if (query.trim().length < 2) { render([]); return; }
+      if (query === lastQuery) { return; }
+      lastQuery = query;
+      var url = input.getAttribute("data-suggest-url") + "?locale=" +
+        encodeURIComponent(input.getAttribute("data-locale")) + "&q=" + encodeURIComponent(query);
+      fetch(url, { headers: { Accept: "application/json" } })
+        .then(function (response) { return response.ok ? response.json() : { results: [] }; })
+        .then(function (data) { if (input.value === query) { render(data.results || []); } })
+        .catch(function () { render([]); });
+    }
+
+    input.addEventListener("input", function () {
+      clearTimeout(timer);
+      timer = setTimeout(fetchSuggestions, 120);
+    });
+    input.addEventListener("keydown", function (event) {
+      var open = !list.hidden && items.length > 0;
+      if (event.key === "ArrowDown") {
+        event.preventDefault();
+        if (!open && items.length) { list.hidden = false; input.setAttribute("aria-expanded", "true"); }
+        if (items.length) { highlight((active + 1) % items.length); }
+      } else if (event.key === "ArrowUp") {
+        event.preventDefault();
+        if (items.length) { highlight(active <= 0 ? items.length - 1 : active - 1); }
+      } else if (event.key === "Enter" && open && active >= 0) {
+        event.preventDefault();
+        window.location.href = items[active].dataset.url;
+      } else if (event.key === "Escape") {
+        if (open) { event.preventDefault(); close(); } else { input.value = ""; }
+      }
+    });
+    input.addEventListener("blur", function () { setTimeout(close, 150); });
+  }
+
+  document.querySelectorAll("input[data-suggest-url]").forEach(setupCombobox);
+})();
