@@ -52,6 +52,7 @@ class _Draft:
     name: str
     path: str
     content_hash: str
+    slug_line: int | None = None
 
     @property
     def id(self):
@@ -232,7 +233,8 @@ def _read_article(path: Path, relative, locale, category, problems) -> _Draft | 
             raise ContentError(error.message, _key_line(text, "updated")) from None
         slug = meta.get("slug")
         if slug is not None and not SLUG.match(str(slug)):
-            raise ContentError(f"slug '{slug}' may hold only letters, digits and '-'", _key_line(text, "slug"))
+            raise ContentError(f"slug '{slug}' may hold only letters, digits and '-'",
+                               _key_line(text, "slug"))
         if "draft" in meta and not isinstance(meta["draft"], bool):
             raise ContentError("'draft' must be true or false", _key_line(text, "draft"))
     except ContentError as error:
@@ -241,7 +243,8 @@ def _read_article(path: Path, relative, locale, category, problems) -> _Draft | 
     for key in sorted(set(meta) - KNOWN_KEYS):
         problems.append(Problem(relative, f"unknown front-matter key '{key}' is ignored",
                                 _key_line(text, key), severity="warning"))
-    return _Draft(meta, body, body_line, locale, category, path.stem, relative, content_hash(text))
+    return _Draft(meta, body, body_line, locale, category, path.stem, relative, content_hash(text),
+                  _key_line(text, "slug"))
 
 
 def _read_category(path, relative, problems) -> dict:
@@ -277,15 +280,11 @@ def _drop_duplicate_urls(drafts, problems):
         if key in seen:
             problems.append(Problem(draft.path, f"slug '{key[2]}' is already used by {seen[key]} "
                                     "in this locale and category; this file is left out",
-                                    _key_line_from_meta(draft)))
+                                    draft.slug_line))
             continue
         seen[key] = draft.path
         kept.append(draft)
     return kept
-
-
-def _key_line_from_meta(draft):
-    return 2 if "slug" in draft.meta else None
 
 
 def _render_all(drafts: list[_Draft], site: Site, problems) -> list[Article]:

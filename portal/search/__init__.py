@@ -73,7 +73,8 @@ class SearchService:
 def init_app(app: Flask):
     service = SearchService(make_backend(app.config), app.config.get("SEARCH_CACHE_SIZE", 2048))
     app.extensions["search"] = service
-    if app.config.get("SEARCH_BUILD_ON_START", True) and not getattr(service.backend, "available", lambda: True)():
+    index_missing = not getattr(service.backend, "available", lambda: True)()
+    if index_missing and app.config.get("SEARCH_BUILD_ON_START", True):
         log.info("no search index yet: building one")
         try:
             service.build(app.extensions["content"])

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from functools import lru_cache
+from functools import cache, lru_cache
 
 import snowballstemmer
 from whoosh.analysis import Filter, LowercaseFilter, RegexTokenizer, StopFilter
@@ -24,12 +24,15 @@ SNOWBALL = {
     "lt": "lithuanian", "el": "greek", "ca": "catalan", "eu": "basque", "ga": "irish",
 }
 WHOOSH_STOPWORDS = {"nb": "no", "nn": "no"}
-POLISH_STOPWORDS = frozenset("""
-a aby ale bo by być był była było były czy dla do go i ich im ja jak jako je jego jej jest
-jestem jeśli już ją każdy kiedy która które który ma mam mi mnie mogę może mój moja moje
-mu na nad nam nas nie nim nich niż o od on ona one oni oraz po pod przez przy się sobie
-są ta tak tam te tego tej ten to tu tych tylko tym u w we więc wszystko z za ze że żeby
-""".split())
+POLISH_STOPWORDS = frozenset((
+    "a", "aby", "ale", "bo", "by", "być", "był", "była", "było", "były", "czy", "dla", "do", "go",
+    "i", "ich", "im", "ja", "jak", "jako", "je", "jego", "jej", "jest", "jestem", "jeśli", "już",
+    "ją", "każdy", "kiedy", "która", "które", "który", "ma", "mam", "mi", "mnie", "mogę", "może",
+    "mój", "moja", "moje", "mu", "na", "nad", "nam", "nas", "nie", "nim", "nich", "niż", "o", "od",
+    "on", "ona", "one", "oni", "oraz", "po", "pod", "przez", "przy", "się", "sobie", "są", "ta",
+    "tak", "tam", "te", "tego", "tej", "ten", "to", "tu", "tych", "tylko", "tym", "u", "w", "we",
+    "więc", "wszystko", "z", "za", "ze", "że", "żeby",
+))
 # Question words stay searchable: "where is my parcel" needs "where"-less matching to
 # still rank, but words like "how"/"hur" are too common to help.
 EXTRA_FOLD = str.maketrans({"ø": "o", "æ": "ae", "ł": "l", "ß": "ss", "đ": "d", "œ": "oe", "ı": "i"})
@@ -57,12 +60,12 @@ def stopwords(locale: str) -> frozenset[str]:
         return frozenset()
 
 
-@lru_cache(maxsize=None)
+@cache
 def _stemmer(algorithm: str):
     return snowballstemmer.stemmer(algorithm)
 
 
-@lru_cache(maxsize=None)
+@cache
 def stem_function(locale: str):
     """A cached word -> stem function; the identity for a language Snowball does not know."""
     algorithm = SNOWBALL.get(primary(locale))

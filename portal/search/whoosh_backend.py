@@ -23,12 +23,15 @@ from whoosh.highlight import ContextFragmenter, HtmlFormatter
 from whoosh.query import And, NullQuery, Or, Prefix, Term
 from whoosh.scoring import BM25F
 
-from .analysis import fold, query_words, stemming_analyzer, words_analyzer
+from .analysis import fold, query_words, stemming_analyzer, stopwords, words_analyzer
 from .interface import Hit, SearchResults, SearchUnavailable
 
 log = logging.getLogger(__name__)
 
-FIELD_WEIGHTS = {"title": 3.0, "questions": 2.5, "tags": 1.5, "body": 1.0}
+FIELD_WEIGHTS = {"title": 2.0, "questions": 2.5, "tags": 1.5, "body": 1.0}
+# Words exactly as the customer wrote them, on top of their stems: 'ordinera' should
+# prefer 'ordinera' over every other word that stems to 'ordin'.
+EXACT_WORD_WEIGHT = 1.0
 MAX_QUERY_WORDS = 32
 MAX_QUERY_CHARS = 500
 FEW_RESULTS = 3  # below this many hits, typo-tolerant matching joins in
@@ -137,7 +140,7 @@ class WhooshSearch:
                             return None  # a locale with no articles
                         raise FileNotFoundError(folder)
                     opened = _OpenIndex(folder, locale, self.root / generation / "synonyms.json")
-                except Exception as error:  # noqa: BLE001 - a rebuild may swap files underneath
+                except Exception as error:
                     last_error = error
                     self._generation = None
                     time.sleep(0.05)
@@ -179,6 +182,7 @@ class _OpenIndex:
         self.ix = whoosh_index.open_dir(str(folder))
         self.searcher = self.ix.searcher(weighting=BM25F(B=0.6, K1=1.2))
         self.analyzer = self.ix.schema["title"].analyzer
+        self.stopwords = stopwords(locale)
         self.vocabulary = {term.decode("utf-8") if isinstance(term, bytes) else term
                            for term in self.searcher.reader().lexicon("spell")}
         # The written form of a folded word: 'zwrocic' -> 'zwrócić'.
@@ -188,7 +192,7 @@ class _OpenIndex:
             if folded != word:
                 self.with_diacritics.setdefault(folded, word)
         self.corrector = self.searcher.corrector("spell")
-        groups = json.loads(synonyms_file.read_text("utf-8")).get(locale, []) if synonyms_file.exists() else []
+        groups = json.loads(synonyms_file.read_text("utf-8")).get(locale, [])
         self.synonyms = [[self.stems(phrase) for phrase in group] for group in groups]
 
     def close(self):
@@ -209,8 +213,10 @@ class _OpenIndex:
     def _stem_clause(self, stem, boost=1.0):
         return Or([Term(field, stem, boost=weight * boost) for field, weight in FIELD_WEIGHTS.items()])
 
-    def _build_query(self, stems, boost=1.0):
+    def _build_query(self, stems, boost=1.0, words=()):
         clauses = [self._stem_clause(stem, boost) for stem in stems]
+        clauses.extend(Term("spell", word, boost=EXACT_WORD_WEIGHT * boost)
+                       for word in dict.fromkeys(words) if word not in self.stopwords)
         present = set(stems)
         for group in self.synonyms:
             for phrase in group:
@@ -238,7 +244,7 @@ class _OpenIndex:
         words = self._words(text)
         stems = self.stems(" ".join(words))
         suggestion = self.correction(words)
-        query = self._build_query(stems)
+        query = self._build_query(stems, words=words)
         fuzzy = False
         if suggestion:
             exact = self.searcher.search(query, limit=FEW_RESULTS)

@@ -1,0 +1,57 @@
+"""Markdown rendering: the features editors use, and nothing unsafe gets through."""
+
+from __future__ import annotations
+
+import pytest
+
+from portal.content.render import first_sentences, plain_text, render_markdown
+
+
+def test_headings_get_anchors_and_explicit_ids_win():
+    html = render_markdown("## Return window\n\n## Steps {#how-to}\n")
+    assert '<h2 id="return-window">Return window</h2>' in html
+    assert '<h2 id="how-to">Steps</h2>' in html
+
+
+def test_tables_admonitions_and_details():
+    html = render_markdown(
+        "| Size | Chest |\n|---|---|\n| S | 88 |\n\n"
+        '!!! note "Good to know"\n    Free returns.\n\n'
+        '??? question "Lost the label?"\n    Print a new one.\n'
+    )
+    assert "<table>" in html and "<td>88</td>" in html
+    assert '<div class="admonition note">' in html and "Good to know" in html
+    assert '<details class="question">' in html and "<summary>Lost the label?</summary>" in html
+
+
+@pytest.mark.parametrize("evil", [
+    "<script>alert(1)</script>",
+    "[click](javascript:alert(1))",
+    '<a href="javascript:alert(1)">x</a>',
+    '<img src="x.png" onerror="alert(1)">',
+    '<p onclick="alert(1)">x</p>',
+    "<iframe src='https://evil.example'></iframe>",
+    '<a href="JaVaScRiPt:alert(1)">x</a>',
+])
+def test_raw_html_is_sanitized(evil):
+    html = render_markdown(evil).lower()
+    assert "<script" not in html and "javascript:" not in html
+    assert "onerror" not in html and "onclick" not in html and "<iframe" not in html
+
+
+def test_links_are_rewritten_by_the_resolver_and_images_are_lazy():
+    html = render_markdown("[a](../x/y) ![pic](pic.png)", lambda attribute, url: f"/r/{attribute}/{url}")
+    assert 'href="/r/href/../x/y"' in html
+    assert 'src="/r/src/pic.png"' in html and 'loading="lazy"' in html
+
+
+def test_plain_text_drops_markup_but_keeps_words():
+    text = plain_text('## Head {#x}\n- one\n| a | b |\n|---|---|\n!!! note "Tip"\n    **bold** [link](u)')
+    assert text == "Head one a b Tip bold link"
+
+
+def test_first_sentences_cuts_at_a_sentence_or_word():
+    assert first_sentences("Short.") == "Short."
+    long = "First sentence is here. " + "word " * 60
+    assert first_sentences(long, 40) == "First sentence is here."
+    assert first_sentences("word " * 60, 30).endswith("…")
