@@ -34,7 +34,7 @@ FIELD_WEIGHTS = {"title": 2.0, "questions": 2.5, "tags": 1.5, "body": 1.0}
 EXACT_WORD_WEIGHT = 1.0
 MAX_QUERY_WORDS = 32
 MAX_QUERY_CHARS = 500
-FEW_RESULTS = 3  # below this many hits, typo-tolerant matching joins in
+TYPO_WEIGHT = 0.7  # a corrected word counts less than one the customer typed
 KEEP_BUILDS = 3
 
 
@@ -226,31 +226,27 @@ class _OpenIndex:
                         for other in group if other and other != phrase)
         return Or(clauses) if clauses else NullQuery
 
-    def correction(self, words) -> str | None:
-        changed, corrected = False, []
+    def corrections(self, words) -> dict[str, str]:
+        """Unknown words and the nearest word of the index vocabulary: 'crdate' -> 'create'."""
+        found = {}
         for word in words:
-            if word in self.vocabulary or len(word) < 3 or word.isdigit():
-                corrected.append(word)
+            if word in self.vocabulary or len(word) < 3 or word.isdigit() or word in found:
                 continue
-            found = self.corrector.suggest(word, limit=1, maxdist=2 if len(word) > 5 else 1, prefix=1)
-            if found and found[0] != word:
-                corrected.append(found[0])
-                changed = True
-            else:
-                corrected.append(word)
-        return " ".join(corrected) if changed else None
+            nearest = self.corrector.suggest(word, limit=1, maxdist=2 if len(word) > 5 else 1, prefix=1)
+            if nearest and nearest[0] != word:
+                found[word] = nearest[0]
+        return found
 
     def query(self, text, *, category=None, limit=10, offset=0) -> SearchResults:
         words = self._words(text)
-        stems = self.stems(" ".join(words))
-        suggestion = self.correction(words)
-        query = self._build_query(stems, words=words)
-        fuzzy = False
-        if suggestion:
-            exact = self.searcher.search(query, limit=FEW_RESULTS)
-            if exact.scored_length() < FEW_RESULTS:
-                query = Or([query, self._build_query(self.stems(suggestion), boost=0.7)])
-                fuzzy = True
+        query = self._build_query(self.stems(" ".join(words)), words=words)
+        corrections = self.corrections(words)
+        suggestion = " ".join(corrections.get(word, word) for word in words) if corrections else None
+        if corrections:
+            # Typo tolerance: the corrected words join the query with less weight than exact ones.
+            fixed = list(corrections.values())
+            query = Or([query, self._build_query(self.stems(" ".join(fixed)), TYPO_WEIGHT, fixed)])
+        fuzzy = bool(corrections)
         if query is NullQuery:
             return SearchResults(query=text, locale=self.locale, total=0, suggestion=suggestion)
         filter_query = Term("category", category) if category else None

@@ -1,4 +1,4 @@
-"""Error pages in the visitor's language; old article URLs answer 301 before any 404."""
+"""Error pages in the visitor's language, and 301s for article URLs that moved."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from ..i18n import negotiate_locale
 
 
 def init_app(app: Flask):
+    app.before_request(redirect_moved_article)
     app.register_error_handler(404, not_found)
     app.register_error_handler(405, method_not_allowed)
 
@@ -21,12 +22,17 @@ def _error_locale():
     return negotiate_locale(content.locales, content.default_locale)
 
 
-def not_found(error):
-    if request.path.startswith("/api/"):
-        return jsonify(error="no such API endpoint"), 404
+def redirect_moved_article():
+    """Old URLs listed in `redirect_from` answer 301, before routing can claim them."""
     moved = get_content().redirect_for(request.path)
     if moved is not None:
         return redirect(moved.url, code=301)
+    return None
+
+
+def not_found(error):
+    if request.path.startswith("/api/"):
+        return jsonify(error="no such API endpoint"), 404
     g.locale = _error_locale()
     return render_template("errors/404.html"), 404
 
