@@ -12,7 +12,7 @@ from functools import cache, lru_cache
 
 import snowballstemmer
 from whoosh.analysis import Filter, LowercaseFilter, RegexTokenizer, StopFilter
-from whoosh.lang import stopwords_for_language
+from whoosh.lang import NoStopWords, stopwords_for_language
 
 # BCP 47 primary language -> Snowball algorithm. Whoosh's own LanguageAnalyzer silently
 # skips stemming for 'nb', 'nn' and 'pl'; snowballstemmer has all of them.
@@ -36,7 +36,8 @@ POLISH_STOPWORDS = frozenset((
 # Question words stay searchable: "where is my parcel" needs "where"-less matching to
 # still rank, but words like "how"/"hur" are too common to help.
 EXTRA_FOLD = str.maketrans({"ø": "o", "æ": "ae", "ł": "l", "ß": "ss", "đ": "d", "œ": "oe", "ı": "i"})
-WORD = re.compile(r"\w+", re.UNICODE)
+WORD_PATTERN = r"\w+(?:['’]\w+)?"  # keeps "hasn't" whole, as the index does
+WORD = re.compile(WORD_PATTERN)
 
 
 def primary(locale: str) -> str:
@@ -56,7 +57,7 @@ def stopwords(locale: str) -> frozenset[str]:
         return POLISH_STOPWORDS
     try:
         return frozenset(stopwords_for_language(WHOOSH_STOPWORDS.get(lang, lang)))
-    except KeyError:
+    except (KeyError, NoStopWords):
         return frozenset()
 
 
@@ -106,7 +107,7 @@ class FoldFilter(Filter):
 
 
 def tokenizer():
-    return RegexTokenizer(r"\w+(?:['’]\w+)?")
+    return RegexTokenizer(WORD_PATTERN)
 
 
 def stemming_analyzer(locale: str):

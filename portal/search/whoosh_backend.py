@@ -14,11 +14,12 @@ import os
 import shutil
 import threading
 import time
-from collections import defaultdict
+from collections import Counter, defaultdict
 from pathlib import Path
 
 from whoosh import index as whoosh_index
-from whoosh.fields import ID, TEXT, Schema
+from whoosh.analysis import NgramWordAnalyzer
+from whoosh.fields import ID, KEYWORD, TEXT, Schema
 from whoosh.highlight import ContextFragmenter, HtmlFormatter
 from whoosh.query import And, NullQuery, Or, Prefix, Term
 from whoosh.scoring import BM25F
@@ -32,9 +33,23 @@ FIELD_WEIGHTS = {"title": 2.0, "questions": 2.5, "tags": 1.5, "body": 1.0}
 # Words exactly as the customer wrote them, on top of their stems: 'ordinera' should
 # prefer 'ordinera' over every other word that stems to 'ordin'.
 EXACT_WORD_WEIGHT = 1.0
+# Four-letter pieces of words: Swedish and Danish compounds ('returfrakt') and inflections
+# a stemmer misses still share most of their pieces with the customer's word.
+GRAM_SIZE = 4
+GRAM_WEIGHT = 1.2
+# Pieces and words in most articles say little and cost the most: leave them out.
+GRAM_MAX_SHARE = 0.05
+MAX_GRAMS = 24
+STEM_MAX_SHARE = 0.5
+# A search returns at most this many articles, and only those scoring at least this share
+# of the best one: "23 articles found" should mean 23 plausible answers, not every
+# article that shares one word with the question.
+MAX_RESULTS = 100
+MIN_RELATIVE_SCORE = 0.15
 MAX_QUERY_WORDS = 32
 MAX_QUERY_CHARS = 500
-TYPO_WEIGHT = 0.7  # a corrected word counts less than one the customer typed
+TYPO_WEIGHT = 0.7
+WHOLE_QUESTION_WEIGHT = 10.0  # a corrected word counts less than one the customer typed
 KEEP_BUILDS = 3
 
 
@@ -51,7 +66,15 @@ def schema_for(locale: str) -> Schema:
         spell=TEXT(analyzer=words_analyzer(), phrase=False, spelling=True),
         # Folded title words for as-you-type prefix matching.
         prefix=TEXT(analyzer=words_analyzer(), phrase=False),
+        grams=TEXT(analyzer=NgramWordAnalyzer(GRAM_SIZE, GRAM_SIZE), phrase=False),
+        # The title and each `questions:` line whole: a customer who asks exactly that
+        # question has found exactly that article.
+        asked=KEYWORD(commas=True),
     )
+
+
+def whole_question(text: str) -> str:
+    return " ".join(fold(word) for word in query_words(text))
 
 
 class WhooshSearch:
@@ -87,6 +110,8 @@ class WhooshSearch:
                     body=article.body_text,
                     spell=" ".join((article.title, *article.questions, *article.tags, article.body_text)),
                     prefix=fold(" ".join((article.title, *article.questions))),
+                    grams=fold(" ".join((article.title, *article.questions, article.body_text))),
+                    asked=",".join(whole_question(q) for q in (article.title, *article.questions)),
                 )
             writer.commit()
         (staging / "synonyms.json").write_text(json.dumps(
@@ -159,19 +184,19 @@ class WhooshSearch:
             self._close_all()
             self._generation = None
 
+    # The lock spans opening and searching: another thread must not close this searcher
+    # (on seeing a new build) while it is in use.
     def query(self, locale, text, *, category=None, limit=10, offset=0):
-        opened = self._index(locale)
-        if opened is None:
-            return SearchResults(query=text, locale=locale, total=0)
         with self._lock:
+            opened = self._index(locale)
+            if opened is None:
+                return SearchResults(query=text, locale=locale, total=0)
             return opened.query(text, category=category, limit=limit, offset=offset)
 
     def suggest(self, locale, text, *, limit=6):
-        opened = self._index(locale)
-        if opened is None:
-            return []
         with self._lock:
-            return opened.suggest(text, limit=limit)
+            opened = self._index(locale)
+            return opened.suggest(text, limit=limit) if opened is not None else []
 
 
 class _OpenIndex:
@@ -181,8 +206,11 @@ class _OpenIndex:
         self.locale = locale
         self.ix = whoosh_index.open_dir(str(folder))
         self.searcher = self.ix.searcher(weighting=BM25F(B=0.6, K1=1.2))
+        self.reader = self.searcher.reader()
+        self.doc_count = self.reader.doc_count()
         self.analyzer = self.ix.schema["title"].analyzer
         self.stopwords = stopwords(locale)
+        self.gram_analyzer = self.ix.schema["grams"].analyzer
         self.vocabulary = {term.decode("utf-8") if isinstance(term, bytes) else term
                            for term in self.searcher.reader().lexicon("spell")}
         # The written form of a folded word: 'zwrocic' -> 'zwrócić'.
@@ -213,10 +241,23 @@ class _OpenIndex:
     def _stem_clause(self, stem, boost=1.0):
         return Or([Term(field, stem, boost=weight * boost) for field, weight in FIELD_WEIGHTS.items()])
 
+    def _selective(self, field, terms, max_share, limit=None):
+        """The terms that occur in the index but not in most articles, rarest first."""
+        frequency = {term: self.reader.doc_frequency(field, term) for term in terms}
+        ceiling = max(1.0, max_share * self.doc_count)
+        kept = sorted((t for t, df in frequency.items() if 0 < df <= ceiling), key=frequency.get)
+        if not kept and frequency:  # a query of only common words still needs something to match
+            kept = sorted((t for t, df in frequency.items() if df), key=frequency.get)[:1]
+        return kept[:limit]
+
     def _build_query(self, stems, boost=1.0, words=()):
-        clauses = [self._stem_clause(stem, boost) for stem in stems]
-        clauses.extend(Term("spell", word, boost=EXACT_WORD_WEIGHT * boost)
-                       for word in dict.fromkeys(words) if word not in self.stopwords)
+        clauses = [self._stem_clause(stem, boost)
+                   for stem in self._selective("body", stems, STEM_MAX_SHARE) or stems]
+        content_words = [word for word in dict.fromkeys(words) if word not in self.stopwords]
+        clauses.extend(Term("spell", word, boost=EXACT_WORD_WEIGHT * boost) for word in content_words)
+        grams = {token.text for word in content_words for token in self.gram_analyzer(fold(word))}
+        clauses.extend(Term("grams", gram, boost=GRAM_WEIGHT * boost)
+                       for gram in self._selective("grams", grams, GRAM_MAX_SHARE, MAX_GRAMS))
         present = set(stems)
         for group in self.synonyms:
             for phrase in group:
@@ -226,11 +267,18 @@ class _OpenIndex:
                         for other in group if other and other != phrase)
         return Or(clauses) if clauses else NullQuery
 
+    def _stem_known(self, word) -> bool:
+        """'returns' is no typo when 'return' is indexed: its stem is in the index."""
+        stems = self.stems(word)
+        return bool(stems) and all(self.reader.doc_frequency("body", stem) or
+                                   self.reader.doc_frequency("title", stem) for stem in stems)
+
     def corrections(self, words) -> dict[str, str]:
         """Unknown words and the nearest word of the index vocabulary: 'crdate' -> 'create'."""
         found = {}
         for word in words:
-            if word in self.vocabulary or len(word) < 3 or word.isdigit() or word in found:
+            if (word in self.vocabulary or len(word) < 3 or word.isdigit() or word in found
+                    or word in self.stopwords or self._stem_known(word)):
                 continue
             nearest = self.corrector.suggest(word, limit=1, maxdist=2 if len(word) > 5 else 1, prefix=1)
             if nearest and nearest[0] != word:
@@ -240,6 +288,8 @@ class _OpenIndex:
     def query(self, text, *, category=None, limit=10, offset=0) -> SearchResults:
         words = self._words(text)
         query = self._build_query(self.stems(" ".join(words)), words=words)
+        if words:
+            query = Or([query, Term("asked", whole_question(text), boost=WHOLE_QUESTION_WEIGHT)])
         corrections = self.corrections(words)
         suggestion = " ".join(corrections.get(word, word) for word in words) if corrections else None
         if corrections:
@@ -249,17 +299,20 @@ class _OpenIndex:
         fuzzy = bool(corrections)
         if query is NullQuery:
             return SearchResults(query=text, locale=self.locale, total=0, suggestion=suggestion)
-        filter_query = Term("category", category) if category else None
-        results = self.searcher.search(query, limit=offset + limit, filter=filter_query,
-                                       groupedby="category", terms=True)
+        # One bounded top-N search serves the count, the category facets and every page.
+        results = self.searcher.search(query, limit=MAX_RESULTS)
         results.fragmenter = ContextFragmenter(maxchars=240, surround=70)
         results.formatter = HtmlFormatter(tagname="mark", between=" … ")
-        categories = {name: len(ids) for name, ids in results.groups("category").items()}
+        best = results[0].score if results.scored_length() else 0.0
+        relevant = [hit for hit in results if hit.score >= MIN_RELATIVE_SCORE * best]
+        categories = Counter(hit["category"] for hit in relevant)
+        if category:
+            relevant = [hit for hit in relevant if hit["category"] == category]
         hits = tuple(
             Hit(article_id=hit["id"], score=round(hit.score, 4), snippet=hit.highlights("body", top=2))
-            for hit in results[offset: offset + limit])
-        return SearchResults(query=text, locale=self.locale, total=len(results), hits=hits,
-                             suggestion=suggestion, fuzzy=fuzzy, categories=categories)
+            for hit in relevant[offset: offset + limit])
+        return SearchResults(query=text, locale=self.locale, total=len(relevant), hits=hits,
+                             suggestion=suggestion, fuzzy=fuzzy, categories=dict(categories))
 
     def suggest(self, text, *, limit=6) -> list[Hit]:
         """As-you-type: whole words as in `query`, the last, unfinished word as a prefix."""

@@ -6,6 +6,8 @@ import json
 import math
 from pathlib import Path
 
+from markupsafe import escape
+
 from flask import Blueprint, g, jsonify, render_template, request
 from flask_babel import gettext
 
@@ -81,7 +83,7 @@ def search_api():
     if locale not in content.locales:
         problems.append(f"'locale' must be one of: {', '.join(content.locales)}")
     limit = args.get("limit", "10")
-    if not limit.isdigit() or not 1 <= int(limit) <= MAX_API_LIMIT:
+    if not (limit.isascii() and limit.isdigit()) or not 1 <= int(limit) <= MAX_API_LIMIT:
         problems.append(f"'limit' must be a whole number from 1 to {MAX_API_LIMIT}")
     if category and locale in content.locales and content.category(locale, category) is None:
         problems.append(f"'category' {category!r} does not exist in locale {locale!r}")
@@ -100,7 +102,7 @@ def search_api():
             "id": article.id,
             "title": article.title,
             "url": request.host_url.rstrip("/") + article.url,
-            "snippet": hit.snippet or article.description,
+            "snippet": hit.snippet or str(escape(article.description)),
             "score": hit.score,
             "category": article.category,
         } for hit, article in _entries(results, locale)],
@@ -111,7 +113,7 @@ def search_api():
 def suggest_api():
     """As-you-type suggestions for the search box's combobox."""
     content = get_content()
-    locale = request.args.get("locale", content.default_locale)
+    locale = request.args.get("locale") or content.default_locale
     text = request.args.get("q", "")[:MAX_QUERY_LENGTH]
     if locale not in content.locales:
         return jsonify(error=f"'locale' must be one of: {', '.join(content.locales)}"), 400

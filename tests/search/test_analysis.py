@@ -1,0 +1,163 @@
+"""Language analysis: the words a customer types meet the words an article uses."""
+
+from __future__ import annotations
+
+import pytest
+from whoosh.analysis import LanguageAnalyzer
+
+from portal.content.loader import load_content
+from portal.search.analysis import fold, stemming_analyzer, stopwords
+
+from .helpers import BASIC, MORE_LOCALES, ids
+
+
+def terms(locale, text):
+    return [token.text for token in stemming_analyzer(locale)(text)]
+
+
+@pytest.mark.parametrize(
+    "locale, typed, written",
+    [
+        ("pl", "zwrotu", "zwrot"),
+        ("pl", "zwroty", "zwrot"),
+        ("pl", "paczki", "paczka"),
+        ("sv", "returnerar", "returnera"),
+        ("sv", "paketet", "paket"),
+        ("da", "pakken", "pakke"),
+        ("nb", "pakken", "pakke"),
+        ("en", "returning", "return"),
+        ("sv-SE", "paketet", "paket"),  # a region subtag uses its language's rules
+    ],
+)
+def test_inflected_form_meets_the_written_form(locale, typed, written):
+    """An inflected query word is indexed as the same term as the article's word."""
+    assert terms(locale, typed) == terms(locale, written)
+    assert len(terms(locale, typed)) == 1
+
+
+@pytest.mark.parametrize(
+    "locale, one, other",
+    [("sv", "paket", "pengar"), ("pl", "paczka", "zwrot"), ("da", "pakke", "penge")],
+)
+def test_different_words_stay_different(locale, one, other):
+    """Stemming does not collapse unrelated words (the control for the test above)."""
+    assert terms(locale, one) != terms(locale, other)
+
+
+@pytest.mark.parametrize(
+    "text, folded",
+    [
+        ("zwrócić", "zwrocic"),
+        ("ø", "o"),
+        ("Søren", "Soren"),
+        ("æble", "aeble"),
+        ("łódź", "lodz"),
+        ("försändelse", "forsandelse"),
+        ("straße", "strasse"),
+        ("plain", "plain"),
+    ],
+)
+def test_fold_removes_diacritics(text, folded):
+    """fold() leaves plain letters, so a query without diacritics can meet the article."""
+    assert fold(text) == folded
+
+
+@pytest.mark.parametrize(
+    "locale, written, expected",
+    [("pl", "zwrócić", ["zwroc"]), ("sv", "försändelse", ["forsand"]), ("da", "købt", ["kobt"])],
+)
+def test_index_terms_are_stemmed_then_folded(locale, written, expected):
+    """Stemming sees the diacritics it needs; the stored term is folded."""
+    assert terms(locale, written) == expected
+
+
+@pytest.mark.parametrize(
+    "locale, stop_word, content_word",
+    [
+        ("en", "the", "parcel"),
+        ("en", "how", "parcel"),
+        ("sv", "och", "paket"),
+        ("sv", "jag", "paket"),
+        ("da", "og", "pakke"),
+        ("nb", "og", "pakke"),
+        ("pl", "jak", "paczka"),
+        ("pl", "się", "paczka"),
+        ("de", "und", "paket"),
+    ],
+)
+def test_stop_words_are_removed_per_language(locale, stop_word, content_word):
+    """A language's stop words add no terms, and are in that language's list."""
+    assert stop_word in stopwords(locale)
+    assert terms(locale, f"{stop_word} {content_word} {stop_word}") == terms(locale, content_word)
+
+
+@pytest.mark.parametrize("locale, word", [("en", "jag"), ("sv", "the"), ("pl", "og")])
+def test_stop_words_of_another_language_are_kept(locale, word):
+    """Stop lists are per language: Swedish 'jag' is a word in an English index."""
+    assert word not in stopwords(locale)
+    assert terms(locale, word)
+
+
+@pytest.mark.parametrize("locale", ["nb", "nn"])
+def test_norwegian_is_stemmed_unlike_whoosh_language_analyzer(locale):
+    """'pakken' meets 'pakke' in nb/nn, which Whoosh's own LanguageAnalyzer leaves unstemmed."""
+    whoosh_terms = [token.text for token in LanguageAnalyzer(locale)("pakken pakke")]
+    assert whoosh_terms[0] != whoosh_terms[1]
+    assert terms(locale, "pakken") == terms(locale, "pakke") == ["pakk"]
+
+
+@pytest.mark.parametrize(
+    "locale, text, expected",
+    [
+        pytest.param("xx", "Foo BARS baz", ["foo", "bars", "baz"], id="xx"),
+        pytest.param("ja", "荷物 の 追跡", ["荷物", "の", "追跡"], id="ja"),
+        pytest.param("cs", "balíku", ["balik"], id="cs"),  # Snowball knows Czech; Whoosh has no stop list
+    ],
+)
+def test_locale_without_stemmer_or_stop_list_still_tokenizes(locale, text, expected):
+    """Any locale a site may list gets lowercase, folded word terms (stemmed where Snowball can)."""
+    assert stopwords(locale) == frozenset()
+    assert terms(locale, text) == expected
+
+
+def test_polish_query_without_diacritics_finds_the_article(basic_index):
+    """'zwrocic' is stemmed as 'zwrócić', restored from the index vocabulary."""
+    for query in ("zwrocic", "jak zwrocic towar", "zwrócić"):
+        assert ids(basic_index.query("pl", query))[:1] == ["returns/return-an-item"], query
+
+
+@pytest.mark.parametrize(
+    "locale, query, article",
+    [
+        ("pl", "paczki", "delivery/track-parcel"),
+        ("pl", "zwroty", "returns/return-an-item"),
+        ("sv", "returnerar", "returns/return-an-item"),
+        ("da", "pakken", "delivery/track-parcel"),
+    ],
+)
+def test_inflected_query_finds_the_article(basic_index, locale, query, article):
+    """Through the whole backend, an inflected word finds the article with the base form."""
+    assert ids(basic_index.query(locale, query))[:1] == [article]
+
+
+@pytest.mark.parametrize(
+    "locale, query",
+    [
+        pytest.param("nb", "pakke", id="nb"),
+        pytest.param("cs", "balíku", id="cs"),
+        pytest.param("cs", "balik", id="cs-without-diacritics"),
+        pytest.param("ja", "荷物", id="ja"),
+    ],
+)
+def test_locale_lacking_a_stop_list_is_indexed_and_found(whoosh, locale, query):
+    """Articles in nb, cs or ja build an index, and a query in that locale finds them."""
+    loaded = load_content(MORE_LOCALES)
+    backend = whoosh()
+    backend.build([article for article in loaded.articles if article.locale == locale])
+    assert ids(backend.query(locale, query)) == ["delivery/track"]
+
+
+def test_fixture_has_the_polish_diacritics_the_query_lacks():
+    """Guards the fixture: the Polish article really spells 'zwrócić' with diacritics."""
+    text = (BASIC / "pl" / "returns" / "return-an-item.md").read_text("utf-8")
+    assert "zwrócić" in text and "zwrocic" not in text

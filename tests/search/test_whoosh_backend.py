@@ -1,0 +1,342 @@
+"""The Whoosh backend on small fixture folders: ranking, synonyms, typos, filters, rebuilds."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import threading
+
+import pytest
+
+from portal.content.loader import load_content
+from portal.search import make_backend
+from portal.search.interface import Hit, NullSearch, SearchResults, SearchUnavailable
+
+from .helpers import BASIC, MANY, MORE_LOCALES, build_from, ids
+
+# -- ranking ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "locale, question, article",
+    [
+        ("en", "where is my parcel", "delivery/track-parcel"),
+        ("en", "How do I return an item?", "returns/return-an-item"),
+        ("sv", "hur returnerar jag", "returns/return-an-item"),
+        ("da", "hvor er pakken", "delivery/track-parcel"),
+        ("pl", "gdzie jest moja paczka", "delivery/track-parcel"),
+    ],
+)
+def test_natural_question_ranks_the_right_article_first(basic_index, locale, question, article):
+    """A customer's whole question, stop words and all, puts the answering article on top."""
+    assert ids(basic_index.query(locale, question))[:1] == [article]
+
+
+def test_question_alias_outweighs_a_mention_in_the_body(basic_index):
+    """'subscription' in an article's `questions:` beats the same word once in another's body."""
+    found = ids(basic_index.query("en", "subscription"))
+    assert found == ["payments/klarna", "payments/payment-methods"]
+
+
+def test_not_every_word_must_match(basic_index):
+    """A word no article has does not hide the articles that match the others."""
+    assert ids(basic_index.query("en", "track parcel unicorn"))[:1] == ["delivery/track-parcel"]
+
+
+def test_snippet_marks_matched_words_and_escapes_text(basic_index):
+    """Snippets are HTML: matched words in <mark>, the article's own '&' escaped."""
+    snippet = basic_index.query("en", "lockers").hits[0].snippet
+    assert re.search(r'<mark class="match term\d+">Lockers</mark> &amp; pickup points', snippet)
+    assert " & " not in snippet
+
+
+# -- synonyms ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "locale, query, article",
+    [
+        ("en", "money back", "returns/refund-times"),  # refund = money back
+        ("sv", "paket", "delivery/track-parcel"),  # paket = försändelse
+        ("sv", "paketet", "delivery/track-parcel"),  # inflected, still the synonym
+    ],
+)
+def test_synonyms_find_articles_that_use_the_other_phrase(
+    basic_index, basic_index_without_synonyms, locale, query, article
+):
+    """synonyms.txt lets a query find an article with none of its words; without it, no match."""
+    assert article in ids(basic_index.query(locale, query))
+    assert article not in ids(basic_index_without_synonyms.query(locale, query))
+
+
+def test_a_partial_synonym_phrase_does_not_expand(basic_index):
+    """Only the whole phrase 'money back' stands for 'refund', not 'money' on its own."""
+    assert "returns/refund-times" not in ids(basic_index.query("en", "money"))
+
+
+# -- typos ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "locale, typed, suggestion",
+    [("en", "retrun", "return"), ("en", "retrun an item", "return an item")],
+)
+def test_typo_gets_a_suggestion_from_the_index_vocabulary(basic_index, locale, typed, suggestion):
+    """'did you mean' offers the indexed spelling."""
+    assert basic_index.query(locale, typed).suggestion == suggestion
+
+
+def test_typo_falls_back_to_fuzzy_matching(basic_index):
+    """When the exact words find too little, typo-tolerant results say so and find the article."""
+    results = basic_index.query("en", "retrun")
+    assert results.fuzzy is True
+    assert ids(results)[:1] == ["returns/return-an-item"]
+
+
+@pytest.mark.parametrize(
+    "locale, query",
+    [
+        pytest.param("en", "where is my parcel", id="en-plain"),
+        pytest.param("en", "my package hasn't arrived", id="en-contraction"),
+        pytest.param("en", "returns", id="en-plural-of-indexed-word"),
+        pytest.param("sv", "returnerar", id="sv-inflection-of-indexed-word"),
+        pytest.param("pl", "paczki", id="pl-inflection-of-indexed-word"),
+        pytest.param("sv", "hur skickar jag tillbaka", id="sv-stop-word"),
+    ],
+)
+def test_correctly_spelled_query_gets_no_suggestion(basic_index, locale, query):
+    """No 'did you mean' (and no fuzzy mode) for words that are spelled right and match by stem."""
+    results = basic_index.query(locale, query)
+    assert results.total >= 1
+    assert (results.suggestion, results.fuzzy) == (None, False)
+
+
+# -- filters, pages, facets -------------------------------------------------------------
+
+
+def test_category_filter_keeps_only_that_category(basic_index):
+    """category= returns the matches of one category, with their total."""
+    everything = basic_index.query("en", "parcel")
+    returns_only = basic_index.query("en", "parcel", category="returns")
+    assert set(ids(everything)) >= {"delivery/track-parcel", "returns/return-an-item"}
+    assert ids(returns_only) == ["returns/return-an-item"]
+    assert returns_only.total == everything.categories["returns"] == 1
+
+
+def test_unknown_category_filter_finds_nothing(basic_index):
+    """A category no article has filters everything out (the page and API check names first)."""
+    assert basic_index.query("en", "parcel", category="no-such-category").total == 0
+
+
+def test_categories_count_every_match(many_index, basic_index):
+    """`categories` counts all matches per category, not only the page shown."""
+    one_page = many_index.query("en", "voucher", limit=5)
+    assert one_page.categories == {"vouchers": 23} and len(one_page.hits) == 5
+    results = basic_index.query("en", "parcel", limit=50)
+    counted = {}
+    for article_id in ids(results):
+        category = article_id.split("/")[0]
+        counted[category] = counted.get(category, 0) + 1
+    assert results.categories == counted
+    assert sum(results.categories.values()) == results.total
+
+
+@pytest.mark.parametrize("page_size", [1, 5, 10])
+def test_pages_add_up_to_the_whole_ranking(many_index, page_size):
+    """offset/limit pages are consecutive slices of one ranking: no gaps, no repeats."""
+    whole = ids(many_index.query("en", "voucher", limit=50))
+    assert len(whole) == 23
+    paged = []
+    for offset in range(0, 30, page_size):
+        page = many_index.query("en", "voucher", limit=page_size, offset=offset)
+        assert page.total == 23
+        assert len(page.hits) <= page_size
+        paged.extend(ids(page))
+    assert paged == whole
+
+
+def test_offset_past_the_end_is_empty(many_index):
+    """A page after the last one is empty but still reports the total."""
+    results = many_index.query("en", "voucher", limit=10, offset=40)
+    assert (results.total, results.hits) == (23, ())
+
+
+def test_scores_are_descending(many_index):
+    """Hits come best first, and the scores really differ (term counts differ)."""
+    scores = [hit.score for hit in many_index.query("en", "voucher", limit=50).hits]
+    assert scores == sorted(scores, reverse=True) and scores[0] > scores[-1]
+
+
+# -- what is indexed --------------------------------------------------------------------
+
+
+def test_drafts_are_not_indexed(basic_index):
+    """A draft's words find nothing, and it is never a hit."""
+    assert basic_index.query("en", "zebracorn").total == 0
+    assert "delivery/secret-draft" not in ids(basic_index.query("en", "delivery", limit=50))
+
+
+@pytest.mark.parametrize("query", ["", "   ", "the", "how is the", "?!", "*", "AND (", "~"])
+def test_query_without_searchable_words_finds_nothing(basic_index, query):
+    """Empty, stop-word-only or punctuation-only queries answer 0 results, not an error."""
+    results = basic_index.query("en", query)
+    assert (results.total, results.hits) == (0, ())
+
+
+def test_locale_without_articles_finds_nothing(basic_index):
+    """A locale the index has no folder for answers an empty result."""
+    assert basic_index.query("de", "paket").total == 0
+
+
+# -- rebuilding -------------------------------------------------------------------------
+
+
+NEW_WORDS = ("aardvark", "bison", "capybara")  # no two within typo distance of each other
+
+
+def _rewrite(folder, word):
+    """Give the tracking article a new word; 'parcel' stays."""
+    path = folder / "en" / "delivery" / "track-parcel.md"
+    original = path.read_text("utf-8").split("\nNew word:", 1)[0].rstrip("\n")
+    path.write_text(f"{original}\nNew word: {word}.\n", "utf-8")
+
+
+def test_rebuild_is_atomic_under_concurrent_queries(whoosh, content_copy):
+    """Threads querying during three rebuilds always get a valid answer; then the new content."""
+    folder = content_copy("search-basic")
+    backend = whoosh()
+    build_from(backend, folder)
+    queries = [("en", "parcel", "delivery/track-parcel"), ("en", "retrun", "returns/return-an-item"),
+               ("sv", "paket", "delivery/track-parcel"), ("pl", "zwrocic", "returns/return-an-item")]
+    stop = threading.Event()
+    errors, answered = [], [threading.Event() for _ in range(len(queries) * 2)]
+
+    def keep_querying(number, locale, text, expected):
+        while not stop.is_set():
+            try:
+                results = backend.query(locale, text)
+                assert isinstance(results, SearchResults)
+                assert expected in ids(results), (text, ids(results))
+            except Exception as error:  # reported by the main thread
+                errors.append(error)
+                return
+            finally:
+                answered[number].set()
+
+    threads = [threading.Thread(target=keep_querying, args=(number, *queries[number % len(queries)]))
+               for number in range(len(answered))]
+    for thread in threads:
+        thread.start()
+    try:
+        for event in answered:
+            event.wait()
+        for word in NEW_WORDS:
+            _rewrite(folder, word)
+            build_from(backend, folder)
+    finally:
+        stop.set()
+        for thread in threads:
+            thread.join()
+    assert errors == []
+    assert ids(backend.query("en", "capybara")) == ["delivery/track-parcel"]
+    assert backend.query("en", "aardvark").total == 0
+
+
+def test_another_instance_sees_a_rebuild(whoosh, content_copy, tmp_path):
+    """A second process on the same data folder switches to the first one's new build."""
+    folder = content_copy("search-basic")
+    builder, reader = whoosh(tmp_path / "shared"), whoosh(tmp_path / "shared")
+    build_from(builder, folder)
+    assert reader.query("en", "aardvark").total == 0  # warm: the reader has the old build open
+    _rewrite(folder, "aardvark")
+    name = build_from(builder, folder)
+    assert reader.generation() == builder.generation() == name
+    assert ids(reader.query("en", "aardvark")) == ["delivery/track-parcel"]
+
+
+def test_generation_changes_with_each_build(whoosh):
+    """Each build gets a new generation name, which caches key on."""
+    backend = whoosh()
+    first = build_from(backend, BASIC)
+    second = build_from(backend, BASIC)
+    assert first != second and backend.generation() == second
+
+
+# -- unavailable index ------------------------------------------------------------------
+
+
+def test_missing_index_raises_search_unavailable(whoosh):
+    """Before any build, searching raises SearchUnavailable (a 503), not a Whoosh error."""
+    backend = whoosh()
+    assert backend.available() is False
+    with pytest.raises(SearchUnavailable):
+        backend.query("en", "parcel")
+    with pytest.raises(SearchUnavailable):
+        backend.suggest("en", "parc")
+
+
+def _delete_files(build_folder):
+    for path in sorted(build_folder.rglob("*"), reverse=True):
+        if path.is_file():
+            path.unlink()
+
+
+@pytest.mark.parametrize("damage", [_delete_files, shutil.rmtree], ids=["files-deleted", "folder-deleted"])
+def test_corrupt_index_raises_search_unavailable_until_rebuilt(whoosh, tmp_path, damage):
+    """A damaged live build is reported as unavailable, not as a crash; build() repairs it."""
+    data_dir = tmp_path / "damaged"
+    name = build_from(whoosh(data_dir), BASIC)
+    damage(data_dir / "index" / name)
+    restarted = whoosh(data_dir)
+    with pytest.raises(SearchUnavailable):
+        restarted.query("en", "parcel")
+    build_from(restarted, BASIC)
+    assert ids(restarted.query("en", "parcel"))[:1] == ["delivery/track-parcel"]
+
+
+# -- the interface, over every backend --------------------------------------------------
+
+
+@pytest.fixture(params=["whoosh", "null"])
+def any_backend(request, tmp_path):
+    """Each backend make_backend() offers, built from search-basic."""
+    backend = make_backend({"SEARCH_BACKEND": request.param, "DATA_DIR": tmp_path})
+    loaded = load_content(BASIC)
+    backend.build(loaded.articles, loaded.site.synonyms)
+    yield backend
+    getattr(backend, "close", lambda: None)()
+
+
+@pytest.mark.parametrize("locale, query", [("en", "parcel"), ("sv", "paket"), ("en", "the"), ("de", "x")])
+def test_backend_contract(any_backend, locale, query):
+    """Every backend answers SearchResults for the asked locale, within limit, published ids only."""
+    published = {a.id for a in load_content(BASIC).articles if not a.draft}
+    generation = any_backend.generation()
+    results = any_backend.query(locale, query, limit=1)
+    assert isinstance(results, SearchResults)
+    assert results.locale == locale
+    assert results.total >= len(results.hits) and len(results.hits) <= 1
+    assert all(isinstance(hit, Hit) and hit.article_id in published for hit in results.hits)
+    assert isinstance(generation, str) and generation
+    assert any_backend.generation() == generation  # a query does not change the generation
+
+
+@pytest.mark.parametrize("query", ["", "the"])
+def test_backend_contract_nothing_to_search(any_backend, query):
+    """Every backend answers an empty or stop-word-only query with no results."""
+    assert any_backend.query("en", query).total == 0
+
+
+def test_null_search_finds_nothing(any_backend):
+    """NullSearch answers zero results; Whoosh finds the article (so the check is not vacuous)."""
+    results = any_backend.query("en", "where is my parcel")
+    if isinstance(any_backend, NullSearch):
+        assert (results.total, results.hits, results.suggestion) == (0, (), None)
+    else:
+        assert ids(results)[:1] == ["delivery/track-parcel"]
+
+
+@pytest.mark.parametrize("folder", [BASIC, MANY, MORE_LOCALES], ids=lambda folder: folder.name)
+def test_fixture_folder_loads_cleanly(folder):
+    """Guards the fixtures: every file is read without a problem, so the tests see all of them."""
+    assert load_content(folder).problems == []
