@@ -22,11 +22,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.relevance import Fts5Baseline  # noqa: E402
-from portal.content.loader import load_content  # noqa: E402
-from portal.content.model import Article  # noqa: E402
-from portal.search.analysis import query_words  # noqa: E402
-from portal.search.whoosh_backend import WhooshSearch  # noqa: E402
+from bench.relevance import Fts5Baseline
+from portal.content.loader import load_content
+from portal.content.model import Article
+from portal.search.analysis import query_words
+from portal.search.whoosh_backend import WhooshSearch
 
 ROOT = Path(__file__).resolve().parent.parent
 RARE_WORDS = 40_000

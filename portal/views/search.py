@@ -6,10 +6,9 @@ import json
 import math
 from pathlib import Path
 
-from markupsafe import escape
-
 from flask import Blueprint, g, jsonify, render_template, request
 from flask_babel import gettext
+from markupsafe import escape
 
 from ..content import get_content
 from ..i18n import localized_blueprint
