@@ -28,6 +28,7 @@ compile-translations: $(STAMP)
 
 run: install compile-translations
 	$(FLASK) content check || true
+	$(FLASK) db upgrade
 	$(FLASK) search build
 	$(FLASK) run --debug --host 127.0.0.1 --port 5000
 

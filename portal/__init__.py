@@ -13,11 +13,13 @@ def create_app(config: dict | None = None) -> Flask:
     if config:
         app.config.from_mapping(config)
 
-    from . import cli, content, i18n, search, views
+    from . import analytics, cli, content, db, i18n, search, views
 
     content.init_app(app)
     i18n.init_app(app)
     search.init_app(app)
+    db.init_app(app)
+    analytics.init_app(app)
     views.init_app(app)
     cli.init_app(app)
     return app

@@ -18,6 +18,7 @@ class Config:
         self.SEARCH_BACKEND = env.get("PORTAL_SEARCH_BACKEND", "whoosh")
         self.BABEL_TRANSLATION_DIRECTORIES = str(PROJECT_ROOT / "translations")
         self.SEARCH_CACHE_SIZE = int(env.get("PORTAL_SEARCH_CACHE_SIZE", "2048"))
+        self.ANALYTICS_RETENTION = env.get("PORTAL_ANALYTICS_RETENTION", "25m")
         self.SESSION_COOKIE_HTTPONLY = True
         self.SESSION_COOKIE_SAMESITE = "Lax"
 

@@ -2,22 +2,64 @@
 
 from __future__ import annotations
 
+import os
+import secrets
 import shutil
 from pathlib import Path
 
+import psycopg
 import pytest
 
 from portal import create_app
+from portal.migrations import upgrade
 
 ROOT = Path(__file__).resolve().parent.parent
 DEMO_CONTENT = ROOT / "content"
 DATA = Path(__file__).resolve().parent / "data"
 
 
+# The PostgreSQL server of this machine; each test session makes and drops its own database.
+POSTGRES_ADMIN_URL = os.environ.get("PORTAL_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")
+
+
 def make_app(tmp_path, content_dir=DEMO_CONTENT, **config):
-    settings = {"TESTING": True, "CONTENT_DIR": Path(content_dir), "DATA_DIR": tmp_path / "instance"}
+    data_dir = tmp_path / "instance"
+    settings = {"TESTING": True, "CONTENT_DIR": Path(content_dir), "DATA_DIR": data_dir,
+                "DATABASE_URL": f"sqlite:///{data_dir / 'portal.sqlite3'}"}
     settings.update(config)
+    upgrade(settings["DATABASE_URL"])
     return create_app(settings)
+
+
+@pytest.fixture(scope="session")
+def postgres_url():
+    """A fresh PostgreSQL database for this test run, dropped at the end."""
+    name = f"portal_test_{os.getpid()}_{secrets.token_hex(4)}"
+    with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True) as admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+    url = POSTGRES_ADMIN_URL.rsplit("/", 1)[0] + "/" + name
+    yield url
+    with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True) as admin:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request, tmp_path):
+    """Each storage test runs on SQLite and on the real PostgreSQL server, schema migrated."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'events.sqlite3'}"
+    else:
+        url = request.getfixturevalue("postgres_url")
+        from portal.db import make_engine
+        from portal.models import Base
+
+        engine = make_engine(url)
+        with engine.begin() as connection:
+            Base.metadata.drop_all(connection)
+            connection.exec_driver_sql("DROP TABLE IF EXISTS alembic_version")
+        engine.dispose()
+    upgrade(url)
+    return url
 
 
 @pytest.fixture(scope="session")

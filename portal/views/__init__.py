@@ -9,13 +9,14 @@ from pathlib import Path
 from flask import Flask, current_app, request, url_for
 
 from ..content import get_content
-from . import errors, pages, root, search
+from . import errors, feedback, pages, root, search
 
 
 def init_app(app: Flask):
     app.register_blueprint(root.bp)
     app.register_blueprint(pages.bp)
     app.register_blueprint(search.bp)
+    app.register_blueprint(feedback.bp)
     app.register_blueprint(search.api)
     errors.init_app(app)
     app.jinja_env.globals.update(config_content=get_content, absolute=absolute_url,
@@ -38,8 +39,9 @@ def static_url(filename: str) -> str:
     return url_for("static", filename=filename, v=version)
 
 
-def contact_url() -> str:
+def contact_url(article=None) -> str:
+    """Where 'Contact customer service' leads; the article read so far goes along."""
     if "contact.page" in current_app.view_functions:
-        return url_for("contact.page")
+        return url_for("contact.page", article=article.id if article else None)
     email = get_content().site.support_email
     return f"mailto:{email}" if email else url_for("pages.home")

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from flask import abort, g, redirect, render_template
+from flask import abort, g, redirect, render_template, request
 
+from ..analytics import record
 from ..content import get_content
 from ..i18n import localized_blueprint
+from .feedback import feedback_state
 
 bp = localized_blueprint("pages", __name__)
 
@@ -45,6 +47,10 @@ def article(category, slug):
                                    language_links={a.locale: a.url for a in elsewhere},
                                    category=content.category(g.locale, category))
         abort(404)
+    record("view", article_id=found.id, category=found.category)
+    if request.args.get("from") == "search":
+        record("click", article_id=found.id, category=found.category,
+               position=_positive_int(request.args.get("position")))
     translations = content.translations(found.id)
     return render_template(
         "article.html",
@@ -55,4 +61,9 @@ def article(category, slug):
         alternates=[(a.locale, a.url) for a in translations],
         language_links={a.locale: a.url for a in translations},
         source=content.source_of(found) if content.is_outdated(found) else None,
+        feedback=feedback_state(found),
     )
+
+
+def _positive_int(value):
+    return int(value) if value and value.isascii() and value.isdigit() and 0 < int(value) < 10_000 else None

@@ -10,6 +10,7 @@ from flask import Blueprint, g, jsonify, render_template, request
 from flask_babel import gettext
 from markupsafe import escape
 
+from ..analytics import record
 from ..content import get_content
 from ..i18n import localized_blueprint
 from ..search import SearchUnavailable, get_search
@@ -57,6 +58,8 @@ def page():
                                          offset=(page_number - 1) * PER_PAGE)
             context.update(results=results, entries=_entries(results, g.locale),
                            pages=math.ceil(results.total / PER_PAGE))
+            if page_number == 1:
+                record("search", query=query, result_count=results.total, category=category)
             if results.total == 0 and g.locale != content.default_locale:
                 fallback = get_search().query(content.default_locale, query, limit=5)
                 context.update(fallback=fallback,

@@ -100,4 +100,23 @@
   }
 
   document.querySelectorAll("input[data-suggest-url]").forEach(setupCombobox);
+
+  // "Was this helpful?": submit in place; the server answers with the widget's next state.
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    var widget = form.closest("[data-feedback]");
+    if (!widget || !window.fetch) { return; }
+    event.preventDefault();
+    var data = new FormData(form);
+    if (event.submitter && event.submitter.name) { data.append(event.submitter.name, event.submitter.value); }
+    fetch(form.action, { method: "POST", body: data, headers: { Accept: "application/json" } })
+      .then(function (response) { return response.json(); })
+      .then(function (payload) {
+        if (!payload.html) { form.submit(); return; }
+        widget.outerHTML = payload.html;
+        var heading = document.getElementById("feedback-title");
+        if (heading) { heading.focus(); }
+      })
+      .catch(function () { form.submit(); });
+  });
 })();

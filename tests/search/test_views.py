@@ -15,7 +15,7 @@ NOINDEX_META = '<meta name="robots" content="noindex, follow">'
 def result_links(html):
     """The article URLs of the result list, in order."""
     listing = re.search(r'<ol class="results".*?</ol>', html, re.S)
-    return re.findall(r'<h2><a href="([^"]+)">', listing.group(0)) if listing else []
+    return re.findall(r'<h2><a href="([^"?]+)[^"]*">', listing.group(0)) if listing else []
 
 
 def result_count(html):

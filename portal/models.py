@@ -1,0 +1,50 @@
+"""Tables. Articles live in the content folder; the database holds what visitors did."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import BigInteger, Boolean, DateTime, Index, Integer, String, Text
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Event(Base):
+    """One thing a visitor did. No IP address, no user agent; search text is redacted."""
+
+    __tablename__ = "events"
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, index=True)
+    visit_id: Mapped[str | None] = mapped_column(String(32))  # None: the browser asked not to be tracked
+    type: Mapped[str] = mapped_column(String(24))
+    locale: Mapped[str] = mapped_column(String(16))
+    article_id: Mapped[str | None] = mapped_column(String(255))
+    category: Mapped[str | None] = mapped_column(String(100))
+    query: Mapped[str | None] = mapped_column(String(500))
+    result_count: Mapped[int | None] = mapped_column(Integer)
+    position: Mapped[int | None] = mapped_column(Integer)
+    helpful: Mapped[bool | None] = mapped_column(Boolean)
+    reason: Mapped[str | None] = mapped_column(String(40))
+    comment: Mapped[str | None] = mapped_column(Text)
+
+    __table_args__ = (Index("ix_events_visit", "visit_id", "created_at"),
+                      Index("ix_events_type_created", "type", "created_at"))
+
+
+class AdminUser(Base):
+    __tablename__ = "admin_users"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    email: Mapped[str] = mapped_column(String(255), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+
