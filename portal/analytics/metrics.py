@@ -74,7 +74,8 @@ def deflection_report(session, start: dt.date, end: dt.date, locale: str | None 
             func.min(case((Event.type == "contact_submitted", Event.created_at))).label("first_contact"),
             func.max(case((Event.type == "search", 1), else_=0)).label("searched"),
             func.max(case((Event.type == "click", 1), else_=0)).label("clicked"),
-            func.max(case((and_(Event.type == "vote", Event.helpful.is_(True)), 1), else_=0)).label("helpful"),
+            func.max(case((and_(Event.type == "vote", Event.helpful.is_(True)), 1),
+                          else_=0)).label("helpful"),
             func.min(Event.locale).label("locale"),
         )
         .where(Event.visit_id.is_not(None), Event.created_at >= begin - CONTACT_WINDOW,

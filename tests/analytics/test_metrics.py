@@ -141,4 +141,5 @@ def test_events_are_stored_as_given(db):
     store(db, event("search", "k" * 32, 0, query="x", result_count=1))
     with db.session() as session:
         stored = session.query(Event).one()
-        assert (stored.type, stored.visit_id, stored.query, stored.created_at) == ("search", "k" * 32, "x", T0)
+        assert (stored.type, stored.visit_id, stored.query) == ("search", "k" * 32, "x")
+        assert stored.created_at == T0
