@@ -13,13 +13,15 @@ def create_app(config: dict | None = None) -> Flask:
     if config:
         app.config.from_mapping(config)
 
-    from . import analytics, cli, content, db, i18n, search, views
+    from . import admin, analytics, cli, content, db, http, i18n, search, views
 
+    http.init_app(app)  # first, so its response hooks run after everyone else's
     content.init_app(app)
     i18n.init_app(app)
     search.init_app(app)
     db.init_app(app)
     analytics.init_app(app)
     views.init_app(app)
+    admin.init_app(app)
     cli.init_app(app)
     return app

@@ -1,4 +1,4 @@
-"""Commands for editors and operators: flask --app portal content check | search build."""
+"""Commands for editors and operators: flask --app portal content check | new, i18n status, ..."""
 
 from __future__ import annotations
 
@@ -10,11 +10,13 @@ import click
 from flask import Flask, current_app
 from flask.cli import AppGroup
 
+from .content.lint import lint_content
 from .content.loader import load_content
 from .search import get_search
 
 content_cli = AppGroup("content", help="Check the content folder.")
 search_cli = AppGroup("search", help="Build the search index.")
+i18n_cli = AppGroup("i18n", help="Translation status of UI strings and articles.")
 db_cli = AppGroup("db", help="Create or migrate the database.")
 analytics_cli = AppGroup("analytics", help="Manage stored visitor events.")
 
@@ -24,18 +26,105 @@ DURATION_UNITS = {"d": 1, "w": 7, "m": 30.44, "y": 365.25}
 @content_cli.command("check")
 @click.option("--format", "output", type=click.Choice(["text", "json"]), default="text")
 def content_check(output):
-    """Report every problem in the content folder; exit 1 if there is an error."""
-    loaded = load_content(current_app.config["CONTENT_DIR"])
+    """Report every problem in the content folder as path:line; exit 1 if there is an error."""
+    report = lint_content(current_app.config["CONTENT_DIR"])
     if output == "json":
         click.echo(json.dumps([{"path": p.path, "line": p.line, "severity": p.severity,
-                                "message": p.message} for p in loaded.problems], indent=2))
+                                "message": p.message} for p in report.problems], indent=2))
     else:
-        for problem in loaded.problems:
+        for problem in report.problems:
             click.echo(str(problem), err=problem.severity == "error")
-        click.echo(f"{len(loaded.articles)} articles in {len(loaded.site.locales)} locales; "
-                   f"{len(loaded.errors)} errors, {len(loaded.problems) - len(loaded.errors)} warnings")
-    if loaded.errors:
+        click.echo(f"{len(report.loaded.articles)} articles in {len(report.loaded.site.locales)} locales; "
+                   f"{len(report.errors)} errors, {len(report.warnings)} warnings")
+    if report.errors:
         raise SystemExit(1)
+
+
+@content_cli.command("new")
+@click.argument("spec", metavar="CATEGORY/SLUG")
+@click.option("--title", help="The article's title; made from the slug when absent.")
+@click.option("--draft/--publish", default=True, show_default=True,
+              help="Start as a draft, visible only in preview (make run).")
+def content_new(spec, title, draft):
+    """Create an article file with front matter in the default locale."""
+    from .content.scaffold import ScaffoldError, new_article
+
+    content_dir = current_app.config["CONTENT_DIR"]
+    try:
+        path = new_article(content_dir, spec, title=title, draft=draft)
+    except ScaffoldError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"created {path.relative_to(content_dir).as_posix()}"
+               + (": a draft until you delete its 'draft: true' line" if draft else ""))
+
+
+@i18n_cli.command("status")
+@click.option("--locale", "locales", multiple=True, help="Only this locale (repeatable).")
+@click.option("--format", "output", type=click.Choice(["text", "json"]), default="text")
+def i18n_status(locales, output):
+    """UI catalog completion and current, outdated, unknown and missing articles per locale."""
+    from .i18n_status import catalog_folder, format_status, translation_status
+
+    status = translation_status(current_app.config["CONTENT_DIR"], catalog_folder(current_app.config),
+                                locales)
+    unknown = set(locales) - {entry.locale for entry in status.locales}
+    if unknown:
+        raise click.BadParameter(f"not a site locale: {', '.join(sorted(unknown))}", param_hint="--locale")
+    click.echo(json.dumps(status.as_dict(), indent=2) if output == "json" else format_status(status))
+
+
+@i18n_cli.command("diff")
+@click.argument("locale")
+@click.argument("article_id")
+def i18n_diff(locale, article_id):
+    """What changed in the source article since LOCALE's translation was made."""
+    from .content.freshness import TranslationError, source_diff
+
+    try:
+        diff = source_diff(current_app.config["CONTENT_DIR"], locale, article_id)
+    except TranslationError as error:
+        raise click.ClickException(str(error)) from None
+    if not diff.lines:
+        click.echo(f"{locale}/{article_id}: the source has not changed since the translation "
+                   f"({diff.current})")
+        return
+    click.echo(f"# {diff.source_path}: old text from the {diff.origin}")
+    click.echo(diff.text)
+
+
+@i18n_cli.command("mark-current")
+@click.argument("locale", required=False)
+@click.argument("article_id", required=False)
+@click.option("--all", "every", is_flag=True,
+              help="Every translation that records no source_hash yet (of LOCALE, or of every locale).")
+@click.option("--force", is_flag=True, help="With --all: outdated translations too. Review them first!")
+def i18n_mark_current(locale, article_id, every, force):
+    """Record that LOCALE's translation of ARTICLE_ID follows the current source."""
+    from .content import freshness
+
+    content_dir = current_app.config["CONTENT_DIR"]
+    if every == bool(article_id) or (not every and not locale):
+        raise click.UsageError("give LOCALE ARTICLE_ID, or --all [LOCALE]")
+    targets = [(locale, article_id)]
+    if every:
+        loaded = load_content(content_dir)
+        chosen = [locale] if locale else [x for x in loaded.site.locales if x != loaded.site.default_locale]
+        targets, skipped = [], []
+        for each in chosen:
+            for state, ids in freshness.translation_states(loaded, each).items():
+                if state in (freshness.CURRENT, freshness.MISSING):
+                    continue
+                (targets if state != freshness.OUTDATED or force else skipped).extend((each, i) for i in ids)
+        for each, skipped_id in skipped:
+            click.echo(f"{each}/{skipped_id}.md: outdated, not marked: review 'i18n diff {each} "
+                       f"{skipped_id}', then mark it alone (or use --force)")
+    for each, target in targets:
+        try:
+            marked = freshness.mark_current(content_dir, each, target)
+        except freshness.TranslationError as error:
+            raise click.ClickException(str(error)) from None
+        click.echo(f"{marked.path}: source_hash {marked.current}"
+                   + (f" (was {marked.previous or 'not recorded'})" if marked.changed else " (unchanged)"))
 
 
 @search_cli.command("build")
@@ -84,5 +173,5 @@ def analytics_purge(older_than):
 
 
 def init_app(app: Flask):
-    for group in (content_cli, search_cli, db_cli, analytics_cli):
+    for group in (content_cli, search_cli, i18n_cli, db_cli, analytics_cli):
         app.cli.add_command(group)

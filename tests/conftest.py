@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import atexit
 import os
 import secrets
 import shutil
+import tempfile
 from pathlib import Path
 
 import psycopg
@@ -22,8 +24,27 @@ DATA = Path(__file__).resolve().parent / "data"
 POSTGRES_ADMIN_URL = os.environ.get("PORTAL_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")
 
 
+_BUILT_INDEXES: dict = {}
+
+
+def _seed_index(content_dir: Path, data_dir: Path):
+    """Copy an index built once per test session for this content folder (builds take seconds)."""
+    if content_dir not in _BUILT_INDEXES:
+        from portal.content.loader import load_content
+        from portal.search.whoosh_backend import WhooshSearch
+
+        built = Path(tempfile.mkdtemp(prefix="portal-index-"))
+        atexit.register(shutil.rmtree, built, True)
+        loaded = load_content(content_dir)
+        WhooshSearch(built).build(loaded.articles, loaded.site.synonyms)
+        _BUILT_INDEXES[content_dir] = built / "index"
+    shutil.copytree(_BUILT_INDEXES[content_dir], data_dir / "index")
+
+
 def make_app(tmp_path, content_dir=DEMO_CONTENT, **config):
     data_dir = tmp_path / "instance"
+    if content_dir == DEMO_CONTENT and not (data_dir / "index").exists():
+        _seed_index(Path(content_dir), data_dir)
     settings = {"TESTING": True, "CONTENT_DIR": Path(content_dir), "DATA_DIR": data_dir,
                 "DATABASE_URL": f"sqlite:///{data_dir / 'portal.sqlite3'}"}
     settings.update(config)

@@ -42,7 +42,7 @@ def _start_visit():
 
 
 def record(type_: str, **fields):
-    """Note an event of this request; it is written after the response is sent."""
+    """Note an event of this request; a background thread stores it."""
     assert type_ in EVENT_TYPES, type_
     # The user agent is read here, never stored: crawlers are not customers.
     if _BOTS.search(request.headers.get("User-Agent", "")):
@@ -62,8 +62,7 @@ def _finish_request(response):
                             samesite="Lax", secure=request.is_secure)
     events = g.get("events")
     if events:
-        recorder = current_app.extensions["analytics"]
-        response.call_on_close(lambda: recorder.write(events))
+        current_app.extensions["analytics"].submit(events)
     return response
 
 

@@ -1,13 +1,16 @@
 """Recording events without ever failing or slowing a page.
 
-Events of a request are buffered and written after the response has been sent. When
-the database is unreachable they are dropped and counted in the log, and no write is
-tried again for a few seconds, so an outage costs each page nothing.
+A request hands its events to a queue and returns; one writer thread per process stores
+them in batches. When the database is unreachable a batch is dropped and counted in the
+log, and no write is tried again for a few seconds, so an outage costs a page nothing.
 """
 
 from __future__ import annotations
 
+import atexit
 import logging
+import os
+import queue
 import threading
 import time
 
@@ -19,6 +22,8 @@ EVENT_TYPES = frozenset({
     "search", "click", "view", "vote", "vote_reason", "contact_opened", "contact_submitted",
     "contact_suggestion_click",
 })
+BATCH_SIZE = 200
+QUEUE_LIMIT = 20_000
 
 
 class EventRecorder:
@@ -29,9 +34,52 @@ class EventRecorder:
         self.written = 0
         self._down_until = 0.0
         self._lock = threading.Lock()
+        self._queue: queue.Queue = queue.Queue(maxsize=QUEUE_LIMIT)
+        self._writer_pid = None
+
+    def submit(self, events: list[dict]):
+        """Queue a request's events for the writer thread; never blocks, never raises."""
+        self._ensure_writer()
+        for fields in events:
+            try:
+                self._queue.put_nowait(fields)
+            except queue.Full:
+                self._count_lost(1, "queue full")
+
+    def flush(self, timeout: float = 10.0) -> bool:
+        """Wait until every queued event is written or dropped (tests, shutdown)."""
+        deadline = time.monotonic() + timeout
+        while self._queue.unfinished_tasks and time.monotonic() < deadline:
+            time.sleep(0.005)
+        return not self._queue.unfinished_tasks
+
+    def _ensure_writer(self):
+        # A thread does not survive fork(): each gunicorn worker starts its own.
+        if self._writer_pid != os.getpid():
+            with self._lock:
+                if self._writer_pid != os.getpid():
+                    self._queue = queue.Queue(maxsize=QUEUE_LIMIT)
+                    threading.Thread(target=self._run, name="event-writer", daemon=True).start()
+                    atexit.register(self.flush, 5.0)
+                    self._writer_pid = os.getpid()
+
+    def _run(self):
+        events_queue = self._queue
+        while True:
+            batch = [events_queue.get()]
+            while len(batch) < BATCH_SIZE:
+                try:
+                    batch.append(events_queue.get_nowait())
+                except queue.Empty:
+                    break
+            try:
+                self.write(batch)
+            finally:
+                for _ in batch:
+                    events_queue.task_done()
 
     def write(self, events: list[dict]) -> bool:
-        """Store a request's events; on failure count them as lost. Never raises."""
+        """Store events now; on failure count them as lost. Never raises."""
         if not events:
             return True
         if time.monotonic() < self._down_until:

@@ -25,7 +25,7 @@ CATEGORY_FILE = "_category.yml"
 SYNONYMS_FILE = "synonyms.txt"
 KNOWN_KEYS = {
     "title", "description", "slug", "questions", "tags", "updated",
-    "redirect_from", "draft", "source_hash",
+    "redirect_from", "draft", "translate", "source_hash",
 }
 CATEGORY_ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 LOCALE_TAG = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
@@ -235,8 +235,9 @@ def _read_article(path: Path, relative, locale, category, problems) -> _Draft | 
         if slug is not None and not SLUG.match(str(slug)):
             raise ContentError(f"slug '{slug}' may hold only letters, digits and '-'",
                                _key_line(text, "slug"))
-        if "draft" in meta and not isinstance(meta["draft"], bool):
-            raise ContentError("'draft' must be true or false", _key_line(text, "draft"))
+        for key in ("draft", "translate"):
+            if key in meta and not isinstance(meta[key], bool):
+                raise ContentError(f"'{key}' must be true or false", _key_line(text, key))
     except ContentError as error:
         problems.append(Problem(relative, error.message, error.line))
         return None
@@ -260,7 +261,12 @@ def _read_category(path, relative, problems) -> dict:
 
 def _read_synonyms(path, relative, problems) -> tuple:
     groups = []
-    for number, line in enumerate(path.read_text("utf-8").splitlines(), 1):
+    try:
+        text = path.read_text("utf-8")
+    except UnicodeDecodeError:
+        problems.append(Problem(relative, "not UTF-8 text: save the file as UTF-8"))
+        return ()
+    for number, line in enumerate(text.splitlines(), 1):
         line = line.split("#", 1)[0].strip()
         if not line:
             continue
@@ -311,6 +317,7 @@ def _render_all(drafts: list[_Draft], site: Site, problems) -> list[Article]:
             updated=_parse_date(meta.get("updated")),
             redirect_from=tuple(_normalize_path(p) for p in _string_list(meta, "redirect_from")),
             draft=bool(meta.get("draft", False)),
+            translate=meta.get("translate", True) is not False,
             source_hash=str(meta["source_hash"]) if meta.get("source_hash") else None,
             content_hash=draft.content_hash,
             path=draft.path,

@@ -35,6 +35,7 @@ class Article:
     updated: dt.date | None = None
     redirect_from: tuple[str, ...] = ()
     draft: bool = False
+    translate: bool = True  # false: a source article deliberately kept in the default locale only
     source_hash: str | None = None
     content_hash: str = ""
     path: str = ""  # the file, relative to the content folder

@@ -9,7 +9,7 @@ from pathlib import Path
 from flask import Flask, current_app, request, url_for
 
 from ..content import get_content
-from . import errors, feedback, pages, root, search
+from . import errors, feedback, pages, root, search, seo, translations
 
 
 def init_app(app: Flask):
@@ -18,9 +18,12 @@ def init_app(app: Flask):
     app.register_blueprint(search.bp)
     app.register_blueprint(feedback.bp)
     app.register_blueprint(search.api)
+    app.register_blueprint(translations.bp)
     errors.init_app(app)
+    seo.init_app(app)
     app.jinja_env.globals.update(config_content=get_content, absolute=absolute_url,
-                                 static_url=static_url, contact_url=contact_url)
+                                 static_url=static_url, contact_url=contact_url,
+                                 has_endpoint=lambda name: name in current_app.view_functions)
 
 
 def absolute_url(path: str) -> str:
@@ -29,13 +32,13 @@ def absolute_url(path: str) -> str:
 
 
 @lru_cache(maxsize=64)
-def _file_version(path: str) -> str:
+def file_version(path: str) -> str:
     return hashlib.sha256(Path(path).read_bytes()).hexdigest()[:12]
 
 
 def static_url(filename: str) -> str:
     """A URL that changes with the file's content, so it can be cached for a year."""
-    version = _file_version(str(Path(current_app.static_folder) / filename))
+    version = file_version(str(Path(current_app.static_folder) / filename))
     return url_for("static", filename=filename, v=version)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import abort, g, redirect, render_template, request
 
+from .. import seo
 from ..analytics import record
 from ..content import get_content
 from ..i18n import localized_blueprint
@@ -16,8 +17,7 @@ bp = localized_blueprint("pages", __name__)
 def home():
     content = get_content()
     sections = [(c, content.articles_in(g.locale, c.id)) for c in content.categories(g.locale)]
-    return render_template("home.html", sections=sections,
-                           alternates=[(loc, f"/{loc}/") for loc in content.locales])
+    return render_template("home.html", sections=sections, alternates=seo.home_alternates(content))
 
 
 @bp.route("/<category>/")
@@ -27,9 +27,8 @@ def category(category):
     articles = content.articles_in(g.locale, category)
     if found is None or not articles:
         abort(404)
-    alternates = [(loc, f"/{loc}/{category}/") for loc in content.locales
-                  if content.articles_in(loc, category)]
-    return render_template("category.html", category=found, articles=articles, alternates=alternates)
+    return render_template("category.html", category=found, articles=articles,
+                           alternates=seo.category_alternates(content, category))
 
 
 @bp.route("/<category>/<slug>")
@@ -58,7 +57,7 @@ def article(category, slug):
         category=content.category(g.locale, found.category),
         related=[a for a in content.articles_in(g.locale, found.category) if a.id != found.id][:5],
         translations=translations,
-        alternates=[(a.locale, a.url) for a in translations],
+        alternates=seo.article_alternates(content, found.id),
         language_links={a.locale: a.url for a in translations},
         source=content.source_of(found) if content.is_outdated(found) else None,
         feedback=feedback_state(found),

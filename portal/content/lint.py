@@ -1,0 +1,323 @@
+"""Whole-site checks behind `flask content check`: what one file read alone cannot tell.
+
+The loader reports files it cannot read. This module looks at the loaded site as a whole:
+links and images that lead nowhere, addresses two things claim, drafts that published
+pages link to, and the files other features read from the content folder.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+from collections import defaultdict
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+import yaml
+
+from .loader import ContentError, LoadedContent, load_content, split_front_matter
+from .model import Article, Problem
+
+CHANNELS_FILE = "channels.yml"
+# What /media/ serves from the content folder (portal/views/root.py).
+MEDIA_SUFFIXES = {".png", ".jpg", ".jpeg", ".gif", ".webp", ".svg", ".avif", ".pdf"}
+SOURCE_HASH = re.compile(r"^[0-9a-f]{16}$")
+
+_FENCE = re.compile(r"^\s*(```|~~~)")
+_CODE_SPAN = re.compile(r"(`+).*?\1")
+_INLINE_LINK = re.compile(r"(!?)\[(?:[^\]\\]|\\.)*\]\(\s*<?([^)\s>]*)>?(?:\s+[\"'(][^)]*)?\)")
+_REFERENCE = re.compile(r"^\s{0,3}\[(?!\^)[^\]]+\]:\s*<?([^\s>]+)>?")
+_HTML_LINK = re.compile(r"<(a|img)\b[^>]*?\b(href|src)\s*=\s*[\"']([^\"']*)[\"']", re.I)
+_HEADING_ID = re.compile(r"^\s{0,3}#{1,6}\s.*\{[^}]*#([\w-]+)[^}]*\}\s*$")
+
+
+@dataclass
+class LintReport:
+    loaded: LoadedContent
+    problems: list[Problem]
+
+    @property
+    def errors(self):
+        return [p for p in self.problems if p.severity == "error"]
+
+    @property
+    def warnings(self):
+        return [p for p in self.problems if p.severity != "error"]
+
+
+def lint_content(content_dir) -> LintReport:
+    """Every problem in the content folder: the loader's, then the whole-site checks."""
+    content_dir = Path(content_dir)
+    loaded = load_content(content_dir, include_drafts=True)
+    problems = list(loaded.problems)
+    addresses = _Addresses(loaded, content_dir)
+    texts = {}
+    for article in loaded.articles:
+        try:
+            text = texts[article.path] = (content_dir / article.path).read_text("utf-8")
+            meta, body, body_line = split_front_matter(text)
+        except (OSError, UnicodeDecodeError, ContentError):
+            continue  # the loader has reported it
+        problems += _check_front_matter(article, meta, text, loaded)
+        problems += _check_body(article, body, body_line, addresses)
+        problems += _check_redirects(article, text, addresses)
+    problems += _check_id_collisions(loaded, texts)
+    problems += _check_channels(content_dir)
+    unique = list(dict.fromkeys(problems))
+    return LintReport(loaded, sorted(unique, key=lambda p: (p.path, p.line or 0)))
+
+
+def _severity(article: Article, severity="error") -> str:
+    """A draft is work in progress: what would break on a published page only warns there."""
+    return "warning" if article.draft else severity
+
+
+class _Addresses:
+    """Every URL the content answers, and who owns it."""
+
+    def __init__(self, loaded: LoadedContent, content_dir: Path):
+        self.content_dir = content_dir
+        self.site = loaded.site
+        self.by_locale_id = {(a.locale, a.id): a for a in loaded.articles}
+        self.by_url: dict[str, Article] = {}
+        self.by_id_url: dict[str, Article] = {}
+        self.categories = set()
+        for article in loaded.articles:
+            self.by_url.setdefault(article.url, article)
+            self.by_id_url.setdefault(f"/{article.locale}/{article.id}", article)
+            if not article.draft:
+                self.categories.add(f"/{article.locale}/{article.category}/")
+        self.pages = {"/"} | {f"/{locale}/" for locale in self.site.locales} | {
+            f"/{locale}/search" for locale in self.site.locales}
+        self.redirects: dict[str, Article] = {}
+        for article in loaded.articles:
+            for old in article.redirect_from:
+                self.redirects.setdefault(old, article)
+
+    def article_at(self, path: str) -> Article | None:
+        """The article at a site path: its localized URL or its id URL, drafts included."""
+        return self.by_url.get(path) or self.by_id_url.get(path)
+
+    def live_owner(self, path: str):
+        """What a visitor gets at `path` today, before any redirect_from: an article, a page or None."""
+        path = "/" + path.strip("/")
+        article = self.article_at(path)
+        if article is not None and not article.draft:
+            return article
+        for candidate in (path, path.rstrip("/") + "/"):
+            if candidate in self.pages or candidate in self.categories:
+                return candidate
+        return None
+
+    def article_for_link(self, locale, article_id) -> Article | None:
+        """The article a relative link names: the same language first, as the renderer does."""
+        return (self.by_locale_id.get((locale, article_id))
+                or self.by_locale_id.get((self.site.default_locale, article_id)))
+
+
+def _links(body: str, body_line: int):
+    """(line, 'href' or 'src', url) for every link and image in the Markdown and raw HTML."""
+    fenced = False
+    for number, line in enumerate(body.split("\n"), body_line):
+        if _FENCE.match(line):
+            fenced = not fenced
+            continue
+        if fenced:
+            continue
+        line = _CODE_SPAN.sub("", line)
+        for bang, url in _INLINE_LINK.findall(line):
+            yield number, "src" if bang else "href", url
+        for match in _REFERENCE.finditer(line):
+            yield number, "href", match.group(1)
+        for tag, _attribute, url in _HTML_LINK.findall(line):
+            yield number, "src" if tag.lower() == "img" else "href", url
+
+
+def _check_body(article: Article, body: str, body_line: int, addresses: _Addresses):
+    problems = []
+    if not body.strip():
+        problems.append(Problem(article.path, "the article has no text below the front matter",
+                                body_line - 1, "warning"))
+    for number, attribute, url in _links(body, body_line):
+        found = _check_link(article, attribute, url.strip(), addresses)
+        if found:
+            message, severity = found
+            problems.append(Problem(article.path, message, number,
+                                    _severity(article) if severity == "error" else severity))
+    seen = {}
+    fenced = False
+    for number, line in enumerate(body.split("\n"), body_line):
+        fenced = fenced != bool(_FENCE.match(line))
+        match = None if fenced else _HEADING_ID.match(line)
+        if match and match.group(1) in seen:
+            problems.append(Problem(article.path, f"heading id '#{match.group(1)}' is already used on "
+                                    f"line {seen[match.group(1)]}: links to it find only the first",
+                                    number, "warning"))
+        elif match:
+            seen[match.group(1)] = number
+    return problems
+
+
+def _check_link(article: Article, attribute: str, url: str, addresses: _Addresses):
+    """(message, severity) for a link or image that does not lead where it should, else None."""
+    if not url:
+        return "empty link: write the address between the ( )", "error"
+    parts = urlsplit(url)
+    if parts.scheme or parts.netloc or url.startswith("#"):
+        return None
+    path = unquote(parts.path)
+    if url.startswith("/"):
+        return _check_site_path(article, path, addresses)
+    target = posixpath.normpath(posixpath.join(article.category, path))
+    suffix = posixpath.splitext(target)[1].lower()
+    if attribute == "src" or suffix in MEDIA_SUFFIXES:
+        file = posixpath.normpath(posixpath.join(article.locale, target))
+        if file.startswith("../"):
+            return f"'{url}' points outside the content folder", "error"
+        if attribute == "href":
+            return f"'{url}' is a file, which a relative link cannot open: write /media/{file}", "error"
+        if not (addresses.content_dir / file).is_file():
+            return f"image '{url}' not found: there is no file {file}", "error"
+        if suffix not in MEDIA_SUFFIXES:
+            return f"image '{url}' is not served: use {', '.join(sorted(MEDIA_SUFFIXES))}", "error"
+        return None
+    article_id = target.removesuffix(".md").strip("/")
+    if "/" not in article_id:  # ../delivery/ is the category page
+        if f"/{article.locale}/{article_id}/" in addresses.categories:
+            return None
+        return (f"link '{url}' leads nowhere: there is no category '{article_id}' in {article.locale}/",
+                "error")
+    found = addresses.article_for_link(article.locale, article_id)
+    default = addresses.site.default_locale
+    if found is None:
+        where = f"{article.locale}/" + (f" or {default}/" if article.locale != default else "")
+        return f"link '{url}' leads nowhere: there is no article '{article_id}' in {where}", "error"
+    if found.draft and not article.draft:
+        return f"link '{url}' goes to the draft {found.path}, which visitors cannot open", "error"
+    return None
+
+
+def _check_site_path(article: Article, path: str, addresses: _Addresses):
+    segments = [s for s in path.split("/") if s]
+    if segments[:1] == ["media"]:
+        file = "/".join(segments[1:])
+        if posixpath.splitext(file)[1].lower() not in MEDIA_SUFFIXES:
+            return f"'{path}' is not served: /media/ serves only {', '.join(sorted(MEDIA_SUFFIXES))}", "error"
+        if ".." in segments or not (addresses.content_dir / file).is_file():
+            return f"'{path}' not found: there is no file {file} in the content folder", "error"
+        return None
+    normalized = "/" + "/".join(segments)
+    moved = addresses.redirects.get(normalized)
+    if moved is not None:
+        return f"'{path}' is an old address of {moved.path}: link {moved.url} instead", "warning"
+    if not segments or segments[0] not in addresses.site.locales:
+        return None  # not an address the content owns (/contact, /api/...)
+    if len(segments) <= 2:
+        if addresses.live_owner(normalized) is not None:
+            return None
+        return f"link '{path}' leads nowhere: no page has that address", "error"
+    target = addresses.article_at(normalized)
+    if target is not None and target.draft and not article.draft:
+        return f"link '{path}' goes to the draft {target.path}, which visitors cannot open", "error"
+    if target is not None:
+        return None
+    if len(segments) == 3:
+        for other in addresses.by_url.values():
+            if (other.category == segments[1] and not other.draft
+                    and segments[2] in (other.slug, other.id.split("/", 1)[1])):
+                return (f"'{path}' has no {segments[0]} version: link ../{other.id} to get the best "
+                        "language automatically", "warning")
+    return f"link '{path}' leads nowhere: no page has that address", "error"
+
+
+def _line_of(text: str, needle: str, key: str) -> int | None:
+    """The front-matter line holding `needle`, else the line of `key`."""
+    head = text.split("\n---", 1)[0]
+    if needle:
+        for number, line in enumerate(head.split("\n"), 1):
+            if needle in line:
+                return number
+    match = re.search(rf"^{re.escape(key)}\s*:", head, re.M)
+    return head.count("\n", 0, match.start()) + 1 if match else None
+
+
+def _check_redirects(article: Article, text: str, addresses: _Addresses):
+    problems = []
+    for old in article.redirect_from:
+        owner = addresses.live_owner(old)
+        first = addresses.redirects.get(old)
+        if old in (article.url, f"/{article.locale}/{article.id}"):
+            message = f"redirect_from '{old}' is this article's own address: visitors would loop"
+        elif owner is not None:
+            what = owner.path if isinstance(owner, Article) else f"the page {owner}"
+            message = (f"redirect_from '{old}' is the live address of {what}: "
+                       "that page could no longer be opened")
+        elif first is not None and first is not article:
+            message = (f"redirect_from '{old}' is also claimed by {first.path}: "
+                       "only one of them gets the visitors")
+        else:
+            continue
+        line = _line_of(text, old.strip("/") or "/", "redirect_from")
+        problems.append(Problem(article.path, message, line, _severity(article)))
+    return problems
+
+
+def _check_front_matter(article: Article, meta: dict, text: str, loaded: LoadedContent):
+    problems = []
+    default = loaded.site.default_locale
+    description = meta.get("description")
+    if description is not None and not isinstance(description, str):
+        problems.append(Problem(article.path, "'description' must be one sentence of text",
+                                _line_of(text, "", "description")))
+    source_hash = meta.get("source_hash")
+    if article.locale == default and "source_hash" in meta:
+        problems.append(Problem(article.path, f"'source_hash' belongs in translations, not in the source "
+                                f"({default}/) article", _line_of(text, "", "source_hash"), "warning"))
+    elif source_hash is not None and not SOURCE_HASH.match(str(source_hash)):
+        problems.append(Problem(article.path, f"source_hash '{source_hash}' is not 16 hex digits: let "
+                                "'flask --app portal i18n mark-current' write it",
+                                _line_of(text, "", "source_hash"), "warning"))
+    if article.locale != default and "translate" in meta:
+        problems.append(Problem(article.path, f"'translate' is read only in the source ({default}/) "
+                                "article", _line_of(text, "", "translate"), "warning"))
+    return problems
+
+
+def _check_id_collisions(loaded: LoadedContent, texts: dict[str, str]):
+    problems = []
+    folded = defaultdict(list)
+    for article in loaded.articles:
+        folded[(article.locale, article.id.casefold())].append(article)
+    for same in folded.values():
+        for other in same[1:]:
+            problems.append(Problem(other.path, f"the id '{other.id}' differs from {same[0].path} only in "
+                                    "upper/lower case: on Windows and macOS they are the same file"))
+    names = {(a.locale, a.category, a.id.split("/", 1)[1]): a for a in loaded.articles}
+    for article in loaded.articles:
+        owner = names.get((article.locale, article.category, article.slug))
+        if owner is not None and owner is not article:
+            problems.append(Problem(
+                article.path, f"slug '{article.slug}' is the file name of {owner.path}: {article.url} "
+                "shows this article, so that file's own address no longer leads to it",
+                _line_of(texts.get(article.path, ""), "", "slug"), "warning"))
+    return problems
+
+
+def _check_channels(content_dir: Path):
+    path = content_dir / CHANNELS_FILE
+    if not path.is_file():
+        return []
+    try:
+        data = yaml.safe_load(path.read_text("utf-8"))
+    except UnicodeDecodeError:
+        return [Problem(CHANNELS_FILE, "not UTF-8 text: save the file as UTF-8")]
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        reason = getattr(error, "problem", None) or str(error)
+        return [Problem(CHANNELS_FILE, f"not valid YAML: {reason}", mark.line + 1 if mark else None)]
+    if data is None:
+        return [Problem(CHANNELS_FILE, "the file is empty", severity="warning")]
+    if not isinstance(data, dict | list):
+        return [Problem(CHANNELS_FILE, "must be a list or a set of 'key: value' lines", 1)]
+    return []

@@ -1,0 +1,126 @@
+"""HTTP around every response: compression, cache validators, security headers, secure cookies.
+
+HTTPS mode (HSTS, Secure `__Host-` session cookie, https URLs) is on when PORTAL_HTTPS=1,
+off when PORTAL_HTTPS=0, and otherwise on exactly when the app is neither in debug nor in
+testing mode and PORTAL_SECRET_KEY is set: a production deployment. In HTTPS mode every
+request is treated as HTTPS, because visitors only ever reach the app through HTTPS (a
+TLS-terminating proxy in front of it included).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import weakref
+from pathlib import Path
+
+from flask import Flask, current_app, request, session
+from flask_compress import Compress
+
+from .config import DEV_SECRET_KEY
+
+# No inline script or style anywhere; JSON-LD blocks are data, not script, so CSP allows them.
+CONTENT_SECURITY_POLICY = "; ".join([
+    "default-src 'self'",
+    "script-src 'self'",
+    "style-src 'self'",
+    "img-src 'self' data:",
+    "font-src 'none'",  # no web fonts, by design
+    "connect-src 'self'",
+    "form-action 'self'",
+    "object-src 'none'",
+    "base-uri 'none'",
+    "frame-ancestors 'none'",
+])
+HSTS = "max-age=63072000; includeSubDomains"
+STATIC_IMMUTABLE_SECONDS = 365 * 24 * 3600
+PAGE_MAX_AGE = 300  # five minutes: a fixed article reaches readers quickly, ETags make re-checks cheap
+
+compress = Compress()
+_snapshot_seen: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def init_app(app: Flask):
+    """Call before the other init_apps: after_request hooks run last-registered first, so these
+    see the response after every other hook has set its cookies and headers."""
+    https = https_mode(app)
+    app.config["HTTPS"] = https
+    app.config.setdefault("CONTENT_SECURITY_POLICY", CONTENT_SECURITY_POLICY)
+    if https:
+        app.config.update(SESSION_COOKIE_SECURE=True, SESSION_COOKIE_NAME="__Host-session",
+                          SESSION_COOKIE_PATH="/", SESSION_COOKIE_DOMAIN=None,
+                          PREFERRED_URL_SCHEME="https")
+        app.wsgi_app = _ForceHTTPS(app.wsgi_app)
+    app.after_request(add_security_headers)
+    compress.init_app(app)  # compresses after the validators below are set (and keeps ETags apart)
+    app.after_request(add_cache_headers)
+
+
+def https_mode(app: Flask) -> bool:
+    setting = app.config.get("HTTPS")
+    if setting is not None:
+        return bool(setting)
+    return not (app.debug or app.testing) and app.config.get("SECRET_KEY") not in (None, "", DEV_SECRET_KEY)
+
+
+class _ForceHTTPS:
+    def __init__(self, wsgi_app):
+        self.wsgi_app = wsgi_app
+
+    def __call__(self, environ, start_response):
+        environ["wsgi.url_scheme"] = "https"
+        return self.wsgi_app(environ, start_response)
+
+
+def add_security_headers(response):
+    headers = response.headers
+    headers.setdefault("Content-Security-Policy", current_app.config["CONTENT_SECURITY_POLICY"])
+    headers.setdefault("X-Content-Type-Options", "nosniff")
+    headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
+    headers.setdefault("X-Frame-Options", "DENY")
+    headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+    headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=(), payment=()")
+    if current_app.config.get("HTTPS") or request.is_secure:
+        headers.setdefault("Strict-Transport-Security", HSTS)
+    return response
+
+
+def _snapshot_time(content) -> dt.datetime:
+    """When this process started serving this content snapshot: no page of it changed since."""
+    if content not in _snapshot_seen:
+        _snapshot_seen[content] = dt.datetime.now(dt.UTC).replace(microsecond=0)
+    return _snapshot_seen[content]
+
+
+def add_cache_headers(response):
+    if request.method not in ("GET", "HEAD") or response.status_code != 200:
+        return response
+    if request.endpoint == "static":
+        version = request.args.get("v")
+        if version and version == _static_version(request.view_args.get("filename", "")):
+            # The URL names the content (static_url() adds ?v=hash): it can never change.
+            response.cache_control.public = True
+            response.cache_control.max_age = STATIC_IMMUTABLE_SECONDS
+            response.cache_control.immutable = True
+            response.cache_control.no_cache = None
+        return response
+    if (request.blueprint or "") != "pages" or response.direct_passthrough:
+        return response
+    response.add_etag()
+    response.last_modified = _snapshot_time(current_app.extensions["content"])
+    if session.accessed or response.headers.getlist("Set-Cookie"):
+        # Per-visitor cookies must never be stored by a shared cache.
+        response.cache_control.private = True
+        response.cache_control.no_cache = True
+    else:
+        response.cache_control.public = True
+        response.cache_control.max_age = PAGE_MAX_AGE
+    return response.make_conditional(request)
+
+
+def _static_version(filename: str) -> str | None:
+    from .views import file_version
+
+    path = (Path(current_app.static_folder) / filename).resolve()
+    if not path.is_file() or Path(current_app.static_folder).resolve() not in path.parents:
+        return None
+    return file_version(str(path))

@@ -1,0 +1,157 @@
+"""The editors' area: accounts, login with CSRF, the deflection dashboard and CSV exports."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import re
+
+import pytest
+from sqlalchemy import select
+
+from portal.models import AdminUser, Event, utcnow
+
+PASSWORD = "correct horse battery"
+
+
+@pytest.fixture
+def app(app_factory):
+    app = app_factory()
+    result = app.test_cli_runner().invoke(args=["admin", "create-user", "Editor@Shop.example",
+                                                "--password", PASSWORD])
+    assert result.exit_code == 0, result.output
+    return app
+
+
+def csrf_token(html):
+    return re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
+
+
+def login(client, password=PASSWORD):
+    token = csrf_token(client.get("/admin/login").get_data(as_text=True))
+    return client.post("/admin/login?next=/admin/", data={"email": "editor@shop.example",
+                                                          "password": password, "csrf_token": token})
+
+
+def test_password_is_hashed_with_argon2(app):
+    with app.extensions["db"].session() as session:
+        user = session.scalar(select(AdminUser))
+    assert user.email == "editor@shop.example" and user.password_hash.startswith("$argon2id$")
+
+
+def test_short_passwords_are_refused(app):
+    result = app.test_cli_runner().invoke(args=["admin", "create-user", "x@y.example", "--password", "short"])
+    assert result.exit_code != 0 and "at least 12 characters" in result.output
+
+
+@pytest.mark.parametrize("path", ["/admin/", "/admin/export/top_searches.csv"])
+def test_admin_pages_need_a_login(app, path):
+    response = app.test_client().get(path)
+    assert response.status_code == 302 and response.headers["Location"].startswith("/admin/login?next=")
+
+
+def test_wrong_password_is_refused_with_a_clear_message(app):
+    client = app.test_client()
+    response = login(client, "wrong password!")
+    assert response.status_code == 401
+    assert "do not match an editor account" in response.get_data(as_text=True)
+    assert client.get("/admin/").status_code == 302
+
+
+def test_login_needs_the_csrf_token(app):
+    response = app.test_client().post("/admin/login", data={"email": "editor@shop.example",
+                                                            "password": PASSWORD})
+    assert response.status_code == 400
+
+
+def test_login_logout(app):
+    client = app.test_client()
+    response = login(client)
+    assert response.status_code == 303 and response.headers["Location"] == "/admin/"
+    cookie = next(h for h in response.headers.getlist("Set-Cookie") if h.startswith("session="))
+    assert "HttpOnly" in cookie
+    page = client.get("/admin/").get_data(as_text=True)
+    assert "Deflection rate" in page
+    client.post("/admin/logout", data={"csrf_token": csrf_token(page)})
+    assert client.get("/admin/").status_code == 302
+
+
+def _store_visits(app):
+    now = utcnow()
+    events = [
+        {"type": "search", "visit_id": "a" * 32, "locale": "en", "query": "where is my parcel",
+         "result_count": 4, "created_at": now},
+        {"type": "view", "visit_id": "a" * 32, "locale": "en", "article_id": "delivery/track-your-order",
+         "category": "delivery", "created_at": now},
+        {"type": "vote", "visit_id": "a" * 32, "locale": "en", "article_id": "delivery/track-your-order",
+         "helpful": False, "created_at": now},
+        {"type": "vote_reason", "visit_id": "a" * 32, "locale": "en",
+         "article_id": "delivery/track-your-order", "reason": "incomplete", "created_at": now},
+        {"type": "search", "visit_id": "b" * 32, "locale": "sv", "query": "reklamation", "result_count": 0,
+         "created_at": now},
+        {"type": "view", "visit_id": "b" * 32, "locale": "sv", "article_id": "returns/faulty-item-complaint",
+         "category": "returns", "created_at": now},
+        {"type": "contact_submitted", "visit_id": "b" * 32, "locale": "sv", "created_at": now},
+    ]
+    assert app.extensions["analytics"].write(events)
+
+
+def test_dashboard_shows_metrics_tables_and_chart(app):
+    _store_visits(app)
+    client = app.test_client()
+    login(client)
+    html = client.get("/admin/").get_data(as_text=True)
+    assert re.search(r"<dt>Deflection rate</dt><dd>50%</dd>", html)
+    assert "<svg class=\"chart\"" in html and "<circle" in html
+    assert "<td>where is my parcel</td>" in html and "<td>reklamation</td>" in html
+    assert "How do I track my parcel?" in html and "incomplete (1)" in html
+    swedish = client.get("/admin/?locale=sv").get_data(as_text=True)
+    assert re.search(r"<dt>Deflection rate</dt><dd>0%</dd>", swedish)
+
+
+def test_bad_dates_fall_back_with_a_message(app):
+    client = app.test_client()
+    login(client)
+    response = client.get("/admin/?from=yesterday")
+    assert response.status_code == 200 and "was not understood" in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize(("name", "first_row"), [
+    ("top_searches", ["Search", "Searches", "Average results"]),
+    ("zero_result_searches", ["Search", "Searches", "Average results"]),
+    ("searches_before_contact", ["Search", "Visits that then contacted support"]),
+    ("least_helpful_articles", ["Article", "Helpful", "Not helpful", "Share helpful", "Reasons"]),
+    ("contacts_by_last_article", ["Article read just before", "Contacts"]),
+])
+def test_every_table_exports_as_csv(app, name, first_row):
+    _store_visits(app)
+    client = app.test_client()
+    login(client)
+    response = client.get(f"/admin/export/{name}.csv")
+    assert response.mimetype == "text/csv" and "attachment" in response.headers["Content-Disposition"]
+    rows = list(csv.reader(io.StringIO(response.get_data(as_text=True))))
+    assert rows[0] == first_row and len(rows) >= 2
+
+
+def test_daily_export_and_unknown_table(app):
+    _store_visits(app)
+    client = app.test_client()
+    login(client)
+    rows = list(csv.reader(io.StringIO(client.get("/admin/export/deflection_by_day.csv").get_data(as_text=True))))
+    assert rows[0][:3] == ["day", "self_service_visits", "deflected_visits"]
+    assert rows[1][0] == dt.datetime.now(dt.UTC).date().isoformat() and rows[1][1] == "2"
+    assert client.get("/admin/export/passwords.csv").status_code == 404
+
+
+def test_purge_deletes_old_events(app):
+    old = utcnow() - dt.timedelta(days=800)
+    app.extensions["analytics"].write([{"type": "view", "locale": "en", "created_at": old},
+                                       {"type": "view", "locale": "en", "created_at": utcnow()}])
+    runner = app.test_cli_runner()
+    assert "deleted 1 events" in runner.invoke(args=["analytics", "purge"]).output  # default 25 months
+    assert "deleted 1 events" in runner.invoke(args=["analytics", "purge", "--older-than", "0d"]).output
+    bad = runner.invoke(args=["analytics", "purge", "--older-than", "soon"])
+    assert bad.exit_code != 0 and "90d" in bad.output
+    with app.extensions["db"].session() as session:
+        assert session.scalars(select(Event)).all() == []
