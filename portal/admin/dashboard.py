@@ -104,7 +104,8 @@ def export(name):
         if name == "deflection_by_day":
             report = metrics.deflection_report(session, start, end, locale)
             header = ["day", *report.total.as_dict()]
-            rows = [[day.isoformat(), *counts.as_dict().values()] for day, counts in sorted(report.by_day.items())]
+            rows = [[day.isoformat(), *counts.as_dict().values()]
+                    for day, counts in sorted(report.by_day.items())]
         else:
             tables = _tables(session, start, end, locale)
             if name not in tables:
