@@ -51,6 +51,9 @@ def init_app(app: Flask):
                           PREFERRED_URL_SCHEME="https")
         app.wsgi_app = _ForceHTTPS(app.wsgi_app)
     app.after_request(add_security_headers)
+    # Streamed bodies are left alone (a 206 range must not be compressed); whole files are read
+    # into memory first by add_cache_headers, so CSS, JS and SVG are compressed all the same.
+    app.config.setdefault("COMPRESS_STREAMS", False)
     compress.init_app(app)  # compresses after the validators below are set (and keeps ETags apart)
     app.after_request(add_cache_headers)
 
@@ -94,6 +97,9 @@ def _snapshot_time(content) -> dt.datetime:
 def add_cache_headers(response):
     if request.method not in ("GET", "HEAD") or response.status_code != 200:
         return response
+    if response.direct_passthrough and response.mimetype in compress.compress_mimetypes_set:
+        response.direct_passthrough = False
+        response.get_data()  # a small text file: buffered, and its file closed with the response
     if request.endpoint == "static":
         version = request.args.get("v")
         if version and version == _static_version(request.view_args.get("filename", "")):
@@ -103,7 +109,7 @@ def add_cache_headers(response):
             response.cache_control.immutable = True
             response.cache_control.no_cache = None
         return response
-    if (request.blueprint or "") != "pages" or response.direct_passthrough:
+    if (request.blueprint or "") != "pages" or response.is_streamed:
         return response
     response.add_etag()
     response.last_modified = _snapshot_time(current_app.extensions["content"])

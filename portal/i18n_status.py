@@ -38,8 +38,10 @@ class CatalogStatus:
     @property
     def percent(self) -> int:
         """Rounded down: 99.6 % is not done."""
+        if not self.exists:
+            return 0
         if self.is_source or not self.total:
-            return 100 if self.exists else 0
+            return 100
         return self.translated * 100 // self.total
 
     def as_dict(self):
@@ -132,10 +134,11 @@ def catalog_status(translations_dir, locale: str) -> CatalogStatus:
     if locale == UI_SOURCE_LOCALE:
         return CatalogStatus(locale, is_source=True)
     path = catalog_path(translations_dir, locale)
-    if path is None:
-        return CatalogStatus(locale, exists=False)
-    catalog = _read_po(path, locale.replace("-", "_"))
     template_path = Path(translations_dir) / f"{DOMAIN}.pot"
+    if path is None:  # served with the English strings: every one of them is untranslated
+        total = sum(1 for m in _read_po(template_path) if m.id) if template_path.is_file() else 0
+        return CatalogStatus(locale, total=total, untranslated=total, exists=False)
+    catalog = _read_po(path, locale.replace("-", "_"))
     template = _read_po(template_path) if template_path.is_file() else catalog
     translated = fuzzy = untranslated = 0
     for wanted in template:

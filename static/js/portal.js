@@ -3,6 +3,8 @@
   "use strict";
 
   // Instant suggestions: the ARIA 1.2 combobox pattern (list autocomplete, manual selection).
+  // Keys: Down/Up move through the list (and open it), Alt+Down opens, Alt+Up and Escape close,
+  // Enter opens the highlighted article, Escape on a closed list clears the box.
   function setupCombobox(input) {
     var form = input.form;
     var list = document.createElement("ul");
@@ -53,6 +55,7 @@
         li.textContent = result.title;
         li.dataset.url = result.url;
         li.addEventListener("mousedown", function (event) { event.preventDefault(); });
+        li.addEventListener("mousemove", function () { if (active !== i) { highlight(i); } });
         li.addEventListener("click", function () { window.location.href = result.url; });
         list.appendChild(li);
         return li;
@@ -60,13 +63,23 @@
       active = -1;
       list.hidden = items.length === 0;
       input.setAttribute("aria-expanded", items.length ? "true" : "false");
-      status.textContent = items.length ? items.length + " \u2193" : "";
+      announce(items.length);
+    }
+
+    function announce(count) {
+      var none = input.getAttribute("data-label-none") || "";
+      var some = input.getAttribute("data-label-count") || "{count}";
+      status.textContent = count ? some.replace("{count}", String(count)) : (input.value.trim().length >= 2 ? none : "");
+    }
+
+    function open() {
+      if (items.length) { list.hidden = false; input.setAttribute("aria-expanded", "true"); }
     }
 
     function fetchSuggestions() {
       var query = input.value;
-      if (query.trim().length < 2) { render([]); return; }
-      if (query === lastQuery) { return; }
+      if (query.trim().length < 2) { lastQuery = ""; render([]); return; }
+      if (query === lastQuery) { open(); return; }
       lastQuery = query;
       var url = input.getAttribute("data-suggest-url") + "?locale=" +
         encodeURIComponent(input.getAttribute("data-locale")) + "&q=" + encodeURIComponent(query);
@@ -81,19 +94,26 @@
       timer = setTimeout(fetchSuggestions, 120);
     });
     input.addEventListener("keydown", function (event) {
-      var open = !list.hidden && items.length > 0;
-      if (event.key === "ArrowDown") {
+      var isOpen = !list.hidden && items.length > 0;
+      if (event.key === "ArrowDown" && event.altKey) {
         event.preventDefault();
-        if (!open && items.length) { list.hidden = false; input.setAttribute("aria-expanded", "true"); }
+        open();
+      } else if (event.key === "ArrowUp" && event.altKey) {
+        event.preventDefault();
+        close();
+      } else if (event.key === "ArrowDown") {
+        event.preventDefault();
+        open();
         if (items.length) { highlight((active + 1) % items.length); }
       } else if (event.key === "ArrowUp") {
         event.preventDefault();
+        open();
         if (items.length) { highlight(active <= 0 ? items.length - 1 : active - 1); }
-      } else if (event.key === "Enter" && open && active >= 0) {
+      } else if (event.key === "Enter" && isOpen && active >= 0) {
         event.preventDefault();
         window.location.href = items[active].dataset.url;
       } else if (event.key === "Escape") {
-        if (open) { event.preventDefault(); close(); } else { input.value = ""; }
+        if (isOpen) { event.preventDefault(); close(); } else { input.value = ""; lastQuery = ""; }
       }
     });
     input.addEventListener("blur", function () { setTimeout(close, 150); });

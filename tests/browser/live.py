@@ -1,0 +1,73 @@
+"""A real server and a real browser: the demo help centre on a free port, Debian's Chromium.
+
+Used by the browser tests, `make screenshots` and bench/lighthouse.sh:
+
+    .venv/bin/python -m tests.browser.live [--port 8765]    # serve the demo until Ctrl-C
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+import shutil
+import tempfile
+import threading
+from pathlib import Path
+
+from werkzeug.serving import make_server
+
+CHROMIUM = os.environ.get("CHROME_PATH", "/usr/bin/chromium")
+CHROMIUM_ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+ROOT = Path(__file__).resolve().parents[2]
+AXE_SCRIPT = ROOT / "node_modules" / "axe-core" / "axe.min.js"
+
+
+def demo_app(data_dir: Path):
+    """The demo content, its own search index and SQLite file under `data_dir`."""
+    from tests.conftest import make_app
+
+    return make_app(Path(data_dir))
+
+
+@contextlib.contextmanager
+def serve(app, port: int = 0):
+    """Serve `app` on 127.0.0.1 in a thread; yields the base URL."""
+    server = make_server("127.0.0.1", port, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
+
+
+@contextlib.contextmanager
+def demo_server(port: int = 0):
+    data_dir = Path(tempfile.mkdtemp(prefix="portal-live-"))
+    try:
+        with serve(demo_app(data_dir), port) as url:
+            yield url
+    finally:
+        shutil.rmtree(data_dir, ignore_errors=True)
+
+
+def launch_chromium(playwright):
+    return playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--port", type=int, default=8765)
+    args = parser.parse_args()
+    with demo_server(args.port) as url:
+        print(f"serving the demo help centre at {url}", flush=True)
+        with contextlib.suppress(KeyboardInterrupt):
+            threading.Event().wait()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,145 @@
+"""`flask content check`: every checker message, with path, line and severity, on fixture folders."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from portal.content.lint import lint_content
+from tests.conftest import DATA, DEMO_CONTENT
+
+BROKEN = DATA / "lint-broken"
+
+
+@pytest.fixture(scope="module")
+def report():
+    return lint_content(BROKEN)
+
+
+# (path, line, severity, what the message says)
+EXPECTED = [
+    # front-matter schema
+    ("en/returns/return-an-item.md", 3, "warning", "unknown front-matter key 'colour'"),
+    ("en/returns/return-an-item.md", 4, "warning", "'source_hash' belongs in translations"),
+    ("en/returns/empty.md", 3, "error", "'description' must be one sentence of text"),
+    ("en/returns/empty.md", 4, "warning", "no text below the front matter"),
+    ("sv/returns/return-an-item.md", 3, "warning", "source_hash 'not-a-hash' is not 16 hex digits"),
+    ("sv/returns/return-an-item.md", 4, "warning", "'translate' is read only in the source (en/)"),
+    # links to articles by id and by URL, images, files
+    ("en/returns/return-an-item.md", 10, "error",
+     "link '../delivery/no-such-article' leads nowhere: there is no article 'delivery/no-such-article'"),
+    ("en/returns/return-an-item.md", 12, "error", "image 'missing.png' not found: there is no file "
+     "en/returns/missing.png"),
+    ("en/returns/return-an-item.md", 13, "error", "link '/en/delivery/nope' leads nowhere"),
+    ("en/returns/return-an-item.md", 14, "error", "'guide.pdf' is a file, which a relative link cannot "
+     "open: write /media/en/returns/guide.pdf"),
+    ("en/returns/return-an-item.md", 14, "error", "there is no category 'nothing' in en/"),
+    ("en/returns/return-an-item.md", 15, "error", "'/media/en/returns/gone.png' not found"),
+    ("en/delivery/self-loop.md", 5, "warning", "'/old/returns-policy' is an old address of "
+     "en/delivery/track-parcel.md: link /en/delivery/track-parcel instead"),
+    ("sv/returns/return-an-item.md", 6, "warning", "'/sv/delivery/track-parcel' has no sv version"),
+    # drafts linked from published pages, by id and by URL
+    ("en/returns/return-an-item.md", 11, "error", "goes to the draft en/delivery/upcoming-changes.md"),
+    ("en/returns/return-an-item.md", 13, "error", "link '/en/delivery/upcoming-changes' goes to the draft"),
+    # a draft's own broken link only warns: it is work in progress
+    ("en/delivery/upcoming-changes.md", 5, "warning", "link '../delivery/the-plan' leads nowhere"),
+    # duplicate slugs and ids
+    ("en/delivery/wrong-slug.md", 3, "error", "slug 'track-parcel' is already used by "
+     "en/delivery/track-parcel.md"),
+    ("en/returns/money-back.md", 3, "warning", "slug 'refund-times' is the file name of "
+     "en/returns/refund-times.md"),
+    ("en/returns/return-an-item.md", 23, "warning", "heading id '#steps' is already used on line 21"),
+    # redirect_from collisions
+    ("en/returns/return-an-item.md", 6, "error", "redirect_from '/old/returns-policy' is also claimed by "
+     "en/delivery/track-parcel.md"),
+    ("en/returns/return-an-item.md", 7, "error", "redirect_from '/en/returns' is the live address of the "
+     "page /en/returns/"),
+    ("en/delivery/self-loop.md", 3, "error", "redirect_from '/en/delivery/self-loop' is this article's own "
+     "address"),
+    # translations without a source; synonyms and channels files
+    ("sv/returns/orphan.md", None, "warning", "translation of 'returns/orphan', which has no source article"),
+    ("en/synonyms.txt", 3, "error", "a synonym line needs two or more phrases"),
+    ("channels.yml", 3, "error", "not valid YAML"),
+]
+
+
+@pytest.mark.parametrize(("path", "line", "severity", "message"), EXPECTED,
+                         ids=[f"{e[0]}:{e[1]}:{e[3][:30]}" for e in EXPECTED])
+def test_every_checker_message(report, path, line, severity, message):
+    found = [p for p in report.problems if p.path == path and p.line == line and message in p.message]
+    assert found, f"not reported: {path}:{line}: {message}\n" + "\n".join(map(str, report.problems))
+    assert found[0].severity == severity
+    where = f"{path}:{line}" if line else path
+    assert str(found[0]).startswith(f"{where}: {severity}: ")
+
+
+def test_nothing_else_is_reported(report):
+    """Good links, images, the category link and code samples raise nothing."""
+    unexpected = [str(p) for p in report.problems if not any(
+        p.path == path and p.line == line and message in p.message for path, line, _s, message in EXPECTED)]
+    assert unexpected == []
+
+
+def test_problems_come_sorted_by_file_and_line(report):
+    keys = [(p.path, p.line or 0) for p in report.problems]
+    assert keys == sorted(keys)
+
+
+def test_demo_content_passes_with_no_warnings():
+    report = lint_content(DEMO_CONTENT)
+    assert [str(p) for p in report.problems] == []
+
+
+def test_ids_that_differ_only_in_case(content_copy):
+    folder = content_copy("good")
+    (folder / "en" / "returns" / "Return-An-Item.md").write_text("---\ntitle: Shouting\n---\nHi.\n")
+    problems = [p for p in lint_content(folder).problems if "upper/lower case" in p.message]
+    assert [(p.path, p.severity) for p in problems] == [("en/returns/return-an-item.md", "error")]
+
+
+def test_synonyms_file_that_is_not_utf8(content_copy):
+    folder = content_copy("good")
+    (folder / "sv" / "synonyms.txt").write_bytes("paket = försändelse\n".encode("latin-1"))
+    problems = [str(p) for p in lint_content(folder).problems]
+    assert problems == ["sv/synonyms.txt: error: not UTF-8 text: save the file as UTF-8"]
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("phone:\n  hours: '09-17'\n", []),
+    ("- phone\n- email\n", []),
+    ("just a sentence\n", ["channels.yml:1: error: must be a list or a set of 'key: value' lines"]),
+    ("", ["channels.yml: warning: the file is empty"]),
+    ("phone: [\n", ["channels.yml:2: error: not valid YAML: "
+                    "expected the node content, but found '<stream end>'"]),
+])
+def test_channels_file_must_parse(content_copy, text, expected):
+    folder = content_copy("good")
+    (folder / "channels.yml").write_text(text)
+    assert [str(p) for p in lint_content(folder).problems] == expected
+
+
+def test_check_command_prints_path_line_and_fails_on_errors(app_factory):
+    result = app_factory(BROKEN, SEARCH_BACKEND="null").test_cli_runner().invoke(args=["content", "check"])
+    assert result.exit_code == 1
+    assert "en/returns/return-an-item.md:10: error: link '../delivery/no-such-article'" in result.output
+    errors = sum(1 for e in EXPECTED if e[2] == "error")
+    assert result.output.rstrip().endswith(f"{errors} errors, {len(EXPECTED) - errors} warnings")
+
+
+def test_check_command_json_for_ci(app_factory):
+    runner = app_factory(BROKEN, SEARCH_BACKEND="null").test_cli_runner()
+    result = runner.invoke(args=["content", "check", "--format", "json"])
+    problems = json.loads(result.output)
+    assert result.exit_code == 1
+    assert {"path": "channels.yml", "line": 3, "severity": "error",
+            "message": "not valid YAML: expected ',' or ']', but got ':'"} in problems
+    assert len(problems) == len(lint_content(BROKEN).problems)
+
+
+def test_warnings_alone_do_not_fail_the_check(app_factory, content_copy):
+    folder = content_copy("good")
+    (folder / "en" / "returns" / "return-an-item.md").write_text("---\ntitle: T\ncolour: red\n---\nText.\n")
+    result = app_factory(folder, SEARCH_BACKEND="null").test_cli_runner().invoke(args=["content", "check"])
+    assert result.exit_code == 0, result.output
+    assert "0 errors, 1 warnings" in result.output
