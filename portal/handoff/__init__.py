@@ -1,0 +1,1 @@
+"""When self-service fails: channels, the recommender, the contact form and delivery."""
