@@ -7,12 +7,27 @@ FLASK := $(BIN)/flask --app portal
 STAMP := $(VENV)/.installed
 
 .PHONY: system-deps compile-translations run test lint install translations translations-check check-translations clean
+.PHONY: node-deps browser-deps screenshots lighthouse
 
 # Debian packages the build and tests need; installed only when missing (needs root).
-APT_PACKAGES := gettext
+# chromium: the browser tests, screenshots and Lighthouse. Java (the HTML validator) and
+# Node (axe-core, Lighthouse) come from Debian only when no java / npm is on the PATH.
+APT_PACKAGES := gettext chromium
 system-deps:
 	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	command -v java >/dev/null 2>&1 || missing="$$missing default-jre-headless"; \
+	command -v npm >/dev/null 2>&1 || missing="$$missing nodejs npm"; \
 	if [ -n "$$missing" ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; fi
+
+# axe-core and Lighthouse, exactly as package-lock.json pins them, in ./node_modules.
+NODE_STAMP := node_modules/.installed
+$(NODE_STAMP): package.json package-lock.json | system-deps
+	npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
+	@touch $(NODE_STAMP)
+
+node-deps: $(NODE_STAMP)
+
+browser-deps: system-deps node-deps
 
 $(STAMP): pyproject.toml | system-deps
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -35,10 +50,11 @@ run: install compile-translations
 lint: install
 	$(BIN)/ruff check portal tests bench wsgi.py
 
-# Extract UI strings, merge them into every catalog, compile.
+# Extract UI strings, merge them into every catalog, compile. The catalogs keep their header
+# (Language, Plural-Forms): without it Babel treats a catalog as fuzzy and skips it.
 translations: install
 	$(BIN)/pybabel extract --no-location --omit-header --sort-by-file -F babel.cfg -k _l -o translations/messages.pot .
-	$(BIN)/pybabel update --no-fuzzy-matching --omit-header -i translations/messages.pot -d translations -D messages
+	$(BIN)/pybabel update --no-fuzzy-matching --ignore-pot-creation-date -i translations/messages.pot -d translations -D messages
 	$(BIN)/pybabel compile -d translations -D messages
 
 # Fails when messages.pot is stale or a catalog has errors.
@@ -49,10 +65,18 @@ translations-check: install
 		echo "translations/messages.pot is stale: run 'make translations'"; diff <(grep -v '^"POT' $$tmp) <(grep -v '^"POT' translations/messages.pot) | head -20; rm -f $$tmp; exit 1; fi; \
 	rm -f $$tmp
 	@for po in translations/*/LC_MESSAGES/messages.po; do msgfmt --check -o /dev/null $$po || exit 1; done
-	$(BIN)/pybabel compile -d translations -D messages >/dev/null
+	$(BIN)/pybabel -q compile -d translations -D messages
 
-test: install translations-check lint
+test: install translations-check lint browser-deps
 	$(BIN)/python -m pytest
 
+# PNGs of the main pages, phone and desktop, light and dark, for people who do not run anything.
+screenshots: install compile-translations browser-deps
+	$(BIN)/python -m tests.browser.screenshots docs/screenshots
+
+# Lighthouse scores of the article, search and contact pages (needs node_modules).
+lighthouse: install compile-translations browser-deps
+	bench/lighthouse.sh
+
 clean:
-	rm -rf $(VENV) instance .pytest_cache
+	rm -rf $(VENV) instance .pytest_cache node_modules

@@ -13,7 +13,7 @@ def create_app(config: dict | None = None) -> Flask:
     if config:
         app.config.from_mapping(config)
 
-    from . import admin, analytics, cli, content, db, http, i18n, search, views
+    from . import admin, analytics, cli, content, db, handoff, http, i18n, search, views
 
     http.init_app(app)  # first, so its response hooks run after everyone else's
     content.init_app(app)
@@ -22,6 +22,7 @@ def create_app(config: dict | None = None) -> Flask:
     db.init_app(app)
     analytics.init_app(app)
     views.init_app(app)
+    handoff.init_app(app)
     admin.init_app(app)
     cli.init_app(app)
     return app

@@ -19,6 +19,7 @@ search_cli = AppGroup("search", help="Build the search index.")
 i18n_cli = AppGroup("i18n", help="Translation status of UI strings and articles.")
 db_cli = AppGroup("db", help="Create or migrate the database.")
 analytics_cli = AppGroup("analytics", help="Manage stored visitor events.")
+handoff_cli = AppGroup("handoff", help="Deliver contact requests to the helpdesk.")
 
 DURATION_UNITS = {"d": 1, "w": 7, "m": 30.44, "y": 365.25}
 
@@ -108,7 +109,10 @@ def i18n_mark_current(locale, article_id, every, force):
     targets = [(locale, article_id)]
     if every:
         loaded = load_content(content_dir)
-        chosen = [locale] if locale else [x for x in loaded.site.locales if x != loaded.site.default_locale]
+        translated = [x for x in loaded.site.locales if x != loaded.site.default_locale]
+        if locale and locale not in translated:
+            raise click.UsageError(f"'{locale}' is not a translated locale ({', '.join(translated)})")
+        chosen = [locale] if locale else translated
         targets, skipped = [], []
         for each in chosen:
             for state, ids in freshness.translation_states(loaded, each).items():
@@ -172,6 +176,51 @@ def analytics_purge(older_than):
     click.echo(f"deleted {deleted} events older than {age.days} days")
 
 
+@handoff_cli.command("deliver")
+@click.option("--once", is_flag=True, help="Deliver one batch and exit (for cron or a timer).")
+@click.option("--interval", type=click.FloatRange(min=0.01), default=5.0, show_default=True,
+              help="Seconds to wait when nothing is due.")
+def handoff_deliver(once, interval):
+    """Send stored handoffs to the helpdesk (webhook or e-mail) until stopped; SIGTERM finishes
+    the message being sent, then exits."""
+    import signal
+    import threading
+
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from .config import parse_duration
+    from .db import get_db
+    from .handoff.delivery import ConfigurationError, run_worker, sender_from_config
+
+    config = current_app.config
+    try:
+        sender = sender_from_config(config)
+    except ConfigurationError as error:
+        raise click.ClickException(str(error)) from None
+    if sender is None:
+        raise click.ClickException(
+            "no helpdesk is configured: set PORTAL_WEBHOOK_URL and PORTAL_WEBHOOK_SECRET, or "
+            "PORTAL_SMTP_HOST, PORTAL_SMTP_FROM and PORTAL_SMTP_TO (docs/handoff.md)")
+    give_up_after = config["HANDOFF_GIVE_UP_AFTER"]
+    if isinstance(give_up_after, str):
+        give_up_after = parse_duration(give_up_after)
+    stop = threading.Event()
+    previous = {}
+    if not once and threading.current_thread() is threading.main_thread():
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            previous[signum] = signal.signal(signum, lambda *_: stop.set())
+    try:
+        run_worker(get_db(), sender, once=once, interval=interval, stop_event=stop,
+                   batch=config["HANDOFF_BATCH"], lease_seconds=config["HANDOFF_LEASE_SECONDS"],
+                   give_up_after=give_up_after, backoff_base=config["HANDOFF_BACKOFF_BASE_SECONDS"],
+                   public_url=config.get("PUBLIC_URL"), report=lambda stats: click.echo(str(stats)))
+    except SQLAlchemyError as error:  # --once only: the loop logs outages and carries on
+        raise click.ClickException(f"the database is unavailable: {error}") from None
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+
+
 def init_app(app: Flask):
-    for group in (content_cli, search_cli, i18n_cli, db_cli, analytics_cli):
+    for group in (content_cli, search_cli, i18n_cli, db_cli, analytics_cli, handoff_cli):
         app.cli.add_command(group)

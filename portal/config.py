@@ -1,5 +1,6 @@
 """Settings read from the environment, with embedded defaults for one machine."""
 
+import datetime
 import os
 from pathlib import Path
 
@@ -24,6 +25,27 @@ class Config:
         self.BABEL_TRANSLATION_DIRECTORIES = str(PROJECT_ROOT / "translations")
         self.SEARCH_CACHE_SIZE = int(env.get("PORTAL_SEARCH_CACHE_SIZE", "2048"))
         self.ANALYTICS_RETENTION = env.get("PORTAL_ANALYTICS_RETENTION", "25m")
+        # Shared rate limits across workers and nodes; without it, limits are per process.
+        self.REDIS_URL = env.get("REDIS_URL") or None
+        self.REDIS_KEY_PREFIX = env.get("PORTAL_REDIS_PREFIX", "portal")
+        self.CONTACT_MIN_FILL_SECONDS = float(env.get("PORTAL_CONTACT_MIN_FILL_SECONDS", "3"))
+        self.CONTACT_LIMIT_PER_VISIT = env.get("PORTAL_CONTACT_LIMIT_PER_VISIT", "5 per 10 minutes")
+        self.CONTACT_LIMIT_PER_NETWORK = env.get("PORTAL_CONTACT_LIMIT_PER_NETWORK", "30 per hour")
+        # Handoff delivery (docs/handoff.md): a signed webhook if WEBHOOK_URL, else e-mail if SMTP_HOST.
+        self.WEBHOOK_URL = env.get("PORTAL_WEBHOOK_URL") or None
+        self.WEBHOOK_SECRET = env.get("PORTAL_WEBHOOK_SECRET") or None
+        self.WEBHOOK_TIMEOUT = float(env.get("PORTAL_WEBHOOK_TIMEOUT", "10"))
+        self.SMTP_HOST = env.get("PORTAL_SMTP_HOST") or None
+        self.SMTP_PORT = int(env.get("PORTAL_SMTP_PORT", "587"))
+        self.SMTP_USER = env.get("PORTAL_SMTP_USER") or None
+        self.SMTP_PASSWORD = env.get("PORTAL_SMTP_PASSWORD") or None
+        self.SMTP_FROM = env.get("PORTAL_SMTP_FROM") or None
+        self.SMTP_TO = env.get("PORTAL_SMTP_TO") or None
+        self.SMTP_STARTTLS = _flag(env.get("PORTAL_SMTP_STARTTLS")) is not False  # on unless "0"/"false"
+        self.HANDOFF_GIVE_UP_AFTER = parse_duration(env.get("PORTAL_HANDOFF_GIVE_UP_AFTER") or "3d")
+        self.HANDOFF_BACKOFF_BASE_SECONDS = float(env.get("PORTAL_HANDOFF_BACKOFF_BASE_SECONDS", "30"))
+        self.HANDOFF_LEASE_SECONDS = float(env.get("PORTAL_HANDOFF_LEASE_SECONDS", "60"))
+        self.HANDOFF_BATCH = int(env.get("PORTAL_HANDOFF_BATCH", "20"))
         self.SESSION_COOKIE_HTTPONLY = True
         self.SESSION_COOKIE_SAMESITE = "Lax"
 
@@ -36,3 +58,12 @@ def _flag(value):
     if value is None or not value.strip():
         return None
     return value.strip().lower() in ("1", "true", "yes", "on")
+
+
+def parse_duration(text):
+    """'3d', '12h', '90s' -> a timedelta (no 'm': minutes or months would be a guess)."""
+    units = {"s": 1, "h": 3600, "d": 86400}
+    text = text.strip().lower()
+    if len(text) < 2 or text[-1] not in units or not text[:-1].replace(".", "", 1).isdigit():
+        raise ValueError(f"not a duration: {text!r} (write 3d, 12h or 90s)")
+    return datetime.timedelta(seconds=float(text[:-1]) * units[text[-1]])

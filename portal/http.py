@@ -13,7 +13,8 @@ import datetime as dt
 import weakref
 from pathlib import Path
 
-from flask import Flask, current_app, request, session
+from flask import Flask, current_app, request
+from flask.sessions import SecureCookieSessionInterface
 from flask_compress import Compress
 
 from .config import DEV_SECRET_KEY
@@ -50,6 +51,7 @@ def init_app(app: Flask):
                           SESSION_COOKIE_PATH="/", SESSION_COOKIE_DOMAIN=None,
                           PREFERRED_URL_SCHEME="https")
         app.wsgi_app = _ForceHTTPS(app.wsgi_app)
+    app.session_interface = PrivateWhenUsedSessionInterface()
     app.after_request(add_security_headers)
     # Streamed bodies are left alone (a 206 range must not be compressed); whole files are read
     # into memory first by add_cache_headers, so CSS, JS and SVG are compressed all the same.
@@ -113,14 +115,33 @@ def add_cache_headers(response):
         return response
     response.add_etag()
     response.last_modified = _snapshot_time(current_app.extensions["content"])
-    if session.accessed or response.headers.getlist("Set-Cookie"):
-        # Per-visitor cookies must never be stored by a shared cache.
-        response.cache_control.private = True
-        response.cache_control.no_cache = True
+    if response.headers.getlist("Set-Cookie"):
+        make_private(response)
     else:
         response.cache_control.public = True
         response.cache_control.max_age = PAGE_MAX_AGE
     return response.make_conditional(request)
+
+
+def make_private(response):
+    """Per-visitor responses (cookies, session) must never be stored by a shared cache."""
+    response.cache_control.public = False
+    response.cache_control.max_age = None
+    response.cache_control.private = True
+    response.cache_control.no_cache = True
+
+
+class PrivateWhenUsedSessionInterface(SecureCookieSessionInterface):
+    """Flask's signed-cookie session, which also turns a page that read the session private.
+
+    Checked here, where the session object itself is at hand: in Flask 3.1 merely looking at
+    `flask.session` from an after_request hook would mark it accessed.
+    """
+
+    def save_session(self, app, session, response):
+        super().save_session(app, session, response)
+        if session.accessed and response.cache_control.public:
+            make_private(response)
 
 
 def _static_version(filename: str) -> str | None:

@@ -4,16 +4,17 @@ Pure functions over content objects: no Flask, no request. Paths are site-relati
 ("/en/returns/"); the caller turns them into absolute URLs with `base`, the public
 origin ("https://help.example.com").
 
-An article counts as questions and answers (FAQPage) when its body, after any
-introduction, is nothing but two or more questions, each followed by its answer:
+An article counts as questions and answers (FAQPage) when its body, after an optional
+introduction without headings, is nothing but two or more questions, each followed by its
+answer:
 
 - `??? question "..."` (or `???+ question`) blocks, whose body is the answer; or
 - `## ...?` / `### ...?` headings ending in a question mark, answered by everything up to
   the next heading.
 
-The two forms may be mixed. A heading that is not a question, or loose text between
-`???` blocks or after the last one, means the page is an article with some questions
-in it, not a FAQ: it gets Article markup only.
+The two forms may be mixed. Any heading that is not a question, or loose text between
+`???` blocks or after the last one, means the page is an article with some questions in
+it, not a FAQ: it gets Article markup only.
 """
 
 from __future__ import annotations
@@ -233,8 +234,7 @@ def faq_from_html(html: str) -> tuple[tuple[str, str], ...]:
             open_answer = []
             pairs.append([block.text(), open_answer])
         elif block.tag in _HEADINGS:
-            if pairs:
-                return ()
+            return ()  # a section that is not a question: an article, not a FAQ
         elif open_answer is not None:
             open_answer.append(block.text())
         elif pairs:

@@ -156,18 +156,26 @@ def test_mark_current_all_adopts_unmarked_translations_but_not_outdated_ones(cli
     (("sv",), "give LOCALE ARTICLE_ID, or --all [LOCALE]"),
     (("--all", "sv", "returns/x"), "give LOCALE ARTICLE_ID, or --all [LOCALE]"),
     (("en", "returns/return-an-item"), "'en' is the source language"),
+    (("--all", "en"), "'en' is not a translated locale (sv, da, nb)"),
+    (("--all", "fr"), "'fr' is not a translated locale"),
 ])
 def test_mark_current_command_errors(cli, args, message):
     result = cli("mark-current", *args)
     assert result.exit_code != 0 and message in result.output
 
 
-def test_demo_is_complete_and_current_in_every_locale():
+def test_demo_articles_are_translated_and_current_in_every_locale():
     status = translation_status(ROOT / "content", ROOT / "translations")
     assert [entry.locale for entry in status.locales] == ["en", "sv", "da", "pl"]
-    for entry in status.translations:
-        assert entry.catalog.complete and entry.catalog.fuzzy == 0, entry.locale
-        assert entry.count("current") == entry.expected == len(status.source_articles) - 1, entry.locale
     assert status.source_only == ("orders/order-by-phone",)
-    assert status.complete
+    for entry in status.translations:
+        assert entry.count("current") == entry.expected == len(status.source_articles) - 1, entry.locale
+        assert entry.articles_complete
+
+
+def test_demo_status_is_complete_ui_strings_included():
+    status = translation_status(ROOT / "content", ROOT / "translations")
+    incomplete = {entry.locale: (entry.catalog.untranslated, entry.catalog.fuzzy)
+                  for entry in status.locales if not entry.complete}
+    assert incomplete == {}, "untranslated and fuzzy UI strings per locale"
     assert format_status(status).splitlines()[-1].split()[-1] == "complete"

@@ -50,6 +50,8 @@ def article(category, slug):
     if request.args.get("from") == "search":
         record("click", article_id=found.id, category=found.category,
                position=_positive_int(request.args.get("position")))
+    elif request.args.get("from") == "contact":
+        record("contact_suggestion_click", article_id=found.id, category=found.category)
     translations = content.translations(found.id)
     return render_template(
         "article.html",

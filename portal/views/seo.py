@@ -69,7 +69,8 @@ def sitemap_page(number):
 def hreflang_links(alternates):
     """(hreflang, absolute URL) for every version of this page, and x-default."""
     base = public_base()
-    return [(tag, base + path) for tag, path in seo.hreflang_links(alternates or (), get_content().default_locale)]
+    links = seo.hreflang_links(alternates or (), get_content().default_locale)
+    return [(tag, base + path) for tag, path in links]
 
 
 def json_ld(*blocks) -> Markup:

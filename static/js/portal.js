@@ -121,6 +121,44 @@
 
   document.querySelectorAll("input[data-suggest-url]").forEach(setupCombobox);
 
+  // Contact page: articles that match the description appear while the visitor types.
+  var description = document.getElementById("description");
+  var suggestionBox = document.getElementById("contact-suggestions");
+  if (description && suggestionBox && window.fetch) {
+    var descriptionTimer = null;
+    description.addEventListener("input", function () {
+      clearTimeout(descriptionTimer);
+      descriptionTimer = setTimeout(function () {
+        var text = description.value.trim();
+        if (text.length < 3) { suggestionBox.textContent = ""; return; }
+        var url = description.getAttribute("data-suggest-url") + "?locale=" +
+          encodeURIComponent(description.getAttribute("data-locale")) + "&q=" + encodeURIComponent(text + " ");
+        fetch(url, { headers: { Accept: "application/json" } })
+          .then(function (response) { return response.ok ? response.json() : { results: [] }; })
+          .then(function (data) {
+            suggestionBox.textContent = "";
+            if (!data.results || !data.results.length) { return; }
+            var heading = document.createElement("p");
+            heading.className = "hint";
+            heading.textContent = description.getAttribute("data-label-results");
+            var list = document.createElement("ul");
+            list.className = "article-list";
+            data.results.slice(0, 3).forEach(function (result) {
+              var item = document.createElement("li");
+              var link = document.createElement("a");
+              link.href = result.url + "?from=contact";
+              link.textContent = result.title;
+              item.appendChild(link);
+              list.appendChild(item);
+            });
+            suggestionBox.appendChild(heading);
+            suggestionBox.appendChild(list);
+          })
+          .catch(function () { suggestionBox.textContent = ""; });
+      }, 250);
+    });
+  }
+
   // "Was this helpful?": submit in place; the server answers with the widget's next state.
   document.addEventListener("submit", function (event) {
     var form = event.target;

@@ -36,7 +36,7 @@ def new_page(browser, live_url):
         contexts.append(context)
         page = context.new_page()
         page.console_errors = []
-        page.on("console", lambda message: message.type == "error" and page.console_errors.append(message.text))
+        page.on("console", lambda msg: msg.type == "error" and page.console_errors.append(msg.text))
         page.on("pageerror", lambda error: page.console_errors.append(str(error)))
         return page
 

@@ -15,7 +15,7 @@ import tempfile
 import threading
 from pathlib import Path
 
-from werkzeug.serving import make_server
+from werkzeug.serving import WSGIRequestHandler, make_server
 
 CHROMIUM = os.environ.get("CHROME_PATH", "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -31,10 +31,16 @@ def demo_app(data_dir: Path):
     return make_app(Path(data_dir))
 
 
+class _QuietHandler(WSGIRequestHandler):
+    def log_request(self, code="-", size="-"):
+        if str(code).startswith("5"):
+            super().log_request(code, size)
+
+
 @contextlib.contextmanager
 def serve(app, port: int = 0):
     """Serve `app` on 127.0.0.1 in a thread; yields the base URL."""
-    server = make_server("127.0.0.1", port, app, threaded=True)
+    server = make_server("127.0.0.1", port, app, threaded=True, request_handler=_QuietHandler)
     thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
     thread.start()
     try:
@@ -60,7 +66,8 @@ def launch_chromium(playwright):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--port", type=int, default=8765)
     args = parser.parse_args()
     with demo_server(args.port) as url:

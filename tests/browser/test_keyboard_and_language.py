@@ -65,6 +65,7 @@ def test_enter_without_a_highlighted_suggestion_searches(page):
     page.focus(SEARCH_BOX)
     page.keyboard.type("paket", delay=20)
     expect(page.locator(LISTBOX)).to_be_visible()
+    expect(page.locator(".search-form [role=status]")).to_contain_text("Förslag: ")
     page.keyboard.press("Enter")
     page.wait_for_url(re.compile(r"/sv/search\?q=paket"))
     expect(page.locator("ol.results li").first).to_be_visible()
@@ -121,7 +122,8 @@ def test_every_link_and_button_shows_focus(page):
 def test_phone_width_never_scrolls_sideways(new_page, path):
     page = new_page(viewport={"width": 320, "height": 640}, is_mobile=True, has_touch=True)
     page.goto(path)
-    overflow = page.evaluate("() => document.documentElement.scrollWidth - document.documentElement.clientWidth")
+    overflow = page.evaluate("() => document.documentElement.scrollWidth"
+                             " - document.documentElement.clientWidth")
     assert overflow <= 0, f"{path} is {overflow}px wider than a 320px phone"
 
 

@@ -1,0 +1,43 @@
+"""What the visitor already tried in this visit: shown to them, sent to the agent."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import select
+
+from ..models import Event, utcnow
+
+MAX_ITEMS = 20
+LOOKBACK = dt.timedelta(hours=24)
+
+
+def visit_context(session, visit_id: str | None) -> list[tuple[str, str]]:
+    """[("search", text) | ("article", id)] in the order they happened, without repeats."""
+    if not visit_id:
+        return []
+    rows = session.execute(
+        select(Event.type, Event.query, Event.article_id)
+        .where(Event.visit_id == visit_id, Event.type.in_(("search", "view")),
+               Event.created_at >= utcnow() - LOOKBACK)
+        .order_by(Event.created_at, Event.id))
+    items = []
+    for type_, query, article_id in rows:
+        item = ("search", query) if type_ == "search" else ("article", article_id)
+        if item[1] and item not in items:
+            items.append(item)
+    return items[-MAX_ITEMS:]
+
+
+def encode_item(kind: str, value: str) -> str:
+    return f"{kind}:{value}"
+
+
+def decode_items(values) -> list[tuple[str, str]]:
+    """The context items the visitor left ticked; anything malformed is dropped."""
+    items = []
+    for value in values[:MAX_ITEMS]:
+        kind, _, rest = value.partition(":")
+        if kind in ("search", "article") and rest and len(rest) <= 500 and (kind, rest) not in items:
+            items.append((kind, rest))
+    return items

@@ -1,0 +1,271 @@
+"""/<locale>/contact: describe the problem, see the best channel, or send it to us.
+
+Without JavaScript it is two plain steps (GET: topic and description, then the
+recommended channels and the form). With it, matching articles appear while typing.
+Whatever the visitor typed comes back on every error, including a database outage.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+from flask import current_app, g, make_response, redirect, render_template, request, url_for
+from flask_babel import lazy_gettext as _l
+from flask_wtf.csrf import CSRFError, generate_csrf
+from itsdangerous import BadSignature, SignatureExpired, TimestampSigner
+from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
+
+from ..analytics import record
+from ..content import get_content
+from ..db import get_db
+from ..i18n import localized_blueprint
+from ..models import Handoff
+from ..ratelimit import network_key, visit_key
+from ..search import SearchUnavailable, get_search
+from .context import decode_items, encode_item, visit_context
+from .recommend import describe, recommend_channels
+from .store import create_handoff
+
+bp = localized_blueprint("contact", __name__)
+
+LIMITS = {"name": 200, "email": 320, "message": 5000, "order_number": 64}
+MIN_MESSAGE = 10
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+ORDER_NUMBER = re.compile(r"^#?[A-Za-z0-9][A-Za-z0-9-]*$")
+FORM_KINDS = ("form",)
+
+
+def _signer():
+    return TimestampSigner(current_app.config["SECRET_KEY"], salt="contact-form-started")
+
+
+def _channels():
+    return current_app.extensions["channels"]
+
+
+def _topic_names(locale):
+    default = get_content().default_locale
+    channels, topics = _channels()
+    return [(t.id, t.names.get(locale) or t.names.get(default) or t.id) for t in topics]
+
+
+def _default_topic(article_id):
+    if not article_id:
+        return None
+    from .channels import topic_for_category
+
+    category = article_id.split("/", 1)[0]
+    topic = topic_for_category(_channels()[1], category)
+    return topic.id if topic else None
+
+
+def _recommendations(topic, urgent):
+    channels, _topics = _channels()
+    now = dt.datetime.now(dt.UTC)
+    ranked = recommend_channels(topic, "urgent" if urgent else "normal", g.locale, now, channels)
+    default = get_content().default_locale
+    entries = []
+    for rec in ranked:
+        channel = rec.channel
+        if channel.kind in FORM_KINDS:
+            link = "#contact-form"
+        elif channel.url:
+            link = channel.url
+        elif channel.phone:
+            link = "tel:" + re.sub(r"[^\d+]", "", channel.phone)
+        elif channel.address:
+            link = "mailto:" + channel.address
+        else:
+            link = None
+        entries.append({"channel": channel, "name": channel.name(g.locale, default),
+                        "reason": describe(rec, g.locale), "link": link, "open_now": rec.open_now,
+                        "is_form": channel.kind in FORM_KINDS})
+    return entries
+
+
+def _suggestions(text):
+    """One last chance to self-serve: articles that match what the visitor wrote."""
+    if len(text.strip()) < 3:
+        return []
+    try:
+        results = get_search().query(g.locale, text[:500], limit=3)
+    except SearchUnavailable:
+        return []
+    content = get_content()
+    found = (content.article_by_id(g.locale, hit.article_id) for hit in results.hits)
+    return [article for article in found if article is not None]
+
+
+def _context_entries(items):
+    content = get_content()
+    entries = []
+    for kind, value in items:
+        if kind == "article":
+            article = content.article_by_id(g.locale, value) or content.article_by_id(
+                content.default_locale, value)
+            label = article.title if article else value
+        else:
+            label = value
+        entries.append({"value": encode_item(kind, value), "kind": kind, "label": label})
+    return entries
+
+
+def _render(form, errors=None, status=200, notice=None):
+    topic = form.get("topic") or None
+    topics = _topic_names(g.locale)
+    if topic not in {t for t, _ in topics}:
+        topic = None
+    recommendations = _recommendations(topic, form.get("urgent") == "1") if topic else []
+    form_channel = next((r for r in recommendations if r["is_form"]), None)
+    if "context_items" in form:
+        context_items = form["context_items"]
+    else:
+        try:
+            with get_db().session() as session:
+                context_items = visit_context(session, g.get("visit_id"))
+        except SQLAlchemyError:
+            context_items = []
+    return render_template(
+        "contact.html", form=form, errors=errors or {}, topics=topics, topic=topic,
+        recommendations=recommendations, form_channel=form_channel, notice=notice,
+        suggestions=_suggestions(form.get("description", "")) if topic else [],
+        context=_context_entries(context_items),
+        started=_signer().sign(str(int(dt.datetime.now(dt.UTC).timestamp()))).decode(),
+        csrf_token=generate_csrf(),
+    ), status
+
+
+@bp.route("/contact", methods=["GET"])
+def page():
+    args = request.args
+    form = {
+        "topic": args.get("topic") or _default_topic(args.get("article")),
+        "description": (args.get("description") or args.get("q") or "")[:LIMITS["message"]],
+        "urgent": args.get("urgent", ""),
+        "article": args.get("article", ""),
+    }
+    form["message"] = form["description"]
+    record("contact_opened", article_id=form["article"] or None)
+    return _render(form)
+
+
+def _validate(form):
+    errors = {}
+    if not form["name"]:
+        errors["name"] = _l("Please tell us your name.")
+    if not EMAIL.match(form["email"]):
+        errors["email"] = _l("Please enter an e-mail address we can reply to, like name@example.com.")
+    if len(form["message"]) < MIN_MESSAGE:
+        errors["message"] = _l("Please describe your question in at least %(num)d characters.", num=MIN_MESSAGE)
+    if form["order_number"] and not ORDER_NUMBER.match(form["order_number"]):
+        errors["order_number"] = _l("An order number has only letters, digits and dashes, like NV-123456.")
+    for field, limit in LIMITS.items():
+        if len(form[field]) > limit and field not in errors:
+            errors[field] = _l("Please keep this under %(num)d characters.", num=limit)
+    if form["topic"] not in {t for t, _ in _topic_names(g.locale)}:
+        errors["topic"] = _l("Choose what your question is about.")
+    return errors
+
+
+def _too_fast(token):
+    """A person takes more than a few seconds to fill the form; a bot does not."""
+    try:
+        started = int(_signer().unsign(token, max_age=24 * 3600))
+    except (BadSignature, SignatureExpired, ValueError):
+        return True
+    elapsed = dt.datetime.now(dt.UTC).timestamp() - started
+    return elapsed < current_app.config["CONTACT_MIN_FILL_SECONDS"]
+
+
+def _posted_form():
+    data = request.form
+    form = {field: data.get(field, "").strip() for field in ("topic", "name", "email", "order_number")}
+    form["message"] = data.get("message", "").strip()
+    form["description"] = form["message"]
+    form["urgent"] = data.get("urgent", "")
+    form["article"] = data.get("article", "")
+    form["context_items"] = decode_items(data.getlist("context"))
+    form["context_shown"] = decode_items(data.getlist("context_shown"))
+    return form
+
+
+def rate_limited(_limit):
+    return make_response(*_render(_posted_form(), status=429, notice=_l(
+        "You have sent several messages in a short time. Please wait a few minutes and try again; "
+        "your text is kept below.")))
+
+
+RATE_LIMITS = [
+    (lambda: current_app.config["CONTACT_LIMIT_PER_VISIT"], visit_key, "contact-visit"),
+    (lambda: current_app.config["CONTACT_LIMIT_PER_NETWORK"], network_key, "contact-network"),
+]
+
+
+@bp.route("/contact", methods=["POST"])
+def submit():
+    form = _posted_form()
+    # Unticked context stays visible (and can be ticked again) if the form comes back.
+    ticked = form["context_items"]
+    form["ticked"] = [encode_item(kind, value) for kind, value in ticked]
+    form["context_items"] = form["context_shown"] or ticked
+    try:
+        from ..admin import csrf
+
+        csrf.protect()
+    except CSRFError:
+        return _render(form, status=400, notice=_l(
+            "This form was open for a long time. Please check it and send it again."))
+    if request.form.get("website"):
+        # The honeypot: a field people cannot see. Answer like a success, store nothing.
+        return redirect(url_for("contact.sent", reference="NV-RECEIVED"), 303)
+    errors = _validate(form)
+    if errors:
+        return _render(form, errors, status=422)
+    if _too_fast(request.form.get("started", "")):
+        return _render(form, status=422, notice=_l(
+            "That was very quick. Please check the form and send it again."))
+    recommendations = _recommendations(form["topic"], form["urgent"] == "1")
+    channel = next((r["channel"].id for r in recommendations if r["is_form"]), "form")
+    context = {
+        "searches": [value for kind, value in ticked if kind == "search"],
+        "articles": [_article_ref(value) for kind, value in ticked if kind == "article"],
+    }
+    try:
+        with get_db().session() as session:
+            handoff = create_handoff(session, locale=g.locale, topic=form["topic"], channel=channel,
+                                     name=form["name"], email=form["email"], message=form["message"],
+                                     order_number=form["order_number"] or None, context=context)
+            reference = handoff.reference
+    except SQLAlchemyError:
+        current_app.logger.exception("contact: handoff could not be stored")
+        return _render(form, status=503, notice=_l(
+            "We could not send your message because of a technical problem on our side. Your text is "
+            "kept below: please try again in a few minutes, or use one of the other ways to reach us."))
+    record("contact_submitted", article_id=form["article"] or None)
+    return redirect(url_for("contact.sent", reference=reference), 303)
+
+
+def _article_ref(article_id):
+    content = get_content()
+    article = content.article_by_id(g.locale, article_id) or content.article_by_id(
+        content.default_locale, article_id)
+    if article is None:
+        return {"id": article_id, "title": None, "url": None}
+    return {"id": article.id, "title": article.title, "url": article.url}
+
+
+@bp.route("/contact/sent/<reference>")
+def sent(reference):
+    reply_minutes = None
+    if re.fullmatch(r"NV-[0-9A-Z]{4,16}", reference) and reference != "NV-RECEIVED":
+        try:
+            with get_db().session() as session:
+                handoff = session.scalar(select(Handoff).where(Handoff.reference == reference))
+        except SQLAlchemyError:
+            handoff = None
+        if handoff is not None:
+            channel = next((c for c in _channels()[0] if c.id == handoff.channel), None)
+            reply_minutes = channel.response_minutes if channel else None
+    return render_template("contact_sent.html", reference=reference, reply_minutes=reply_minutes)

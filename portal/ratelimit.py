@@ -1,0 +1,51 @@
+"""Rate limits (Flask-Limiter): in Redis when REDIS_URL is set, so they hold across workers
+and nodes; in process memory otherwise, and as the fallback when Redis is unreachable."""
+
+from __future__ import annotations
+
+import hashlib
+import ipaddress
+
+from flask import Flask, current_app, g, request
+from flask_limiter import Limiter
+
+
+def network_key() -> str:
+    """The visitor's network (/24 for IPv4, /48 for IPv6), hashed: no address is kept."""
+    try:
+        address = ipaddress.ip_address(request.remote_addr or "0.0.0.0")
+    except ValueError:
+        address = ipaddress.ip_address("0.0.0.0")
+    prefix = 24 if address.version == 4 else 48
+    network = ipaddress.ip_network(f"{address}/{prefix}", strict=False)
+    secret = current_app.config["SECRET_KEY"]
+    return "net:" + hashlib.sha256(f"{secret}|{network}".encode()).hexdigest()[:20]
+
+
+def visit_key() -> str:
+    visit_id = g.get("visit_id")
+    return f"visit:{visit_id}" if visit_id else network_key()
+
+
+def init_app(app: Flask) -> Limiter:
+    """One limiter per app (its storage and key prefix come from that app's config)."""
+    limiter = Limiter(
+        key_func=network_key,
+        storage_uri=app.config.get("REDIS_URL") or "memory://",
+        key_prefix=app.config.get("RATELIMIT_KEY_PREFIX") or app.config.get("REDIS_KEY_PREFIX", "portal"),
+        strategy="moving-window",
+        in_memory_fallback_enabled=True,  # Redis down: per-process limits, and a log line
+        headers_enabled=False,
+    )
+    limiter.init_app(app)
+    app.extensions["rate_limiter"] = limiter
+    return limiter
+
+
+def limit_view(app: Flask, endpoint: str, limits, on_breach):
+    """Wrap a registered view with limits: [(limit or callable, key function, scope)]."""
+    limiter = app.extensions["rate_limiter"]
+    view = app.view_functions[endpoint]
+    for value, key_func, scope in limits:
+        view = limiter.limit(value, key_func=key_func, scope=scope, on_breach=on_breach)(view)
+    app.view_functions[endpoint] = view

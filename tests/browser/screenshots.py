@@ -1,0 +1,65 @@
+"""Screenshots of the main pages on a phone and a desktop, for people who do not run anything.
+
+    .venv/bin/python -m tests.browser.screenshots docs/screenshots     (make screenshots)
+
+Viewport-sized PNGs (not whole pages), so the folder stays small.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from playwright.sync_api import sync_playwright
+
+from .live import demo_server, launch_chromium
+
+VIEWPORTS = {
+    "phone": {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 1, "is_mobile": True,
+              "has_touch": True},
+    "desktop": {"viewport": {"width": 1280, "height": 800}, "device_scale_factor": 1},
+}
+PAGES = [  # name, path, colour scheme, devices
+    ("home", "/en/", "light", ("phone", "desktop")),
+    ("article", "/en/delivery/track-your-order", "light", ("phone", "desktop")),
+    ("search", "/sv/search?q=paket", "light", ("phone", "desktop")),
+    ("article-dark", "/pl/returns/reklamacja", "dark", ("phone",)),
+]
+
+
+def take(out: Path):
+    out.mkdir(parents=True, exist_ok=True)
+    written = []
+    with demo_server() as base, sync_playwright() as playwright:
+        browser = launch_chromium(playwright)
+        for device, options in VIEWPORTS.items():
+            for name, path, scheme, devices in PAGES:
+                if device not in devices:
+                    continue
+                context = browser.new_context(base_url=base, color_scheme=scheme, reduced_motion="reduce",
+                                              **options)
+                page = context.new_page()
+                page.goto(path, wait_until="networkidle")
+                target = out / f"{name}-{device}.png"
+                page.screenshot(path=str(target), animations="disabled")
+                written.append(target)
+                context.close()
+            # The instant-search suggestions, open, as a keyboard user sees them.
+            context = browser.new_context(base_url=base, **options)
+            page = context.new_page()
+            page.goto("/en/")
+            page.focus("#search-q")
+            page.keyboard.type("track", delay=30)
+            page.locator("#search-q-listbox [role=option]").first.wait_for()
+            page.keyboard.press("ArrowDown")
+            target = out / f"suggestions-{device}.png"
+            page.screenshot(path=str(target))
+            written.append(target)
+            context.close()
+        browser.close()
+    for target in written:
+        print(f"{target}  {target.stat().st_size // 1024} KB")
+
+
+if __name__ == "__main__":
+    take(Path(sys.argv[1] if len(sys.argv) > 1 else "docs/screenshots"))

@@ -1,0 +1,194 @@
+"""The contact page without a browser: recommendations, validation in every locale,
+abuse protection, context handover, and nothing lost when the database is down."""
+
+from __future__ import annotations
+
+import re
+import secrets
+
+import pytest
+import redis
+from flask import g
+from flask_babel import force_locale, gettext
+from sqlalchemy import select
+
+from portal.models import Event, Handoff, OutboxMessage
+
+LOCALES = ["en", "sv", "da", "pl"]
+VALID = {"name": "Anna Berg", "email": "anna@example.com", "message": "My jacket has a broken zip.",
+         "order_number": "NV-123456"}
+
+
+@pytest.fixture
+def app(app_factory):
+    return app_factory(CONTACT_MIN_FILL_SECONDS=0)
+
+
+def hidden(html, name):
+    return re.search(rf'name="{name}" value="([^"]*)"', html).group(1)
+
+
+def open_form(client, locale="en", topic="return-or-refund", **params):
+    response = client.get(f"/{locale}/contact", query_string={"topic": topic, **params})
+    assert response.status_code == 200
+    return response.get_data(as_text=True)
+
+
+def post(client, html, locale="en", **fields):
+    data = {"csrf_token": hidden(html, "csrf_token"), "started": hidden(html, "started"),
+            "topic": re.search(r'type="hidden" name="topic" value="([^"]*)"', html).group(1),
+            **VALID, **fields}
+    return client.post(f"/{locale}/contact", data=data)
+
+
+def handoffs(app):
+    with app.extensions["db"].session() as session:
+        return session.scalars(select(Handoff)).all(), session.scalars(select(OutboxMessage)).all()
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+def test_contact_page_in_every_locale(app, locale):
+    client = app.test_client()
+    first = client.get(f"/{locale}/contact")
+    assert first.status_code == 200 and f'<html lang="{locale}"' in first.get_data(as_text=True)
+    html = open_form(client, locale)
+    assert 'class="channel-list"' in html and 'id="contact-form"' in html
+
+
+def test_article_page_links_to_contact_with_the_article(app):
+    html = app.test_client().get("/en/returns/return-an-item").get_data(as_text=True)
+    assert "/en/contact?article=returns%2Freturn-an-item" in html or \
+        "/en/contact?article=returns/return-an-item" in html
+
+
+def test_topic_is_preselected_from_the_article_read(app):
+    html = app.test_client().get("/en/contact?article=returns/return-an-item").get_data(as_text=True)
+    assert re.search(r'value="return-or-refund"\s+checked', html)
+
+
+def test_recommendations_have_reasons_and_the_description_suggests_articles(app):
+    html = open_form(app.test_client(), description="how do I return my jacket")
+    assert re.findall(r'<p class="channel-reason">[^<]+</p>', html)
+    assert "?from=contact" in html and "These articles may answer your question" in html
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+def test_every_error_is_next_to_its_field_in_the_visitors_language(app, locale):
+    client = app.test_client()
+    html = open_form(client, locale)
+    response = post(client, html, locale, name="", email="not-an-email", message="short",
+                    order_number="NV 12/3")
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    english = {
+        "name": "Please tell us your name.",
+        "email": "Please enter an e-mail address we can reply to, like name@example.com.",
+        "order_number": "An order number has only letters, digits and dashes, like NV-123456.",
+    }
+    with app.test_request_context(f"/{locale}/"):
+        g.locale = locale
+        with force_locale(locale):
+            expected = {field: gettext(text) for field, text in english.items()}
+    for field, message in expected.items():
+        assert (message == english[field]) == (locale == "en"), f"{locale} translates {field}"
+        assert f'id="{field}-error">{message}</p>' in page.replace("&#39;", "'")
+        assert f'aria-describedby="{field}-error' in page
+    assert 'value="not-an-email"' in page and ">short</textarea>" in page and 'value="NV 12/3"' in page
+    assert handoffs(app) == ([], [])
+
+
+def test_a_message_is_stored_with_its_outbox_row_and_confirmed(app):
+    client = app.test_client()
+    response = post(client, open_form(client))
+    assert response.status_code == 303
+    reference = response.headers["Location"].rsplit("/", 1)[1]
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert reference in page and "We usually reply within" in page
+    (handoff,), (outbox,) = handoffs(app)
+    assert handoff.reference == reference and outbox.handoff_id == handoff.id
+    assert (handoff.name, handoff.email, handoff.order_number) == ("Anna Berg", "anna@example.com", "NV-123456")
+    assert handoff.topic == "return-or-refund" and handoff.locale == "en" and handoff.status == "pending"
+    app.extensions["analytics"].flush()
+    with app.extensions["db"].session() as session:
+        assert "contact_submitted" in session.scalars(select(Event.type)).all()
+
+
+def test_context_is_shown_and_the_visitor_can_remove_it(app):
+    client = app.test_client()
+    client.get("/en/search?q=refund+jacket")
+    client.get("/en/returns/return-an-item")
+    app.extensions["analytics"].flush()
+    html = open_form(client)
+    assert "Searched for “refund jacket”" in html and "Read “How do I return an item?”" in html
+    keep = ["article:returns/return-an-item"]
+    data = {"csrf_token": hidden(html, "csrf_token"), "started": hidden(html, "started"),
+            "topic": "return-or-refund", **VALID, "context": keep,
+            "context_shown": ["search:refund jacket", "article:returns/return-an-item"]}
+    assert client.post("/en/contact", data=data).status_code == 303
+    (handoff,), _ = handoffs(app)
+    assert handoff.context["searches"] == []
+    assert handoff.context["articles"][0]["id"] == "returns/return-an-item"
+
+
+def test_honeypot_stores_nothing(app):
+    client = app.test_client()
+    response = post(client, open_form(client), website="http://spam.example")
+    assert response.status_code == 303 and handoffs(app) == ([], [])
+
+
+def test_a_form_sent_within_seconds_is_refused_and_kept(app_factory):
+    app = app_factory()  # the default minimum fill time
+    client = app.test_client()
+    response = post(client, open_form(client))
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert "That was very quick" in page and 'value="Anna Berg"' in page
+    assert handoffs(app) == ([], [])
+
+
+def test_missing_csrf_token_keeps_the_text(app):
+    client = app.test_client()
+    response = client.post("/en/contact", data={**VALID, "topic": "return-or-refund", "csrf_token": "bad"})
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    assert "Please check it and send it again" in page and "My jacket has a broken zip." in page
+
+
+def test_database_down_keeps_everything_typed(app):
+    client = app.test_client()
+    html = open_form(client, "sv")
+    app.extensions["db"].__init__("postgresql://portal@127.0.0.1:1/nowhere")
+    response = post(client, html, "sv")
+    assert response.status_code == 503
+    page = response.get_data(as_text=True)
+    assert '<html lang="sv"' in page and "teknisk" in page.lower()
+    assert 'value="Anna Berg"' in page and "My jacket has a broken zip.</textarea>" in page
+
+
+def test_rate_limit_is_shared_through_redis(app_factory):
+    prefix = f"portal-test-{secrets.token_hex(4)}"
+    app = app_factory(CONTACT_MIN_FILL_SECONDS=0, REDIS_URL="redis://127.0.0.1:6379/0",
+                      RATELIMIT_KEY_PREFIX=prefix, CONTACT_LIMIT_PER_VISIT="2 per minute")
+    store = redis.Redis.from_url("redis://127.0.0.1:6379/0")
+    try:
+        client = app.test_client()
+        html = open_form(client)
+        assert post(client, html).status_code == 303
+        assert post(client, html).status_code == 303
+        limited = post(client, html)
+        assert limited.status_code == 429
+        assert "wait a few minutes" in limited.get_data(as_text=True)
+        assert "My jacket has a broken zip." in limited.get_data(as_text=True)
+        assert store.keys(f"*{prefix}*"), "the limiter counted in Redis"
+        # A second app (another worker or node) sees the same count.
+        other = app_factory(CONTACT_MIN_FILL_SECONDS=0, REDIS_URL="redis://127.0.0.1:6379/0",
+                            RATELIMIT_KEY_PREFIX=prefix, CONTACT_LIMIT_PER_VISIT="2 per minute",
+                            DATABASE_URL=app.config["DATABASE_URL"])
+        other_client = other.test_client()
+        other_client.set_cookie("visit", client.get_cookie("visit").value)
+        assert post(other_client, open_form(other_client)).status_code == 429
+    finally:
+        keys = store.keys(f"*{prefix}*")
+        if keys:
+            store.delete(*keys)
+        store.close()
