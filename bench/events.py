@@ -129,7 +129,8 @@ def main(argv=None):
         with psycopg.connect(POSTGRES_ADMIN, autocommit=True) as admin:
             admin.execute(f'CREATE DATABASE "{name}"')
         try:
-            run("postgresql", POSTGRES_ADMIN.rsplit("/", 1)[0] + "/" + name, data_dir, args.seconds, args.clients)
+            url = POSTGRES_ADMIN.rsplit("/", 1)[0] + "/" + name
+            run("postgresql", url, data_dir, args.seconds, args.clients)
         finally:
             with psycopg.connect(POSTGRES_ADMIN, autocommit=True) as admin:
                 admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

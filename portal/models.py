@@ -65,7 +65,8 @@ class Handoff(Base):
     email: Mapped[str] = mapped_column(String(320))
     message: Mapped[str] = mapped_column(Text)
     order_number: Mapped[str | None] = mapped_column(String(64))
-    context: Mapped[dict] = mapped_column(JSON, default=dict)  # searches and articles, as the customer left them
+    # The searches and articles the customer chose to send along.
+    context: Mapped[dict] = mapped_column(JSON, default=dict)
     status: Mapped[str] = mapped_column(String(16), default="pending")  # pending | delivered | failed
 
 

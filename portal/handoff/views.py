@@ -158,7 +158,8 @@ def _validate(form):
     if not EMAIL.match(form["email"]):
         errors["email"] = _l("Please enter an e-mail address we can reply to, like name@example.com.")
     if len(form["message"]) < MIN_MESSAGE:
-        errors["message"] = _l("Please describe your question in at least %(num)d characters.", num=MIN_MESSAGE)
+        errors["message"] = _l("Please describe your question in at least %(num)d characters.",
+                               num=MIN_MESSAGE)
     if form["order_number"] and not ORDER_NUMBER.match(form["order_number"]):
         errors["order_number"] = _l("An order number has only letters, digits and dashes, like NV-123456.")
     for field, limit in LIMITS.items():

@@ -106,7 +106,8 @@ def test_a_message_is_stored_with_its_outbox_row_and_confirmed(app):
     assert reference in page and "We usually reply within" in page
     (handoff,), (outbox,) = handoffs(app)
     assert handoff.reference == reference and outbox.handoff_id == handoff.id
-    assert (handoff.name, handoff.email, handoff.order_number) == ("Anna Berg", "anna@example.com", "NV-123456")
+    assert (handoff.name, handoff.email) == ("Anna Berg", "anna@example.com")
+    assert handoff.order_number == "NV-123456"
     assert handoff.topic == "return-or-refund" and handoff.locale == "en" and handoff.status == "pending"
     app.extensions["analytics"].flush()
     with app.extensions["db"].session() as session:

@@ -33,7 +33,8 @@ def upgrade():
     op.create_table(
         "outbox",
         sa.Column("id", sa.Integer(), primary_key=True),
-        sa.Column("handoff_id", sa.Integer(), sa.ForeignKey("handoffs.id", ondelete="CASCADE"), nullable=False),
+        sa.Column("handoff_id", sa.Integer(), sa.ForeignKey("handoffs.id", ondelete="CASCADE"),
+                  nullable=False),
         sa.Column("idempotency_key", sa.String(64), nullable=False, unique=True),
         sa.Column("created_at", sa.DateTime(), nullable=False),
         sa.Column("attempts", sa.Integer(), nullable=False),
