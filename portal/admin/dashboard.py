@@ -118,3 +118,17 @@ def export(name):
     filename = f"{name}_{start}_{end}{'_' + locale if locale else ''}.csv"
     return Response(buffer.getvalue(), mimetype="text/csv",
                     headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+
+
+@bp.route("/handoffs")
+def handoffs():
+    """Contact requests the helpdesk never accepted, and how many are still on their way."""
+    from sqlalchemy import func, select
+
+    from ..handoff.delivery import failed_handoffs
+    from ..models import Handoff
+
+    with get_db().session() as session:
+        failed = failed_handoffs(session)
+        counts = dict(session.execute(select(Handoff.status, func.count()).group_by(Handoff.status)).all())
+    return render_template("admin/handoffs.html", failed=failed, counts=counts)

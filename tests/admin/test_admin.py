@@ -156,3 +156,24 @@ def test_purge_deletes_old_events(app):
     assert bad.exit_code != 0 and "90d" in bad.output
     with app.extensions["db"].session() as session:
         assert session.scalars(select(Event)).all() == []
+
+
+def test_failed_handoffs_are_shown_for_a_person_to_pass_on(app):
+
+    from portal.handoff.store import create_handoff
+    from portal.models import OutboxMessage
+
+    with app.extensions["db"].session() as session:
+        handoff = create_handoff(session, locale="sv", topic="return-or-refund", channel="form", name="Anna",
+                                 email="anna@example.com", message="Trasig dragkedja", order_number=None,
+                                 context={"searches": [], "articles": []})
+        session.flush()
+        outbox = session.scalar(select(OutboxMessage).where(OutboxMessage.handoff_id == handoff.id))
+        outbox.failed_at, outbox.attempts, outbox.last_error = utcnow(), 40, "HTTP 503"
+        handoff.status = "failed"
+        reference = handoff.reference
+    client = app.test_client()
+    login(client)
+    html = client.get("/admin/handoffs").get_data(as_text=True)
+    assert reference in html and "HTTP 503" in html and "anna@example.com" in html
+    assert re.search(r"<dt>Failed</dt><dd>1</dd>", html)
