@@ -17,7 +17,8 @@ babel = Babel()
 
 def init_app(app: Flask):
     babel.init_app(app, locale_selector=current_locale)
-    app.jinja_env.globals.update(locale_name=locale_name, text_direction=text_direction)
+    app.jinja_env.globals.update(locale_name=locale_name, language_name=language_name,
+                                 text_direction=text_direction)
 
 
 def site_locales():
@@ -40,6 +41,16 @@ def locale_name(tag: str) -> str:
         return tag
     name = locale.get_display_name(locale) or tag
     return name[:1].upper() + name[1:]
+
+
+def language_name(language: str, in_locale: str) -> str:
+    """`language` named in `in_locale`: ('sv', 'en') -> 'Swedish', ('sv', 'sv') -> 'svenska'."""
+    try:
+        names = Locale.parse(in_locale.replace("-", "_")).languages
+    except (ValueError, UnknownLocaleError):
+        return language
+    tag = language.replace("-", "_")
+    return names.get(tag) or names.get(tag.split("_")[0]) or language
 
 
 def text_direction(tag: str) -> str:

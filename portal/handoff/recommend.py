@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from babel import Locale, UnknownLocaleError
 from flask_babel import force_locale, ngettext
 
+from ..i18n import language_name
 from .channels import Channel, is_open, next_opening
 
 URGENCIES = ("normal", "urgent")
@@ -110,16 +111,6 @@ def recommend_channels(topic: str, urgency: str, locale: str, now: dt.datetime,
             offered.append(rec)
     offered.sort(key=lambda rec: (_tier(rec, urgent, fallback_languages), rec.wait_minutes, rec.channel.id))
     return offered
-
-
-def language_name(language: str, in_locale: str) -> str:
-    """`language` named in `in_locale`: ('sv', 'en') -> 'Swedish', ('sv', 'sv') -> 'svenska'."""
-    try:
-        names = Locale.parse(in_locale.replace("-", "_")).languages
-    except (ValueError, UnknownLocaleError):
-        return language
-    tag = language.replace("-", "_")
-    return names.get(tag) or names.get(tag.split("_")[0]) or language
 
 
 def describe(recommendation: Recommendation, locale: str, default_locale: str | None = None) -> str:

@@ -42,9 +42,9 @@ def static_url(filename: str) -> str:
     return url_for("static", filename=filename, v=version)
 
 
-def contact_url(article=None) -> str:
-    """Where 'Contact customer service' leads; the article read so far goes along."""
+def contact_url(article=None, query=None) -> str:
+    """Where 'Contact customer service' leads; the article read or the search goes along."""
     if "contact.page" in current_app.view_functions:
-        return url_for("contact.page", article=article.id if article else None)
+        return url_for("contact.page", article=article.id if article else None, q=query or None)
     email = get_content().site.support_email
     return f"mailto:{email}" if email else url_for("pages.home")

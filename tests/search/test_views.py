@@ -140,9 +140,9 @@ def test_no_results_falls_back_to_the_default_locale(app_factory):
     html = client.get("/sv/search?q=invoice").get_data(as_text=True)
     fallback = re.search(r'<section class="fallback"[^>]*lang="en".*?</section>', html, re.S)
     assert fallback, "no English fallback section"
-    assert "Resultat på English" in fallback.group(0)
+    assert "Resultat på engelska" in fallback.group(0)
     assert '<a href="/en/payments/klarna" hreflang="en">Paying with an invoice</a>' in fallback.group(0)
-    assert '<p class="contact-cta"><a class="button" href="mailto:help@search.example">' in html
+    assert '<p class="contact-cta"><a class="button" href="/sv/contact?q=invoice">' in html
     assert result_links(html) == []
 
 
@@ -150,7 +150,7 @@ def test_default_locale_without_results_shows_no_fallback(app_factory):
     """In the default locale there is nothing to fall back to; the contact link stays."""
     html = app_factory(BASIC).test_client().get("/en/search?q=qqqqzzzz").get_data(as_text=True)
     assert 'class="fallback"' not in html
-    assert 'href="mailto:help@search.example"' in html
+    assert 'href="/en/contact?q=qqqqzzzz"' in html
 
 
 def test_description_snippet_is_escaped_on_the_page(app_factory):
