@@ -36,7 +36,6 @@ HSTS = "max-age=63072000; includeSubDomains"
 STATIC_IMMUTABLE_SECONDS = 365 * 24 * 3600
 PAGE_MAX_AGE = 300  # five minutes: a fixed article reaches readers quickly, ETags make re-checks cheap
 
-compress = Compress()
 _snapshot_seen: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
@@ -56,7 +55,8 @@ def init_app(app: Flask):
     # Streamed bodies are left alone (a 206 range must not be compressed); whole files are read
     # into memory first by add_cache_headers, so CSS, JS and SVG are compressed all the same.
     app.config.setdefault("COMPRESS_STREAMS", False)
-    compress.init_app(app)  # compresses after the validators below are set (and keeps ETags apart)
+    # Compresses after the validators below are set (and keeps ETags apart per encoding).
+    app.extensions["compress"] = Compress(app)
     app.after_request(add_cache_headers)
 
 
@@ -99,7 +99,7 @@ def _snapshot_time(content) -> dt.datetime:
 def add_cache_headers(response):
     if request.method not in ("GET", "HEAD") or response.status_code != 200:
         return response
-    if response.direct_passthrough and response.mimetype in compress.compress_mimetypes_set:
+    if response.direct_passthrough and response.mimetype in current_app.config["COMPRESS_MIMETYPES"]:
         response.direct_passthrough = False
         response.get_data()  # a small text file: buffered, and its file closed with the response
     if request.endpoint == "static":

@@ -26,6 +26,8 @@ from dataclasses import dataclass
 from html.parser import HTMLParser
 from xml.sax.saxutils import escape, quoteattr
 
+from babel.core import get_global
+
 from .content.model import Article, Category
 
 # sitemaps.org: at most 50,000 URLs (and 50 MB) per sitemap file; beyond it, an index.
@@ -48,6 +50,15 @@ def hreflang_links(alternates: Alternates, default_locale: str) -> list[tuple[st
         return []
     default = next((path for locale, path in alternates if locale == default_locale), alternates[0][1])
     return [*alternates, ("x-default", default)]
+
+
+def og_locale(tag: str) -> str:
+    """Open Graph wants language_TERRITORY: 'sv' -> 'sv_SE', 'en' -> 'en_US', 'pt-BR' -> 'pt_BR'."""
+    if "-" in tag or "_" in tag:
+        return tag.replace("-", "_")
+    likely = get_global("likely_subtags").get(tag.lower(), "")  # 'sv_Latn_SE'
+    territory = likely.split("_")[-1] if likely.count("_") else ""
+    return f"{tag}_{territory}" if territory.isalpha() and territory.isupper() else tag
 
 
 def home_alternates(content) -> list[tuple[str, str]]:

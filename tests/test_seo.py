@@ -68,6 +68,12 @@ def test_a_faq_field_filled_by_the_loader_wins():
     assert seo.faq_pairs(replace(article, faq=(("Q?", "A."),))) == (("Q?", "A."),)
 
 
+@pytest.mark.parametrize(("tag", "expected"), [
+    ("en", "en_US"), ("sv", "sv_SE"), ("nb", "nb_NO"), ("pt-BR", "pt_BR"), ("xx", "xx")])
+def test_open_graph_locales_carry_a_territory(tag, expected):
+    assert seo.og_locale(tag) == expected
+
+
 def test_hreflang_lists_every_version_and_x_default_is_the_default_locale():
     links = seo.hreflang_links([("sv", "/sv/a"), ("en", "/en/a")], "en")
     assert links == [("sv", "/sv/a"), ("en", "/en/a"), ("x-default", "/en/a")]

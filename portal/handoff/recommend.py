@@ -109,7 +109,9 @@ def recommend_channels(topic: str, urgency: str, locale: str, now: dt.datetime,
         rec = assess_channel(channel, locale, now, fallback_languages)
         if rec is not None:
             offered.append(rec)
-    offered.sort(key=lambda rec: (_tier(rec, urgent, fallback_languages), rec.wait_minutes, rec.channel.id))
+    # At an equal wait the portal's own form comes first: the visit's context travels with it.
+    offered.sort(key=lambda rec: (_tier(rec, urgent, fallback_languages), rec.wait_minutes,
+                                  rec.channel.kind != "form", rec.channel.id))
     return offered
 
 

@@ -79,8 +79,10 @@ def _recommendations(topic, urgent):
             link = "mailto:" + channel.address
         else:
             link = None
-        entries.append({"channel": channel, "name": channel.name(g.locale, default),
-                        "reason": describe(rec, g.locale), "link": link, "open_now": rec.open_now,
+        name = channel.name(g.locale, default)
+        reason = describe(rec, g.locale, default).removeprefix(f"{name}: ")  # the name is the link
+        entries.append({"channel": channel, "name": name, "reason": reason[:1].upper() + reason[1:],
+                        "link": link, "open_now": rec.open_now,
                         "is_form": channel.kind in FORM_KINDS})
     return entries
 

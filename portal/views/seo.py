@@ -21,6 +21,7 @@ _dumps = functools.partial(json.dumps, ensure_ascii=False)
 
 def init_app(app: Flask):
     app.register_blueprint(bp)
+    app.jinja_env.filters["og_locale"] = seo.og_locale
     app.jinja_env.globals.update(hreflang_links=hreflang_links, json_ld=json_ld,
                                  article_json_ld=article_json_ld, category_json_ld=category_json_ld,
                                  home_json_ld=home_json_ld)
