@@ -47,8 +47,10 @@ def make_app(tmp_path, content_dir=DEMO_CONTENT, **config):
         _seed_index(Path(content_dir), data_dir)
     settings = {"TESTING": True, "CONTENT_DIR": Path(content_dir), "DATA_DIR": data_dir,
                 "DATABASE_URL": f"sqlite:///{data_dir / 'portal.sqlite3'}"}
+    migrate = config.pop("MIGRATE", True)  # False: a database that cannot be reached
     settings.update(config)
-    upgrade(settings["DATABASE_URL"])
+    if migrate:
+        upgrade(settings["DATABASE_URL"])
     return create_app(settings)
 
 

@@ -92,8 +92,7 @@ def test_scripted_visits_through_the_site(app):
 
 
 def test_pages_work_when_the_database_is_down(app_factory, caplog):
-    app = app_factory(DATABASE_URL="sqlite:///:memory:")
-    app.extensions["db"].__init__("postgresql://portal@127.0.0.1:1/nowhere")
+    app = app_factory(DATABASE_URL="postgresql://portal@127.0.0.1:1/nowhere", MIGRATE=False)
     client = app.test_client()
     recorder = app.extensions["analytics"]
     with caplog.at_level(logging.WARNING, logger="portal.analytics.recorder"):

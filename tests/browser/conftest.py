@@ -6,10 +6,12 @@ they need the same: `make browser-deps`.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from playwright.sync_api import sync_playwright
 
-from .live import AXE_SCRIPT, demo_app, launch_chromium, serve
+from .live import AXE_SCRIPT, CHROMIUM, demo_app, launch_chromium, serve
 
 
 @pytest.fixture(scope="session")
@@ -20,6 +22,7 @@ def live_url(tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def browser():
+    assert Path(CHROMIUM).is_file(), f"no Chromium at {CHROMIUM}: run 'make browser-deps'"
     with sync_playwright() as playwright:
         chromium = launch_chromium(playwright)
         yield chromium
@@ -52,4 +55,5 @@ def page(new_page):
 
 @pytest.fixture(scope="session")
 def axe_source():
+    assert AXE_SCRIPT.is_file(), f"{AXE_SCRIPT} is missing: run 'make browser-deps'"
     return AXE_SCRIPT.read_text("utf-8")

@@ -155,10 +155,11 @@ def test_missing_csrf_token_keeps_the_text(app):
     assert "Please check it and send it again" in page and "My jacket has a broken zip." in page
 
 
-def test_database_down_keeps_everything_typed(app):
+def test_database_down_keeps_everything_typed(app_factory):
+    app = app_factory(DATABASE_URL="postgresql://portal@127.0.0.1:1/nowhere", MIGRATE=False,
+                      CONTACT_MIN_FILL_SECONDS=0)
     client = app.test_client()
     html = open_form(client, "sv")
-    app.extensions["db"].__init__("postgresql://portal@127.0.0.1:1/nowhere")
     response = post(client, html, "sv")
     assert response.status_code == 503
     page = response.get_data(as_text=True)
