@@ -106,7 +106,7 @@ class WhooshSearch:
                     category=article.category,
                     title=article.title,
                     questions="\n".join(article.questions),
-                    tags=" ".join(article.tags),
+                    tags=" ".join((*article.tags, article.category.replace("-", " "))),
                     body=article.body_text,
                     spell=" ".join((article.title, *article.questions, *article.tags, article.body_text)),
                     prefix=fold(" ".join((article.title, *article.questions))),
