@@ -25,6 +25,8 @@ def page_paths(locale):
         "search results": f"/{locale}/search?q={SEARCH_WORD[locale]}",
         "no results": f"/{locale}/search?q=zzqxvw",
         "404": f"/{locale}/no/such-page",
+        "contact": f"/{locale}/contact",
+        "contact with channels and form": f"/{locale}/contact?topic=return-or-refund&description=zip",
     }
 
 
