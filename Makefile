@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app portal
 STAMP := $(VENV)/.installed
 
-.PHONY: system-deps compile-translations run test lint install translations translations-check check-translations clean
+.PHONY: system-deps compile-translations run serve test lint install translations translations-check check-translations clean
 .PHONY: node-deps browser-deps screenshots lighthouse
 
 # Debian packages the build and tests need; installed only when missing (needs root).
@@ -38,14 +38,31 @@ $(STAMP): pyproject.toml | system-deps
 install: $(STAMP)
 
 # Compiled catalogs (.mo) are build output: made from the committed .po files.
+COMPILE_CATALOGS := $(BIN)/pybabel compile --use-fuzzy -d translations -D messages --statistics 2>&1 | tail -n 4
 compile-translations: $(STAMP)
-	$(BIN)/pybabel compile --use-fuzzy -d translations -D messages --statistics 2>&1 | tail -n 4
+	$(COMPILE_CATALOGS)
 
 run: install compile-translations
 	$(FLASK) content check || true
 	$(FLASK) db upgrade
 	$(FLASK) search build
 	$(FLASK) run --debug --host 127.0.0.1 --port 5000
+
+# Production serving: gunicorn as gunicorn.conf.py sets it up (workers from WEB_CONCURRENCY,
+# JSON logs, /healthz and /readyz); docs/deploy.md runs it on several nodes. Installs the
+# runtime dependencies only: no test tools, browsers or Debian packages.
+SERVE_STAMP := $(VENV)/.installed-serve
+$(SERVE_STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e .
+	@touch $(SERVE_STAMP)
+
+serve: $(SERVE_STAMP)
+	$(COMPILE_CATALOGS)
+	$(FLASK) db upgrade
+	$(FLASK) search build
+	$(BIN)/gunicorn -c gunicorn.conf.py wsgi:app
 
 lint: install
 	$(BIN)/ruff check portal tests bench wsgi.py

@@ -13,8 +13,9 @@ def create_app(config: dict | None = None) -> Flask:
     if config:
         app.config.from_mapping(config)
 
-    from . import admin, analytics, cli, content, db, handoff, http, i18n, search, views
+    from . import admin, analytics, cli, content, db, handoff, http, i18n, observability, search, views
 
+    observability.init_app(app)  # request ids and log format before anything logs
     http.init_app(app)  # first, so its response hooks run after everyone else's
     content.init_app(app)
     i18n.init_app(app)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import time
+from pathlib import Path
 
 import click
 from flask import Flask, current_app
@@ -57,6 +58,24 @@ def content_new(spec, title, draft):
         raise click.ClickException(str(error)) from None
     click.echo(f"created {path.relative_to(content_dir).as_posix()}"
                + (": a draft until you delete its 'draft: true' line" if draft else ""))
+
+
+@content_cli.command("deploy")
+@click.argument("release", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--link", type=click.Path(path_type=Path), envvar="PORTAL_CONTENT_DIR", required=True,
+              help="The live content symlink (default: PORTAL_CONTENT_DIR).")
+@click.option("--pidfile", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              envvar="PORTAL_PIDFILE", help="The gunicorn master's pid file: HUP it to serve the release.")
+def content_deploy(release, link, pidfile):
+    """Check RELEASE, build the search index from it, make it live, reload gunicorn (docs/deploy.md)."""
+    from .deploy import DeployRefused, deploy_content
+
+    try:
+        deploy_content(release, link=link, search=get_search(), pidfile=pidfile, echo=click.echo)
+    except DeployRefused as refused:
+        for problem in refused.problems:
+            click.echo(str(problem), err=True)
+        raise click.ClickException(str(refused)) from None
 
 
 @i18n_cli.command("status")

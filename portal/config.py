@@ -46,6 +46,10 @@ class Config:
         self.HANDOFF_BACKOFF_BASE_SECONDS = float(env.get("PORTAL_HANDOFF_BACKOFF_BASE_SECONDS", "30"))
         self.HANDOFF_LEASE_SECONDS = float(env.get("PORTAL_HANDOFF_LEASE_SECONDS", "60"))
         self.HANDOFF_BATCH = int(env.get("PORTAL_HANDOFF_BATCH", "20"))
+        # Production (docs/operations.md): JSON log lines; trusted proxy hops for X-Forwarded-For/-Proto.
+        self.LOG_FORMAT = env.get("PORTAL_LOG_FORMAT", "text")
+        self.LOG_LEVEL = env.get("PORTAL_LOG_LEVEL", "INFO")
+        self.PROXY_HOPS = int(env.get("PORTAL_PROXY_HOPS", "0"))
         self.SESSION_COOKIE_HTTPONLY = True
         self.SESSION_COOKIE_SAMESITE = "Lax"
 

@@ -16,6 +16,7 @@ from pathlib import Path
 from flask import Flask, current_app, request
 from flask.sessions import SecureCookieSessionInterface
 from flask_compress import Compress
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from .config import DEV_SECRET_KEY
 
@@ -50,6 +51,11 @@ def init_app(app: Flask):
                           SESSION_COOKIE_PATH="/", SESSION_COOKIE_DOMAIN=None,
                           PREFERRED_URL_SCHEME="https")
         app.wsgi_app = _ForceHTTPS(app.wsgi_app)
+    if app.config.get("PROXY_HOPS"):
+        # Behind nginx or a CDN: the visitor's address (for the per-network contact limit) and
+        # scheme come from the X-Forwarded-* headers the trusted proxies set (docs/deploy.md).
+        hops = app.config["PROXY_HOPS"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
     app.session_interface = PrivateWhenUsedSessionInterface()
     app.after_request(add_security_headers)
     # Streamed bodies are left alone (a 206 range must not be compressed); whole files are read

@@ -35,6 +35,8 @@ def init_app(app: Flask) -> Limiter:
         key_prefix=app.config.get("RATELIMIT_KEY_PREFIX") or app.config.get("REDIS_KEY_PREFIX", "portal"),
         strategy="moving-window",
         in_memory_fallback_enabled=True,  # Redis down: per-process limits, and a log line
+        # An unreachable Redis host must cost a request half a second, not a TCP timeout.
+        storage_options={"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
         headers_enabled=False,
     )
     limiter.init_app(app)

@@ -61,6 +61,12 @@ class SearchService:
         return self._cached(key, lambda: self.backend.query(
             locale, normalized, category=category, limit=limit, offset=offset))
 
+    def check(self, locales) -> str:
+        """Open the live index of each locale, bypassing the cache; SearchUnavailable if it cannot."""
+        for locale in locales:
+            self.backend.query(locale, "", limit=1)
+        return self.backend.generation()
+
     def suggest(self, locale, text, *, limit=6) -> list[Hit]:
         normalized = normalize_query(text) + (" " if text[-1:].isspace() else "")
         key = ("s", self.backend.generation(), locale, normalized, limit)

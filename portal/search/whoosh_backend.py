@@ -166,7 +166,9 @@ class WhooshSearch:
                         raise FileNotFoundError(folder)
                     opened = _OpenIndex(folder, locale, self.root / generation / "synonyms.json")
                 except Exception as error:
-                    last_error = error
+                    # The text only: keeping the exception would keep its traceback, and with it
+                    # the file Whoosh failed to read, open until the garbage collector runs.
+                    last_error = f"{error}"
                     self._generation = None
                     time.sleep(0.05)
                     continue

@@ -9,10 +9,11 @@ from pathlib import Path
 from flask import Flask, current_app, request, url_for
 
 from ..content import get_content
-from . import errors, feedback, pages, root, search, seo, translations
+from . import errors, feedback, health, pages, root, search, seo, translations
 
 
 def init_app(app: Flask):
+    app.register_blueprint(health.bp)
     app.register_blueprint(root.bp)
     app.register_blueprint(pages.bp)
     app.register_blueprint(search.bp)
