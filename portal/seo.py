@@ -23,6 +23,7 @@ import datetime as dt
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from html.parser import HTMLParser
 from xml.sax.saxutils import escape, quoteattr
 
@@ -218,6 +219,9 @@ class _TreeBuilder(HTMLParser):
         self.stack[-1].children.append(data)
 
 
+# Parsing an article's HTML was a fifth of an article page's time: an article's HTML never
+# changes within a content snapshot, so each is parsed once (docs/operations.md).
+@lru_cache(maxsize=8192)
 def faq_from_html(html: str) -> tuple[tuple[str, str], ...]:
     """(question, answer text) pairs when the article is a Q&A list (see the module doc), else ()."""
     builder = _TreeBuilder()

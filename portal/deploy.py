@@ -1,0 +1,124 @@
+"""Content deploys on a running node, with no downtime and no broken release going live.
+
+The live content folder, PORTAL_CONTENT_DIR, is a symlink to a *release*: a folder holding
+one content revision. `flask content deploy RELEASE` (deploy_content):
+
+1. checks the release as `flask content check` does; on any error it stops and changes
+   nothing: the node keeps serving the previous release, and every error is reported;
+2. builds this node's search index from the release; running workers switch to it at
+   their next query (the index swap, docs/search.md);
+3. points the symlink at the release (an atomic rename);
+4. sends HUP to the gunicorn master (--pidfile). The master loads the app again from the
+   new release while the old workers keep serving (reload_app, gunicorn's on_reload), then
+   forks new workers from it and stops the old ones gracefully: no request is refused.
+
+The master checks the release too: a HUP that finds content errors (someone edited the
+live folder, or skipped the check) keeps the previous content, and logs why.
+"""
+
+from __future__ import annotations
+
+import gc
+import hashlib
+import logging
+import os
+import signal
+import weakref
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from .content.lint import lint_content
+from .content.model import Problem
+from .content.repository import ContentRepository
+
+log = logging.getLogger(__name__)
+
+_revisions: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def content_revision(content: ContentRepository) -> str:
+    """A short fingerprint of the articles served: equal on every node serving one release."""
+    if content not in _revisions:
+        digest = hashlib.sha256()
+        for path, text_hash in sorted((a.path, a.content_hash) for a in content.all_articles):
+            digest.update(f"{path}\0{text_hash}\n".encode())
+        _revisions[content] = digest.hexdigest()[:12]
+    return _revisions[content]
+
+
+class DeployRefused(Exception):
+    def __init__(self, message: str, problems: list[Problem] | None = None):
+        super().__init__(message)
+        self.problems = problems or []
+
+
+@dataclass
+class Deployed:
+    release: Path
+    revision: str
+    articles: int
+    index: str
+    signalled: int | None  # the gunicorn master sent HUP, if any
+
+
+def deploy_content(release: Path, *, link: Path, search, pidfile: Path | None = None,
+                   echo: Callable[[str], None] = print) -> Deployed:
+    release = Path(release).resolve()
+    link = Path(link)
+    if link.exists() and not link.is_symlink():
+        raise DeployRefused(f"{link} is a folder, not a symlink to a release: move it into a release "
+                            "folder and link it (docs/deploy.md)")
+    report = lint_content(release)
+    if report.errors:
+        for problem in report.errors:
+            log.error("deploy: %s", problem)
+        raise DeployRefused(f"{release}: {len(report.errors)} content error(s); nothing was deployed, "
+                            "the previous release keeps serving", report.errors)
+    content = ContentRepository(report.loaded)
+    revision = content_revision(content)
+    index = search.build(content)
+    echo(f"search index {index} built from {release} (revision {revision})")
+    temporary = link.with_name(f".{link.name}.{os.getpid()}.tmp")
+    temporary.unlink(missing_ok=True)
+    os.symlink(release, temporary, target_is_directory=True)
+    os.replace(temporary, link)
+    echo(f"{link} -> {release}")
+    signalled = None
+    if pidfile is not None:
+        signalled = int(Path(pidfile).read_text().strip())
+        os.kill(signalled, signal.SIGHUP)
+        echo(f"HUP sent to the gunicorn master ({signalled}): new workers serve revision {revision} "
+             "once the master has loaded it (see /readyz)")
+    log.info("deploy: release %s (revision %s, %d articles) is live", release, revision,
+             len(content.articles()))
+    return Deployed(release, revision, len(content.articles()), str(index), signalled)
+
+
+def reload_app(server, create_app: Callable):
+    """gunicorn's on_reload, in the master with a preloaded app: load the app again before new
+    workers are forked from it, keeping the running one when the new content has errors."""
+    if not server.cfg.preload_app:
+        return  # every new worker loads the app itself
+    gc.unfreeze()
+    try:
+        app = create_app()
+    except Exception:
+        log.exception("reload: the app could not be loaded; the previous content keeps serving")
+        app = None
+    if app is not None:
+        content = app.extensions["content"]
+        errors = [problem for problem in content.problems if problem.severity == "error"]
+        if errors:
+            log.error("reload: %d content error(s) in %s (logged above); the previous content "
+                      "(revision %s) keeps serving", len(errors), app.config["CONTENT_DIR"],
+                      content_revision(server.app.callable.extensions["content"]))
+            app.extensions["db"].engine.dispose()
+        else:
+            previous = server.app.callable
+            server.app.callable = app
+            previous.extensions["db"].engine.dispose()
+            log.info("reload: serving revision %s (%d articles) from %s", content_revision(content),
+                     len(content.articles()), app.config["CONTENT_DIR"])
+    gc.collect()
+    gc.freeze()

@@ -1,0 +1,90 @@
+"""A TCP proxy a test can pull the plug on: the database or Redis "goes down" and comes back."""
+
+from __future__ import annotations
+
+import contextlib
+import socket
+import threading
+
+
+class TcpProxy:
+    """Forwards 127.0.0.1:<port> to `target`. down() refuses new connections and cuts the open
+    ones, as a crashed server or a broken network would; up() serves again on the same port."""
+
+    def __init__(self, target: tuple[str, int]):
+        self.target = target
+        self.port = 0
+        self._sockets: list[socket.socket] = []
+        self._threads: list[threading.Thread] = []
+        self._stop = threading.Event()
+        self._listener: socket.socket | None = None
+        self.up()
+
+    def up(self):
+        listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        listener.bind(("127.0.0.1", self.port))
+        listener.listen(64)
+        listener.settimeout(0.05)
+        self.port = listener.getsockname()[1]
+        self._listener = listener
+        self._stop.clear()
+        self._start(self._accept, listener)
+
+    def down(self):
+        """Refuse new connections and cut the open ones; returns when everything is closed."""
+        self._stop.set()
+        while self._threads:
+            self._threads.pop().join(10)
+        for sock in self._sockets:
+            sock.close()
+        self._sockets.clear()
+        if self._listener is not None:
+            self._listener.close()
+            self._listener = None
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.down()
+
+    def _start(self, target, *args):
+        thread = threading.Thread(target=target, args=args, daemon=True)
+        self._threads.append(thread)
+        thread.start()
+
+    def _accept(self, listener):
+        while not self._stop.is_set():
+            try:
+                client, _ = listener.accept()
+            except TimeoutError:
+                continue
+            self._sockets.append(client)
+            try:
+                upstream = socket.create_connection(self.target, timeout=5)
+            except OSError:
+                client.close()
+                continue
+            self._sockets.append(upstream)
+            for sock in (client, upstream):
+                sock.settimeout(0.05)
+            self._start(self._pipe, client, upstream)
+            self._start(self._pipe, upstream, client)
+
+    def _pipe(self, source, sink):
+        try:
+            while not self._stop.is_set():
+                try:
+                    data = source.recv(65536)
+                except TimeoutError:
+                    continue
+                if not data:
+                    break
+                sink.sendall(data)
+        except OSError:
+            pass
+        # One side hung up: hang up the other, as a real connection would.
+        for sock in (source, sink):
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)

@@ -1,0 +1,124 @@
+"""Content deploys on a running node: a good release goes live with no failed request; a release
+with an invalid file never does, and the previous one keeps serving."""
+
+from __future__ import annotations
+
+import threading
+
+from portal.content.repository import ContentRepository
+from portal.deploy import content_revision
+from tests.handoff.receiver import wait_until
+
+from .nodes import flask_command
+
+ARTICLE = "/en/delivery/track-your-order"
+ARTICLE_FILE = "en/delivery/track-your-order.md"
+OLD_TITLE = "How do I track my parcel?"
+NEW_TITLE = "Where is my parcel right now?"
+
+
+def retitle(folder):
+    path = folder / ARTICLE_FILE
+    path.write_text(path.read_text("utf-8").replace(OLD_TITLE, NEW_TITLE), "utf-8")
+
+
+def retitle_and_break(folder):
+    """The edit a release brings, and a front matter that no longer parses."""
+    retitle(folder)
+    path = folder / ARTICLE_FILE
+    path.write_text(path.read_text("utf-8").replace("tags: [tracking, parcel, delivery]",
+                                                    "tags: [tracking, parcel, delivery"), "utf-8")
+
+
+def live_node(nodes, release, tmp_path, database_url):
+    first = release("r1")
+    link = tmp_path / "content"
+    link.symlink_to(first, target_is_directory=True)
+    return nodes("node", content_dir=link, database_url=database_url), link, first
+
+
+def index_generation(node):
+    return (node.data_dir / "index" / "CURRENT").read_text()
+
+
+def title_of(node, path=ARTICLE):
+    html = node.get(path).text
+    return html.split("<h1>", 1)[1].split("</h1>", 1)[0]
+
+
+class Hammer:
+    """Requests pages, search and suggestions without pause until stopped; keeps every outcome."""
+
+    PATHS = (ARTICLE, "/en/search?q=parcel", "/sv/", "/api/v1/suggest?q=trac&locale=en")
+
+    def __init__(self, node):
+        self.node = node
+        self.statuses: list[int] = []
+        self.errors: list[str] = []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run)
+
+    def _run(self):
+        while not self._stop.is_set():
+            for path in self.PATHS:
+                try:
+                    self.statuses.append(self.node.get(path).status)
+                except OSError as error:
+                    self.errors.append(f"{path}: {error!r}")
+
+    def __enter__(self):
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self._stop.set()
+        self._thread.join(60)
+
+
+def test_a_release_goes_live_with_its_index_and_no_request_fails(nodes, release, tmp_path, sqlite_database):
+    node, link, _first = live_node(nodes, release, tmp_path, sqlite_database)
+    assert title_of(node) == OLD_TITLE
+    second = release("r2", edit=retitle)
+    revision = content_revision(ContentRepository.from_folder(second))
+
+    with Hammer(node) as hammer:
+        wait_until(lambda: len(hammer.statuses) > 20, message="requests before the deploy")
+        deployed = flask_command(node.env, "content", "deploy", str(second))
+        wait_until(lambda: node.readiness()["checks"]["content"].get("revision") == revision,
+                   message="the node to serve the new release", describe=node.log_tail)
+        served = len(hammer.statuses)
+        wait_until(lambda: len(hammer.statuses) > served + 20, message="requests after the deploy")
+
+    assert f"(revision {revision})" in deployed.stdout and "HUP sent" in deployed.stdout
+    assert hammer.errors == [] and set(hammer.statuses) == {200}, (hammer.errors, set(hammer.statuses))
+    assert link.resolve() == second
+    assert title_of(node) == NEW_TITLE
+    assert ARTICLE in node.get("/en/search?q=where+is+my+parcel+right+now").text
+    assert f"reload: serving revision {revision}" in node.log_text()
+
+
+def test_a_release_with_an_invalid_file_never_goes_live(nodes, release, tmp_path, sqlite_database):
+    node, link, first = live_node(nodes, release, tmp_path, sqlite_database)
+    revision = node.readiness()["checks"]["content"]["revision"]
+    generation = index_generation(node)
+    broken = release("r2-broken", edit=retitle_and_break)
+
+    refused = flask_command(node.env, "content", "deploy", str(broken), check=False)
+    assert refused.returncode == 1
+    assert f"{ARTICLE_FILE}:" in refused.stderr and "front matter is not valid YAML" in refused.stderr
+    assert "nothing was deployed, the previous release keeps serving" in refused.stderr
+    assert link.resolve() == first and index_generation(node) == generation
+    assert title_of(node) == OLD_TITLE
+
+    # Without the check (the link switched by hand, then HUP), the master refuses the release itself.
+    link.unlink()
+    link.symlink_to(broken, target_is_directory=True)
+    node.hup()
+    wait_until(lambda: "reload: 1 content error(s)" in node.log_text(), message="the reload to be refused",
+               describe=node.log_tail)
+    assert node.readiness()["checks"]["content"]["revision"] == revision
+    assert title_of(node) == OLD_TITLE
+    [logged] = [record for record in node.log_records()
+                if record["logger"] == "portal.content" and ARTICLE_FILE in record["message"]]
+    assert logged["level"] == "error" and "front matter is not valid YAML" in logged["message"]
+    assert f"the previous content (revision {revision}) keeps serving" in node.log_text()
