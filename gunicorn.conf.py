@@ -35,7 +35,7 @@ graceful_timeout = int(os.environ.get("PORTAL_GRACEFUL_TIMEOUT", "30"))
 keepalive = 5
 
 proc_name = "portal"
-# The master's pid, for signals: `flask content deploy --pidfile` re-executes it (docs/deploy.md).
+# The master's pid, for signals: `flask content deploy` sends it HUP (docs/deploy.md).
 pidfile = os.environ.get("PORTAL_PIDFILE") or None
 # Managed by signals and the pidfile; gunicorn's control socket has one default path per user,
 # which two instances on one host (tests, two nodes) would share.

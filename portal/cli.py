@@ -68,14 +68,14 @@ def content_new(spec, title, draft):
               envvar="PORTAL_PIDFILE", help="The gunicorn master's pid file: HUP it to serve the release.")
 def content_deploy(release, link, pidfile):
     """Check RELEASE, build the search index from it, make it live, reload gunicorn (docs/deploy.md)."""
-    from .deploy import DeployRefused, deploy_content
+    from .deploy import DeployError, deploy_content
 
     try:
         deploy_content(release, link=link, search=get_search(), pidfile=pidfile, echo=click.echo)
-    except DeployRefused as refused:
-        for problem in refused.problems:
+    except DeployError as error:
+        for problem in error.problems:
             click.echo(str(problem), err=True)
-        raise click.ClickException(str(refused)) from None
+        raise click.ClickException(str(error)) from None
 
 
 @i18n_cli.command("status")

@@ -23,6 +23,7 @@ import hashlib
 import logging
 import os
 import signal
+import sys
 import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -47,7 +48,9 @@ def content_revision(content: ContentRepository) -> str:
     return _revisions[content]
 
 
-class DeployRefused(Exception):
+class DeployError(Exception):
+    """The deploy stopped; the message says what is live."""
+
     def __init__(self, message: str, problems: list[Problem] | None = None):
         super().__init__(message)
         self.problems = problems or []
@@ -67,14 +70,14 @@ def deploy_content(release: Path, *, link: Path, search, pidfile: Path | None = 
     release = Path(release).resolve()
     link = Path(link)
     if link.exists() and not link.is_symlink():
-        raise DeployRefused(f"{link} is a folder, not a symlink to a release: move it into a release "
-                            "folder and link it (docs/deploy.md)")
+        raise DeployError(f"{link} is a folder, not a symlink to a release: move it into a release "
+                          "folder and link it (docs/deploy.md)")
     report = lint_content(release)
     if report.errors:
         for problem in report.errors:
             log.error("deploy: %s", problem)
-        raise DeployRefused(f"{release}: {len(report.errors)} content error(s); nothing was deployed, "
-                            "the previous release keeps serving", report.errors)
+        raise DeployError(f"{release}: {len(report.errors)} content error(s); nothing was deployed, "
+                          "the previous release keeps serving", report.errors)
     content = ContentRepository(report.loaded)
     revision = content_revision(content)
     index = search.build(content)
@@ -87,7 +90,11 @@ def deploy_content(release: Path, *, link: Path, search, pidfile: Path | None = 
     signalled = None
     if pidfile is not None:
         signalled = int(Path(pidfile).read_text().strip())
-        os.kill(signalled, signal.SIGHUP)
+        try:
+            os.kill(signalled, signal.SIGHUP)
+        except ProcessLookupError:
+            raise DeployError(f"{release} is live on disk (index and link), but no gunicorn master has pid "
+                              f"{signalled} ({pidfile}): start the node, it will serve the release") from None
         echo(f"HUP sent to the gunicorn master ({signalled}): new workers serve revision {revision} "
              "once the master has loaded it (see /readyz)")
     log.info("deploy: release %s (revision %s, %d articles) is live", release, revision,
@@ -118,6 +125,9 @@ def reload_app(server, create_app: Callable):
             previous = server.app.callable
             server.app.callable = app
             previous.extensions["db"].engine.dispose()
+            entry = sys.modules.get("wsgi")  # `wsgi:app` would keep the first app (and its content) alive
+            if entry is not None and getattr(entry, "app", None) is previous:
+                entry.app = app
             log.info("reload: serving revision %s (%d articles) from %s", content_revision(content),
                      len(content.articles()), app.config["CONTENT_DIR"])
     gc.collect()

@@ -4,6 +4,7 @@ with an invalid file never does, and the previous one keeps serving."""
 from __future__ import annotations
 
 import threading
+from pathlib import Path
 
 from portal.content.repository import ContentRepository
 from portal.deploy import content_revision
@@ -122,3 +123,24 @@ def test_a_release_with_an_invalid_file_never_goes_live(nodes, release, tmp_path
                 if record["logger"] == "portal.content" and ARTICLE_FILE in record["message"]]
     assert logged["level"] == "error" and "front matter is not valid YAML" in logged["message"]
     assert f"the previous content (revision {revision}) keeps serving" in node.log_text()
+
+
+def test_a_live_folder_that_is_not_a_symlink_is_left_alone(app_factory, release, tmp_path):
+    live = release("live")
+    result = app_factory(live).test_cli_runner().invoke(
+        args=["content", "deploy", str(release("r2")), "--link", str(live)])
+    assert result.exit_code == 1
+    assert f"{live} is a folder, not a symlink to a release" in result.output
+
+
+def test_a_deploy_without_its_gunicorn_master_says_what_is_live(app_factory, release, tmp_path):
+    first, second = release("r1"), release("r2", edit=retitle)
+    link = tmp_path / "content"
+    link.symlink_to(first, target_is_directory=True)
+    pidfile = tmp_path / "gunicorn.pid"
+    pidfile.write_text(str(int(Path("/proc/sys/kernel/pid_max").read_text()) + 1))
+    result = app_factory(link).test_cli_runner().invoke(
+        args=["content", "deploy", str(second), "--link", str(link), "--pidfile", str(pidfile)])
+    assert result.exit_code == 1
+    assert "is live on disk (index and link), but no gunicorn master has pid" in result.output
+    assert link.resolve() == second

@@ -99,12 +99,11 @@ def test_gunicorn_access_format_names_no_visitor():
 
 @pytest.fixture
 def root_logging():
+    """Root's handlers and level as they were: dictConfig replaces them (pytest's own included)."""
     root = logging.getLogger()
     handlers, level = list(root.handlers), root.level
     yield
-    for handler in root.handlers:
-        if handler not in handlers:
-            root.removeHandler(handler)
+    root.handlers[:] = handlers
     root.setLevel(level)
 
 
