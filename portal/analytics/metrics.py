@@ -10,7 +10,7 @@ import datetime as dt
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import and_, case, delete, func, select
 
 from ..models import Event
 
@@ -195,6 +195,4 @@ def least_helpful_articles(session, start, end, locale=None, limit=50):
 
 
 def purge_events(session, older_than: dt.datetime) -> int:
-    from sqlalchemy import delete
-
     return session.execute(delete(Event).where(Event.created_at < older_than)).rowcount

@@ -46,7 +46,6 @@ class _Draft:
 
     meta: dict
     body: str
-    body_line: int
     locale: str
     category: str
     name: str
@@ -218,7 +217,7 @@ def _read_article(path: Path, relative, locale, category, problems) -> _Draft | 
         problems.append(Problem(relative, "not UTF-8 text"))
         return None
     try:
-        meta, body, body_line = split_front_matter(text)
+        meta, body, _body_line = split_front_matter(text)
         title = meta.get("title")
         if not isinstance(title, str | int | float) or not str(title).strip():
             raise ContentError("'title' is required", _key_line(text, "title") or 1)
@@ -244,7 +243,7 @@ def _read_article(path: Path, relative, locale, category, problems) -> _Draft | 
     for key in sorted(set(meta) - KNOWN_KEYS):
         problems.append(Problem(relative, f"unknown front-matter key '{key}' is ignored",
                                 _key_line(text, key), severity="warning"))
-    return _Draft(meta, body, body_line, locale, category, path.stem, relative, content_hash(text),
+    return _Draft(meta, body, locale, category, path.stem, relative, content_hash(text),
                   _key_line(text, "slug"))
 
 

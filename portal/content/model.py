@@ -56,11 +56,7 @@ class Category:
 
     @property
     def url(self):
-        return f"/{self.locale}/{self.category_path}/"
-
-    @property
-    def category_path(self):
-        return self.id
+        return f"/{self.locale}/{self.id}/"
 
 
 @dataclass(frozen=True)

@@ -70,10 +70,7 @@ class SearchService:
     def suggest(self, locale, text, *, limit=6) -> list[Hit]:
         normalized = normalize_query(text) + (" " if text[-1:].isspace() else "")
         key = ("s", self.backend.generation(), locale, normalized, limit)
-        suggest = getattr(self.backend, "suggest", None)
-        if suggest is None:
-            return []
-        return self._cached(key, lambda: suggest(locale, normalized, limit=limit))
+        return self._cached(key, lambda: self.backend.suggest(locale, normalized, limit=limit))
 
 
 def init_app(app: Flask):

@@ -39,6 +39,9 @@ class SearchBackend(Protocol):
               limit: int = 10, offset: int = 0) -> SearchResults:
         """Best articles first for a customer's words in `locale`."""
 
+    def suggest(self, locale: str, text: str, *, limit: int = 6) -> list[Hit]:
+        """As-you-type: articles for the words so far, the last one possibly unfinished."""
+
     def generation(self) -> str:
         """Changes whenever a new index goes live; caches key on it."""
 
@@ -51,6 +54,9 @@ class NullSearch:
 
     def query(self, locale, text, *, category=None, limit=10, offset=0):
         return SearchResults(query=text, locale=locale, total=0)
+
+    def suggest(self, locale, text, *, limit=6):
+        return []
 
     def generation(self):
         return "null"

@@ -9,6 +9,7 @@ from ..analytics import record
 from ..content import get_content
 from ..i18n import localized_blueprint
 from .feedback import feedback_state
+from .params import positive_int
 
 bp = localized_blueprint("pages", __name__)
 
@@ -49,7 +50,7 @@ def article(category, slug):
     record("view", article_id=found.id, category=found.category)
     if request.args.get("from") == "search":
         record("click", article_id=found.id, category=found.category,
-               position=_positive_int(request.args.get("position")))
+               position=positive_int(request.args.get("position")))
     elif request.args.get("from") == "contact":
         record("contact_suggestion_click", article_id=found.id, category=found.category)
     translations = content.translations(found.id)
@@ -64,7 +65,3 @@ def article(category, slug):
         source=content.source_of(found) if content.is_outdated(found) else None,
         feedback=feedback_state(found),
     )
-
-
-def _positive_int(value):
-    return int(value) if value and value.isascii() and value.isdigit() and 0 < int(value) < 10_000 else None

@@ -14,6 +14,7 @@ from ..analytics import record
 from ..content import get_content
 from ..i18n import localized_blueprint
 from ..search import SearchUnavailable, get_search
+from .params import positive_int
 
 bp = localized_blueprint("search", __name__)
 api = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -31,14 +32,6 @@ def _entries(results, locale):
     return [(hit, article) for hit, article in pairs if article is not None]
 
 
-def _positive_int(value, default):
-    try:
-        number = int(value)
-    except (TypeError, ValueError):
-        return default
-    return number if number > 0 else default
-
-
 @bp.route("/search")
 def page():
     content = get_content()
@@ -47,7 +40,7 @@ def page():
     category = request.args.get("category") or None
     if category and content.category(g.locale, category) is None:
         category = None
-    page_number = _positive_int(request.args.get("page"), 1)
+    page_number = positive_int(request.args.get("page"), 1)
     context = dict(text=text, query=query, category=category, page_number=page_number,
                    results=None, entries=[], fallback=None, fallback_entries=[], pages=0,
                    categories={c.id: c for c in content.categories(g.locale)})
