@@ -43,7 +43,7 @@ sys.path.insert(0, str(ROOT))
 from bench.search_latency import vocabulary  # noqa: E402
 from portal.content.loader import load_content  # noqa: E402
 from portal.migrations import upgrade  # noqa: E402
-from portal.search.whoosh_backend import WhooshSearch  # noqa: E402
+from portal.search.local import LocalSearch  # noqa: E402
 
 LOCALES = ("en", "sv", "da", "pl")
 CATEGORIES = 40
@@ -202,7 +202,7 @@ def run(label, content_dir, modes):
         loaded, paths = paths_for(content_dir)
         load_seconds = time.perf_counter() - started
         started = time.perf_counter()
-        WhooshSearch(data_dir).build(loaded.articles, loaded.site.synonyms)
+        LocalSearch(data_dir).build(loaded.articles, loaded.site.synonyms)
         build_seconds = time.perf_counter() - started
         strings = {field: sum(sys.getsizeof(getattr(a, field)) for a in loaded.articles) / MB
                    for field in ("html", "body_text")}

@@ -31,12 +31,12 @@ def _seed_index(content_dir: Path, data_dir: Path):
     """Copy an index built once per test session for this content folder (builds take seconds)."""
     if content_dir not in _BUILT_INDEXES:
         from portal.content.loader import load_content
-        from portal.search.whoosh_backend import WhooshSearch
+        from portal.search.local import LocalSearch
 
         built = Path(tempfile.mkdtemp(prefix="portal-index-"))
         atexit.register(shutil.rmtree, built, True)
         loaded = load_content(content_dir)
-        WhooshSearch(built).build(loaded.articles, loaded.site.synonyms)
+        LocalSearch(built).build(loaded.articles, loaded.site.synonyms)
         _BUILT_INDEXES[content_dir] = built / "index"
     shutil.copytree(_BUILT_INDEXES[content_dir], data_dir / "index")
 

@@ -18,9 +18,9 @@ log = logging.getLogger(__name__)
 def make_backend(config) -> SearchBackend:
     if config.get("SEARCH_BACKEND") == "null":
         return NullSearch()
-    from .whoosh_backend import WhooshSearch
+    from .local import LocalSearch
 
-    return WhooshSearch(config["DATA_DIR"])
+    return LocalSearch(config["DATA_DIR"])
 
 
 def normalize_query(text: str) -> str:

@@ -11,7 +11,6 @@ import unicodedata
 from functools import cache, lru_cache
 
 import snowballstemmer
-from whoosh.analysis import Filter, LowercaseFilter, RegexTokenizer, StopFilter
 from whoosh.lang import NoStopWords, stopwords_for_language
 
 # BCP 47 primary language -> Snowball algorithm. Whoosh's own LanguageAnalyzer silently
@@ -51,6 +50,9 @@ def fold(text: str) -> str:
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
 
+fold_word = lru_cache(maxsize=200_000)(fold)
+
+
 def stopwords(locale: str) -> frozenset[str]:
     lang = primary(locale)
     if lang == "pl":
@@ -76,50 +78,32 @@ def stem_function(locale: str):
     return lru_cache(maxsize=200_000)(stemmer.stemWord)
 
 
-class StemFoldFilter(Filter):
-    """Snowball stem, then fold diacritics. Picklable: Whoosh stores the schema."""
+@cache
+def term_function(locale: str):
+    """A cached word -> index term function: the folded stem, or None for a stop word."""
+    stem, stops = stem_function(locale), stopwords(locale)
 
-    def __init__(self, locale: str):
-        self.locale = locale
+    @lru_cache(maxsize=200_000)
+    def term(word: str) -> str | None:
+        return None if word in stops else fold_word(stem(word))
 
-    def __eq__(self, other):
-        return isinstance(other, StemFoldFilter) and other.locale == self.locale
-
-    def __getstate__(self):
-        return {"locale": self.locale}
-
-    def __setstate__(self, state):
-        self.locale = state["locale"]
-
-    def __call__(self, tokens):
-        stem = stem_function(self.locale)
-        for token in tokens:
-            if not token.stopped:
-                token.text = fold(stem(token.text))
-            yield token
+    return term
 
 
-class FoldFilter(Filter):
-    def __call__(self, tokens):
-        for token in tokens:
-            token.text = fold(token.text)
-            yield token
+GRAM_SIZE = 4
 
 
-def tokenizer():
-    return RegexTokenizer(WORD_PATTERN)
-
-
-def stemming_analyzer(locale: str):
-    """For title, questions, tags and body."""
-    return tokenizer() | LowercaseFilter() | StopFilter(stoplist=stopwords(locale), minsize=1) | \
-        StemFoldFilter(locale)
-
-
-def words_analyzer():
-    """Whole lowercase words as written, for 'did you mean' and finding the diacritics a query lacks."""
-    return tokenizer() | LowercaseFilter()
+@lru_cache(maxsize=200_000)
+def word_grams(word: str) -> tuple[str, ...]:
+    """The four-letter pieces of a word, without diacritics; none for a shorter word."""
+    word = fold(word)
+    return tuple(word[i:i + GRAM_SIZE] for i in range(len(word) - GRAM_SIZE + 1))
 
 
 def query_words(text: str) -> list[str]:
-    return [word.lower() for word in WORD.findall(text)]
+    return list(map(str.lower, WORD.findall(text)))
+
+
+def terms(locale: str, text: str) -> list[str]:
+    """The index terms of a text, in order: words, lowercased, stop words out, stemmed, folded."""
+    return list(filter(None, map(term_function(locale), query_words(text))))

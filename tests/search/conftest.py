@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from portal.search.whoosh_backend import WhooshSearch
+from portal.search.local import LocalSearch
 
 from .helpers import BASIC, MANY, build_from
 
 
 def _built(tmp_path_factory, name, content_dir, **options):
-    backend = WhooshSearch(tmp_path_factory.mktemp(name))
+    backend = LocalSearch(tmp_path_factory.mktemp(name))
     build_from(backend, content_dir, **options)
     return backend
 
@@ -39,12 +39,12 @@ def many_index(tmp_path_factory):
 
 
 @pytest.fixture
-def whoosh(tmp_path):
-    """whoosh(data_dir=None) -> a WhooshSearch on that data folder, closed after the test."""
+def local_search(tmp_path):
+    """local_search(data_dir=None) -> a LocalSearch on that data folder, closed after the test."""
     made = []
 
     def make(data_dir=None):
-        backend = WhooshSearch(data_dir or tmp_path / "data")
+        backend = LocalSearch(data_dir or tmp_path / "data")
         made.append(backend)
         return backend
 

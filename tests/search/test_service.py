@@ -7,16 +7,16 @@ import pytest
 from portal.content.repository import ContentRepository
 from portal.search import SearchService, normalize_query
 from portal.search.interface import NullSearch
-from portal.search.whoosh_backend import WhooshSearch
+from portal.search.local import LocalSearch
 
 from .helpers import BASIC, ids
 
 
 class CountingBackend:
-    """A real WhooshSearch that counts the queries and suggestions reaching it."""
+    """A real LocalSearch that counts the queries and suggestions reaching it."""
 
     def __init__(self, data_dir):
-        self.inner = WhooshSearch(data_dir)
+        self.inner = LocalSearch(data_dir)
         self.queries = []
         self.suggestions = []
 

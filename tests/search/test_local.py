@@ -201,10 +201,10 @@ def _rewrite(folder, word):
     path.write_text(f"{original}\nNew word: {word}.\n", "utf-8")
 
 
-def test_rebuild_is_atomic_under_concurrent_queries(whoosh, content_copy):
+def test_rebuild_is_atomic_under_concurrent_queries(local_search, content_copy):
     """Threads querying during three rebuilds always get a valid answer; then the new content."""
     folder = content_copy("search-basic")
-    backend = whoosh()
+    backend = local_search()
     build_from(backend, folder)
     queries = [("en", "parcel", "delivery/track-parcel"), ("en", "retrun", "returns/return-an-item"),
                ("sv", "paket", "delivery/track-parcel"), ("pl", "zwrocic", "returns/return-an-item")]
@@ -242,10 +242,10 @@ def test_rebuild_is_atomic_under_concurrent_queries(whoosh, content_copy):
     assert backend.query("en", "aardvark").total == 0
 
 
-def test_another_instance_sees_a_rebuild(whoosh, content_copy, tmp_path):
+def test_another_instance_sees_a_rebuild(local_search, content_copy, tmp_path):
     """A second process on the same data folder switches to the first one's new build."""
     folder = content_copy("search-basic")
-    builder, reader = whoosh(tmp_path / "shared"), whoosh(tmp_path / "shared")
+    builder, reader = local_search(tmp_path / "shared"), local_search(tmp_path / "shared")
     build_from(builder, folder)
     assert reader.query("en", "aardvark").total == 0  # warm: the reader has the old build open
     _rewrite(folder, "aardvark")
@@ -254,9 +254,9 @@ def test_another_instance_sees_a_rebuild(whoosh, content_copy, tmp_path):
     assert ids(reader.query("en", "aardvark")) == ["delivery/track-parcel"]
 
 
-def test_generation_changes_with_each_build(whoosh):
+def test_generation_changes_with_each_build(local_search):
     """Each build gets a new generation name, which caches key on."""
-    backend = whoosh()
+    backend = local_search()
     first = build_from(backend, BASIC)
     second = build_from(backend, BASIC)
     assert first != second and backend.generation() == second
@@ -265,9 +265,9 @@ def test_generation_changes_with_each_build(whoosh):
 # -- unavailable index ------------------------------------------------------------------
 
 
-def test_missing_index_raises_search_unavailable(whoosh):
+def test_missing_index_raises_search_unavailable(local_search):
     """Before any build, searching raises SearchUnavailable (a 503), not a Whoosh error."""
-    backend = whoosh()
+    backend = local_search()
     assert backend.available() is False
     with pytest.raises(SearchUnavailable):
         backend.query("en", "parcel")
@@ -282,12 +282,12 @@ def _delete_files(build_folder):
 
 
 @pytest.mark.parametrize("damage", [_delete_files, shutil.rmtree], ids=["files-deleted", "folder-deleted"])
-def test_corrupt_index_raises_search_unavailable_until_rebuilt(whoosh, tmp_path, damage):
+def test_corrupt_index_raises_search_unavailable_until_rebuilt(local_search, tmp_path, damage):
     """A damaged live build is reported as unavailable, not as a crash; build() repairs it."""
     data_dir = tmp_path / "damaged"
-    name = build_from(whoosh(data_dir), BASIC)
+    name = build_from(local_search(data_dir), BASIC)
     damage(data_dir / "index" / name)
-    restarted = whoosh(data_dir)
+    restarted = local_search(data_dir)
     with pytest.raises(SearchUnavailable):
         restarted.query("en", "parcel")
     build_from(restarted, BASIC)
@@ -297,7 +297,7 @@ def test_corrupt_index_raises_search_unavailable_until_rebuilt(whoosh, tmp_path,
 # -- the interface, over every backend --------------------------------------------------
 
 
-@pytest.fixture(params=["whoosh", "null"])
+@pytest.fixture(params=["local", "null"])
 def any_backend(request, tmp_path):
     """Each backend make_backend() offers, built from search-basic."""
     backend = make_backend({"SEARCH_BACKEND": request.param, "DATA_DIR": tmp_path})

@@ -1,0 +1,507 @@
+"""The local search index: one per locale, built from the content, swapped atomically.
+
+Layout under <data dir>/index/:  CURRENT (the live build's name) and one folder per build,
+holding one index folder per locale and the synonyms it was built with. A rebuild writes
+a new folder and then replaces CURRENT, so a running server keeps answering from the old
+build until its next query sees the new name.
+
+Ranking is BM25 over impact lists computed at build time: for every term, the articles
+that contain it and what it adds to their score. A query adds up the lists of its terms
+with NumPy, so its cost is a few vector operations, not a Python step per posting, and
+the lists are memory-mapped: every worker on a machine shares one copy in the page cache.
+Whoosh supplies the stop-word lists (docs/search.md says why the rest is our own).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import shutil
+import threading
+import time
+from bisect import bisect_left
+from collections import Counter, defaultdict
+from itertools import chain, repeat
+from pathlib import Path
+
+import numpy as np
+
+from . import spelling
+from .analysis import fold, fold_word, query_words, stopwords, term_function, terms, word_grams
+from .interface import Hit, SearchResults, SearchUnavailable
+from .snippets import snippet
+from .spelling import Speller
+
+log = logging.getLogger(__name__)
+
+FORMAT = 1
+# Where a stem counts, and how much: one stem row sums all four fields.
+FIELD_WEIGHTS = {"title": 2.0, "questions": 2.5, "tags": 1.5, "body": 1.0}
+# Words exactly as the customer wrote them, on top of their stems: 'ordinera' should
+# prefer 'ordinera' over every other word that stems to 'ordin'.
+EXACT_WORD_WEIGHT = 1.0
+# Four-letter pieces of words: Swedish and Danish compounds ('returfrakt') and inflections
+# a stemmer misses still share most of their pieces with the customer's word.
+GRAM_WEIGHT = 1.2
+# Pieces and words in most articles say little and cost the most: leave them out.
+GRAM_MAX_SHARE = 0.05
+MAX_GRAMS = 24
+STEM_MAX_SHARE = 0.5
+# The title and each `questions:` line whole: a customer who asks exactly that question
+# has found exactly that article.
+WHOLE_QUESTION_WEIGHT = 10.0
+TYPO_WEIGHT = 0.7  # a corrected word counts less than one the customer typed
+SYNONYM_WEIGHT = 0.8
+PREFIX_WEIGHT = 4.0
+MAX_PREFIX_WORDS = 200
+# A search returns at most this many articles, and only those scoring at least this share
+# of the best one: "23 articles found" should mean 23 plausible answers, not every
+# article that shares one word with the question.
+MAX_RESULTS = 100
+MIN_RELATIVE_SCORE = 0.15
+MAX_QUERY_WORDS = 32
+MAX_QUERY_CHARS = 500
+BM25_B, BM25_K1 = 0.6, 1.2
+KEEP_BUILDS = 3
+
+# Row kinds: the first letter of a row's key.
+STEM, WORD, GRAM, ASKED, PREFIX = "s", "w", "g", "q", "p"
+
+
+def whole_question(text: str) -> str:
+    return " ".join(fold_word(word) for word in query_words(text))
+
+
+def term_hash(key: str, salt: int) -> int:
+    digest = hashlib.blake2b(key.encode("utf-8"), digest_size=8, salt=salt.to_bytes(8, "little"))
+    return int.from_bytes(digest.digest(), "little")
+
+
+# -- building ------------------------------------------------------------------------
+
+
+class _FieldPostings:
+    """Term frequencies of one field, gathered article by article into flat lists."""
+
+    def __init__(self, kind: str, weight: float):
+        self.kind, self.weight = kind, weight
+        self.terms, self.counts, self.docs, self.lengths = [], [], [], []
+
+    def add(self, doc: int, counts: Counter):
+        self.terms.extend(counts)
+        self.counts.extend(counts.values())
+        self.docs.extend(repeat(doc, len(counts)))
+        self.lengths.append(counts.total())
+
+    def impacts(self, rows: np.ndarray, doc_count: int) -> np.ndarray:
+        """Whoosh's BM25F for each posting, idf = log(N / (df + 1)) + 1."""
+        docs = np.array(self.docs, dtype=np.int64)
+        tf = np.array(self.counts, dtype=np.float64)
+        lengths = np.array(self.lengths, dtype=np.float64)
+        df = np.bincount(rows)
+        idf = np.log(doc_count / (df[rows] + 1.0)) + 1.0
+        norm = (1 - BM25_B) + BM25_B * lengths[docs] / max(lengths.mean(), 1e-9)
+        return self.weight * idf * tf * (BM25_K1 + 1) / (tf + BM25_K1 * norm)
+
+
+def _write_locale(folder: Path, locale: str, articles: list):
+    term = term_function(locale)
+    stemmed = [_FieldPostings(STEM, weight) for weight in FIELD_WEIGHTS.values()]
+    spell, pieces = _FieldPostings(WORD, EXACT_WORD_WEIGHT), _FieldPostings(GRAM, GRAM_WEIGHT)
+    asked, prefix = _FieldPostings(ASKED, WHOLE_QUESTION_WEIGHT), _FieldPostings(PREFIX, 1.0)
+    fields = [*stemmed, spell, pieces, asked, prefix]
+    body_offsets, bodies = [0], bytearray()
+    for doc, article in enumerate(articles):
+        title, questions = query_words(article.title), query_words(" ".join(article.questions))
+        body = query_words(article.body_text)
+        tags = query_words(" ".join((*article.tags, article.category.replace("-", " "))))
+        for postings, words in zip(stemmed, (title, questions, tags, body), strict=True):
+            postings.add(doc, Counter(filter(None, map(term, words))))
+        spell.add(doc, Counter(chain(title, questions, tags, body)))
+        pieces.add(doc, Counter(chain.from_iterable(map(word_grams, chain(title, questions, body)))))
+        asked.add(doc, Counter(q for q in map(whole_question, (article.title, *article.questions)) if q))
+        prefix.add(doc, Counter(map(fold_word, chain(title, questions))))
+        bodies += article.body_text.encode("utf-8")
+        body_offsets.append(len(bodies))
+
+    # Rows: one per kind and term; a stem's row gathers its four fields.
+    vocabularies = {}
+    for postings in fields:
+        vocabularies.setdefault(postings.kind, {}).update(dict.fromkeys(postings.terms))
+    keys, first_row = [], {}
+    for kind, vocabulary in vocabularies.items():
+        first_row[kind] = len(keys)
+        for number, term_text in enumerate(vocabulary):
+            vocabulary[term_text] = first_row[kind] + number
+            keys.append(kind + term_text)
+    doc_count = len(articles)
+    all_rows, all_docs, all_impacts = [], [], []
+    for postings in fields:
+        rows = np.fromiter(map(vocabularies[postings.kind].__getitem__, postings.terms),
+                           dtype=np.int64, count=len(postings.terms))
+        local = rows - first_row[postings.kind]
+        all_impacts.append(postings.impacts(local, doc_count))
+        all_rows.append(rows)
+        all_docs.append(np.array(postings.docs, dtype=np.int64))
+    rows, docs, impacts = np.concatenate(all_rows), np.concatenate(all_docs), np.concatenate(all_impacts)
+    # A stem in several fields of one article: one posting with the summed impact.
+    combined, inverse = np.unique(rows * doc_count + docs, return_inverse=True)
+    summed = np.bincount(inverse, weights=impacts).astype(np.float32)
+
+    # Rows are stored in the order of their keys' hashes: a query finds a row by binary
+    # search, with no dictionary of every term in every process.
+    for salt in range(8):
+        hashes = np.array([term_hash(key, salt) for key in keys], dtype=np.uint64)
+        order = np.argsort(hashes, kind="stable")
+        if len(hashes) < 2 or (np.diff(hashes[order]) != 0).all():
+            break
+    else:  # pragma: no cover - eight 64-bit collisions in a row
+        raise RuntimeError("no collision-free term hash found")
+    position = np.empty(len(keys), dtype=np.int64)
+    position[order] = np.arange(len(keys))
+    stored_rows = position[combined // doc_count]
+    stored_docs = (combined % doc_count).astype(np.int32)
+    by_row = np.lexsort((stored_docs, stored_rows))
+    offsets = np.zeros(len(keys) + 1, dtype=np.int64)
+    np.cumsum(np.bincount(stored_rows, minlength=len(keys)), out=offsets[1:])
+
+    np.save(folder / "hashes.npy", hashes[order])
+    np.save(folder / "offsets.npy", offsets)
+    np.save(folder / "docs.npy", stored_docs[by_row])
+    np.save(folder / "impacts.npy", summed[by_row])
+    np.save(folder / "body_offsets.npy", np.array(body_offsets, dtype=np.int64))
+    (folder / "bodies.txt").write_bytes(bytes(bodies))
+    words = sorted(vocabularies.get(WORD, ()))
+    (folder / "words.txt").write_text("\n".join(words), "utf-8")
+    spelling.write(folder, words)
+    (folder / "prefixes.txt").write_text("\n".join(sorted(vocabularies.get(PREFIX, ()))), "utf-8")
+    (folder / "articles.json").write_text(json.dumps({
+        "format": FORMAT, "salt": salt,
+        "ids": [a.id for a in articles], "categories": [a.category for a in articles],
+    }, ensure_ascii=False), "utf-8")
+
+
+class LocalSearch:
+    def __init__(self, data_dir):
+        self.root = Path(data_dir) / "index"
+        self._lock = threading.RLock()
+        self._generation = None
+        self._open: dict[str, _OpenIndex] = {}
+
+    def build(self, articles, synonyms=None):
+        by_locale = defaultdict(list)
+        for article in articles:
+            if not article.draft:
+                by_locale[article.locale].append(article)
+        self.root.mkdir(parents=True, exist_ok=True)
+        name = f"{time.time_ns():x}-{os.getpid()}"
+        staging = self.root / f".{name}.tmp"
+        staging.mkdir()
+        for locale, items in by_locale.items():
+            folder = staging / locale
+            folder.mkdir()
+            _write_locale(folder, locale, items)
+        (staging / "synonyms.json").write_text(json.dumps(
+            {locale: [list(group) for group in groups] for locale, groups in (synonyms or {}).items()},
+            ensure_ascii=False))
+        os.rename(staging, self.root / name)
+        pointer = self.root / f".CURRENT.{name}"
+        pointer.write_text(name)
+        os.replace(pointer, self.root / "CURRENT")
+        self._prune(keep=name)
+        log.info("search index %s built: %s", name,
+                 ", ".join(f"{loc} {len(items)}" for loc, items in sorted(by_locale.items())))
+        return name
+
+    def _prune(self, keep):
+        builds = sorted((p for p in self.root.iterdir() if p.is_dir() and not p.name.startswith(".")),
+                        key=lambda p: p.stat().st_mtime, reverse=True)
+        for old in builds[KEEP_BUILDS:]:
+            if old.name != keep:
+                shutil.rmtree(old, ignore_errors=True)
+
+    # -- reading --------------------------------------------------------------------
+
+    def generation(self) -> str:
+        try:
+            return (self.root / "CURRENT").read_text().strip()
+        except OSError:
+            return ""
+
+    def available(self) -> bool:
+        generation = self.generation()
+        return bool(generation) and (self.root / generation).is_dir()
+
+    def _index(self, locale) -> _OpenIndex | None:
+        """The open index of a locale, reopened when a new build goes live."""
+        last_error = None
+        for _attempt in range(3):
+            generation = self.generation()
+            if not generation:
+                raise SearchUnavailable("no search index has been built yet")
+            with self._lock:
+                if generation != self._generation:
+                    self._open.clear()
+                    self._generation = generation
+                if locale in self._open:
+                    return self._open[locale]
+                folder = self.root / generation / locale
+                try:
+                    if not folder.exists():
+                        if (self.root / generation).is_dir():
+                            return None  # a locale with no articles
+                        raise FileNotFoundError(folder)
+                    opened = _OpenIndex(folder, locale, self.root / generation / "synonyms.json")
+                except Exception as error:
+                    last_error = f"{error}"
+                    self._generation = None
+                    time.sleep(0.05)
+                    continue
+                self._open[locale] = opened
+                return opened
+        raise SearchUnavailable(f"the search index cannot be opened: {last_error}")
+
+    def close(self):
+        with self._lock:
+            self._open.clear()
+            self._generation = None
+
+    def query(self, locale, text, *, category=None, limit=10, offset=0):
+        with self._lock:
+            opened = self._index(locale)
+        if opened is None:
+            return SearchResults(query=text, locale=locale, total=0)
+        return opened.query(text, category=category, limit=limit, offset=offset)
+
+    def suggest(self, locale, text, *, limit=6):
+        with self._lock:
+            opened = self._index(locale)
+        return opened.suggest(text, limit=limit) if opened is not None else []
+
+
+# -- querying ------------------------------------------------------------------------
+
+
+class _Query:
+    """Rows to add up, each with a weight; groups count only where all their rows match."""
+
+    def __init__(self):
+        self.rows: dict[str, float] = {}
+        self.all_of: list[list[tuple[str, float]]] = []
+
+    def add(self, key, weight):
+        self.rows[key] = self.rows.get(key, 0.0) + weight
+
+
+class _OpenIndex:
+    """One locale's memory-mapped index, its vocabulary and synonyms. Read-only: threads share it."""
+
+    def __init__(self, folder: Path, locale: str, synonyms_file: Path):
+        self.folder = folder
+        self.locale = locale
+        meta = json.loads((folder / "articles.json").read_text("utf-8"))
+        if meta.get("format") != FORMAT:
+            raise ValueError(f"index format {meta.get('format')!r}, expected {FORMAT}")
+        self.salt = meta["salt"]
+        self.ids, self.categories = meta["ids"], meta["categories"]
+        self.doc_count = len(self.ids)
+        self.hashes = np.load(folder / "hashes.npy", mmap_mode="r")
+        self.offsets = np.load(folder / "offsets.npy", mmap_mode="r")
+        self.docs = np.load(folder / "docs.npy", mmap_mode="r")
+        self.impacts = np.load(folder / "impacts.npy", mmap_mode="r")
+        self.body_offsets = np.load(folder / "body_offsets.npy", mmap_mode="r")
+        if not (len(self.offsets) == len(self.hashes) + 1 and self.offsets[-1] == len(self.docs)
+                == len(self.impacts) and len(self.body_offsets) == self.doc_count + 1):
+            raise ValueError(f"inconsistent index files in {folder}")
+        self.bodies = np.memmap(folder / "bodies.txt", dtype=np.uint8, mode="r") \
+            if self.body_offsets[-1] else np.zeros(0, dtype=np.uint8)
+        self.term = term_function(locale)
+        self.stopwords = stopwords(locale)
+        self._speller = None
+        self._prefixes = None
+        # The written form of a folded word: 'zwrocic' -> 'zwrócić'.
+        self.with_diacritics = {}
+        for word in (folder / "words.txt").read_text("utf-8").split("\n"):
+            folded = fold(word)
+            if folded != word:
+                self.with_diacritics.setdefault(folded, word)
+        groups = json.loads(synonyms_file.read_text("utf-8")).get(locale, [])
+        self.synonyms = [[self.stems(phrase) for phrase in group] for group in groups]
+
+    # -- terms and rows --
+
+    def _rows(self, keys) -> list[int]:
+        """The row of each key, or -1 for a key not in the index."""
+        if not keys or not len(self.hashes):
+            return [-1] * len(keys)
+        wanted = np.array([term_hash(key, self.salt) for key in keys], dtype=np.uint64)
+        found = np.searchsorted(self.hashes, wanted).clip(max=len(self.hashes) - 1)
+        return [int(r) if self.hashes[r] == h else -1 for r, h in zip(found, wanted, strict=True)]
+
+    def _frequency(self, keys) -> dict[str, int]:
+        return {key: int(self.offsets[row + 1] - self.offsets[row]) if row >= 0 else 0
+                for key, row in zip(keys, self._rows(keys), strict=True)}
+
+    def _known(self, key) -> bool:
+        return self._rows([key])[0] >= 0
+
+    def stems(self, text) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(terms(self.locale, text)))
+
+    def _words(self, text) -> list[str]:
+        words = query_words(text[:MAX_QUERY_CHARS])[:MAX_QUERY_WORDS]
+        return [word if word not in self.with_diacritics or self._known(WORD + word)
+                else self.with_diacritics[word] for word in words]
+
+    def _selective(self, keys, max_share, limit=None):
+        """The keys that occur in the index but not in most articles, rarest first."""
+        frequency = self._frequency(list(keys))
+        ceiling = max(1.0, max_share * self.doc_count)
+        kept = sorted((k for k, df in frequency.items() if 0 < df <= ceiling), key=frequency.get)
+        if not kept and frequency:  # a query of only common words still needs something to match
+            kept = sorted((k for k, df in frequency.items() if df), key=frequency.get)[:1]
+        return kept[:limit]
+
+    def _add_words(self, query: _Query, stems, boost=1.0, words=()):
+        keys = [STEM + stem for stem in stems]
+        for key in self._selective(keys, STEM_MAX_SHARE) or keys:
+            query.add(key, boost)
+        content_words = [word for word in dict.fromkeys(words) if word not in self.stopwords]
+        for word in content_words:
+            query.add(WORD + word, boost)
+        pieces = {GRAM + g for word in content_words for g in word_grams(word)}
+        for key in self._selective(pieces, GRAM_MAX_SHARE, MAX_GRAMS):
+            query.add(key, boost)
+        present = set(stems)
+        for group in self.synonyms:
+            for phrase in group:
+                if phrase and set(phrase) <= present:
+                    query.all_of.extend(
+                        [(STEM + stem, SYNONYM_WEIGHT * boost) for stem in other]
+                        for other in group if other and other != phrase)
+
+    # -- scoring --
+
+    def _row_scores(self, rows_and_weights) -> np.ndarray:
+        scores = np.zeros(self.doc_count, dtype=np.float64)
+        for row, weight in rows_and_weights:
+            if row >= 0:
+                start, end = self.offsets[row], self.offsets[row + 1]
+                scores[self.docs[start:end]] += weight * self.impacts[start:end]
+        return scores
+
+    def _scores(self, query: _Query) -> np.ndarray:
+        keys = list(query.rows)
+        scores = self._row_scores(zip(self._rows(keys), query.rows.values(), strict=True))
+        for group in query.all_of:
+            rows = self._rows([key for key, _ in group])
+            if -1 in rows:
+                continue
+            parts = [self._row_scores([(row, weight)]) for row, (_, weight) in zip(rows, group, strict=True)]
+            scores += np.where(np.all([part > 0 for part in parts], axis=0), np.sum(parts, axis=0), 0.0)
+        return scores
+
+    def _ranked(self, scores, limit) -> list[int]:
+        """Article numbers by falling score, ties in index order; at most `limit`."""
+        candidates = np.flatnonzero(scores)
+        if len(candidates) > limit:
+            candidates = candidates[np.argpartition(-scores[candidates], limit - 1)[:limit]]
+        return [int(doc) for doc in candidates[np.lexsort((candidates, -scores[candidates]))]]
+
+    def _snippet(self, doc, terms) -> str:
+        start, end = int(self.body_offsets[doc]), int(self.body_offsets[doc + 1])
+        return snippet(self.bodies[start:end].tobytes().decode("utf-8"), terms, self.term)
+
+    # -- typos --
+
+    def _stem_known(self, word) -> bool:
+        """'returns' is no typo when 'return' is indexed: its stem is in the index."""
+        stems = self.stems(word)
+        return bool(stems) and all(self._known(STEM + stem) for stem in stems)
+
+    def corrections(self, words) -> dict[str, str]:
+        """Unknown words and the nearest word of the index vocabulary: 'crdate' -> 'create'."""
+        found = {}
+        for word in words:
+            if (len(word) < 3 or word.isdigit() or word in found or word in self.stopwords
+                    or self._known(WORD + word) or self._stem_known(word)):
+                continue
+            if self._speller is None:
+                vocabulary = (self.folder / "words.txt").read_text("utf-8").split("\n")
+                self._speller = Speller(self.folder, vocabulary)
+            candidates = self._speller.candidates(word, 2 if len(word) > 5 else 1)
+            if candidates:
+                # The closest word; of equally close ones, the one most articles use.
+                frequency = self._frequency([WORD + c for c in candidates])
+                found[word] = min(candidates, key=lambda c: (candidates[c], -frequency[WORD + c], c))
+        return found
+
+    # -- the interface --
+
+    def query(self, text, *, category=None, limit=10, offset=0) -> SearchResults:
+        words = self._words(text)
+        stems = self.stems(" ".join(words))
+        query = _Query()
+        self._add_words(query, stems, words=words)
+        if words:
+            query.add(ASKED + whole_question(text), 1.0)
+        corrections = self.corrections(words)
+        suggestion = " ".join(corrections.get(word, word) for word in words) if corrections else None
+        matched = set(stems)
+        if corrections:
+            # Typo tolerance: the corrected words join the query with less weight than exact ones.
+            fixed = list(corrections.values())
+            fixed_stems = self.stems(" ".join(fixed))
+            self._add_words(query, fixed_stems, TYPO_WEIGHT, fixed)
+            matched.update(fixed_stems)
+        if not query.rows and not query.all_of:
+            return SearchResults(query=text, locale=self.locale, total=0, suggestion=suggestion)
+        # One bounded top-N search serves the count, the category facets and every page.
+        scores = self._scores(query)
+        ranked = self._ranked(scores, MAX_RESULTS)
+        best = scores[ranked[0]] if ranked else 0.0
+        relevant = [doc for doc in ranked if scores[doc] >= MIN_RELATIVE_SCORE * best]
+        categories = Counter(self.categories[doc] for doc in relevant)
+        if category:
+            relevant = [doc for doc in relevant if self.categories[doc] == category]
+        hits = tuple(
+            Hit(article_id=self.ids[doc], score=round(float(scores[doc]), 4),
+                snippet=self._snippet(doc, matched))
+            for doc in relevant[offset: offset + limit])
+        return SearchResults(query=text, locale=self.locale, total=len(relevant), hits=hits,
+                             suggestion=suggestion, fuzzy=bool(corrections), categories=dict(categories))
+
+    def _prefix_words(self, start) -> list[str]:
+        if self._prefixes is None:
+            self._prefixes = (self.folder / "prefixes.txt").read_text("utf-8").split("\n")
+        first = bisect_left(self._prefixes, start)
+        found = []
+        for word in self._prefixes[first: first + MAX_PREFIX_WORDS]:
+            if not word.startswith(start):
+                break
+            found.append(word)
+        return found
+
+    def suggest(self, text, *, limit=6) -> list[Hit]:
+        """As-you-type: whole words as in `query`, the last, unfinished word as a prefix."""
+        words = self._words(text)
+        if not words:
+            return []
+        complete, partial = (words, None) if text[-1:].isspace() else (words[:-1], words[-1])
+        query = _Query()
+        if complete:
+            self._add_words(query, self.stems(" ".join(complete)))
+        scores = self._scores(query)
+        if partial:
+            self._add_words(query := _Query(), self.stems(partial))
+            scores += self._scores(query)
+            # Any word starting with the unfinished one counts once, as Whoosh's Prefix does.
+            rows = [row for row in self._rows([PREFIX + w for w in self._prefix_words(fold(partial))])
+                    if row >= 0]
+            if rows:
+                docs = np.concatenate([self.docs[self.offsets[r]:self.offsets[r + 1]] for r in rows])
+                scores[np.unique(docs)] += PREFIX_WEIGHT
+        return [Hit(article_id=self.ids[doc], score=round(float(scores[doc]), 4))
+                for doc in self._ranked(scores, limit)]

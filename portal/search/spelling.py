@@ -1,0 +1,85 @@
+"""'Did you mean': the nearest word of the index vocabulary, found through deletions.
+
+Two words within edit distance 2 share a string made by deleting at most two letters from
+each (the symmetric-delete method). The build stores, for every vocabulary word, the
+checksums of its deletions, sorted and memory-mapped; a query looks up its own deletions
+by binary search and checks the few candidates' real distance. A correction costs
+microseconds however large the vocabulary, where walking a Levenshtein automaton over
+it costs tens of milliseconds at 10,000 articles.
+"""
+
+from __future__ import annotations
+
+import zlib
+from itertools import repeat
+from pathlib import Path
+
+import numpy as np
+
+MAX_DISTANCE = 2
+MAX_WORD_LENGTH = 24  # longer words are left alone: no customer mistypes those alone
+
+
+def deletions(word: str, distance: int = MAX_DISTANCE) -> set[str]:
+    """`word` without up to `distance` of its letters; the first letter always stays,
+    as customers rarely get it wrong and it keeps the candidates few."""
+    found, last = {word}, {word}
+    for _ in range(distance):
+        last = {w[:i] + w[i + 1:] for w in last for i in range(1, len(w))}
+        found |= last
+    return found
+
+
+def _checksums(strings) -> np.ndarray:
+    return np.fromiter((zlib.crc32(s.encode("utf-8")) for s in strings), dtype=np.uint32)
+
+
+def write(folder: Path, words: list[str]):
+    """Store the deletion checksums of `words` (the sorted vocabulary) in `folder`."""
+    variants, owners = [], []
+    for number, word in enumerate(words):
+        if 3 <= len(word) <= MAX_WORD_LENGTH:
+            made = deletions(word)
+            variants.extend(made)
+            owners.extend(repeat(number, len(made)))
+    sums = _checksums(variants)
+    owners = np.array(owners, dtype=np.int32)
+    order = np.argsort(sums, kind="stable")
+    np.save(folder / "spelling_sums.npy", sums[order])
+    np.save(folder / "spelling_words.npy", owners[order])
+
+
+def distance(a: str, b: str) -> int:
+    """Levenshtein distance."""
+    previous = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        current = [i]
+        for j, cb in enumerate(b, 1):
+            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (ca != cb)))
+        previous = current
+    return previous[-1]
+
+
+class Speller:
+    def __init__(self, folder: Path, words: list[str]):
+        self.words = words
+        self.sums = np.load(folder / "spelling_sums.npy", mmap_mode="r")
+        self.owners = np.load(folder / "spelling_words.npy", mmap_mode="r")
+
+    def candidates(self, word: str, max_distance: int) -> dict[str, int]:
+        """Vocabulary words within `max_distance` edits of `word` (same first letter), with
+        their distance."""
+        if not 3 <= len(word) <= MAX_WORD_LENGTH or not len(self.sums):
+            return {}
+        wanted = _checksums(deletions(word, max_distance))
+        starts = np.searchsorted(self.sums, wanted, side="left")
+        ends = np.searchsorted(self.sums, wanted, side="right")
+        numbers = {int(n) for s, e in zip(starts, ends, strict=True) if e > s for n in self.owners[s:e]}
+        found = {}
+        for number in numbers:
+            candidate = self.words[number]
+            if candidate != word and candidate[0] == word[0]:
+                edits = distance(word, candidate)
+                if edits <= max_distance:
+                    found[candidate] = edits
+        return found

@@ -1,0 +1,47 @@
+"""'Did you mean': symmetric-delete candidates, checked by real edit distance."""
+
+from __future__ import annotations
+
+import pytest
+
+from portal.search.spelling import Speller, deletions, distance, write
+
+WORDS = sorted(["create", "created", "delete", "parcel", "parcels", "password", "refund", "return"])
+
+
+@pytest.fixture
+def speller(tmp_path):
+    write(tmp_path, WORDS)
+    return Speller(tmp_path, WORDS)
+
+
+def test_deletions_keep_the_first_letter():
+    assert deletions("abcd", 1) == {"abcd", "acd", "abd", "abc"}
+    assert all(variant.startswith("a") for variant in deletions("abcdef"))
+
+
+@pytest.mark.parametrize("a, b, expected", [("parcel", "parcle", 2), ("crdate", "create", 1),
+                                            ("refund", "refund", 0), ("", "abc", 3)])
+def test_distance_is_levenshtein(a, b, expected):
+    assert distance(a, b) == expected
+
+
+@pytest.mark.parametrize("typed, maximum, expected", [
+    ("crdate", 1, {"create": 1}),                  # substitution
+    ("parcl", 1, {"parcel": 1}),                   # deletion
+    ("passsword", 2, {"password": 1}),             # insertion
+    ("refnud", 2, {"refund": 2}),                  # transposition: two edits
+    ("retrun", 1, {}),                             # two edits are too many for a short word
+])
+def test_candidates_within_the_distance(speller, typed, maximum, expected):
+    assert speller.candidates(typed, maximum) == expected
+
+
+def test_first_letter_and_the_word_itself_are_never_suggested(speller):
+    assert speller.candidates("barcel", 2) == {}
+    assert "parcel" not in speller.candidates("parcel", 2)
+
+
+def test_an_empty_vocabulary_suggests_nothing(tmp_path):
+    write(tmp_path, [])
+    assert Speller(tmp_path, []).candidates("parcel", 2) == {}
