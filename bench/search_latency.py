@@ -101,7 +101,7 @@ def main(argv=None):
         fts_p50, fts_p95 = measure(lambda q, b=baseline: b.query("en", q), queries)
         print(f"{size:>9} {'fts5':<8}{fts_build:>9.2f}{fts_p50:>9.2f}{fts_p95:>9.2f}")
         print(f"{size:>9} {'portal':<8}{portal_build:>9.2f}{portal_p50:>9.2f}{portal_p95:>9.2f}"
-              f"   (p95 {portal_p95 / fts_p95:.1f}x FTS5)")
+              f"   (p95 {portal_p95 / fts_p95:.2f}x FTS5)")
         sys.stdout.flush()
 
 

@@ -20,6 +20,7 @@ import yaml
 from .model import Article, Category, Problem, Site
 from .render import first_sentences, plain_text, render_markdown
 
+FastLoader = getattr(yaml, "CSafeLoader", None)
 SITE_FILE = "site.yml"
 CATEGORY_FILE = "_category.yml"
 SYNONYMS_FILE = "synonyms.txt"
@@ -76,6 +77,17 @@ def content_hash(text: str) -> str:
     return hashlib.sha256(normalized.encode("utf-8")).hexdigest()[:16]
 
 
+def load_yaml(text: str):
+    """YAML with libyaml's parser when present (4x faster); a document it rejects is parsed
+    again by PyYAML's own, whose messages (with line numbers) editors see."""
+    if FastLoader is not None:
+        try:
+            return yaml.load(text, Loader=FastLoader)
+        except yaml.YAMLError:
+            pass
+    return yaml.safe_load(text)
+
+
 def split_front_matter(text: str):
     """Return (metadata, body, line where the body starts); raise ContentError on bad YAML."""
     text = text.lstrip("\ufeff")
@@ -88,7 +100,7 @@ def split_front_matter(text: str):
     else:
         raise ContentError("front matter is not closed by a '---' line", 1)
     try:
-        meta = yaml.safe_load("\n".join(lines[1:index])) or {}
+        meta = load_yaml("\n".join(lines[1:index])) or {}
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         line = mark.line + 2 if mark is not None else 1
@@ -129,7 +141,7 @@ def load_site_file(content_dir: Path) -> tuple[Site | None, list[Problem]]:
     if not path.is_file():
         return None, [Problem(SITE_FILE, f"missing: {content_dir} has no {SITE_FILE}")]
     try:
-        data = yaml.safe_load(path.read_text("utf-8")) or {}
+        data = load_yaml(path.read_text("utf-8")) or {}
     except (yaml.YAMLError, UnicodeDecodeError) as error:
         return None, [Problem(SITE_FILE, f"not valid YAML: {error}")]
     locales = data.get("locales") if isinstance(data, dict) else None
@@ -249,7 +261,7 @@ def _read_article(path: Path, relative, locale, category, problems) -> _Draft | 
 
 def _read_category(path, relative, problems) -> dict:
     try:
-        data = yaml.safe_load(path.read_text("utf-8")) or {}
+        data = load_yaml(path.read_text("utf-8")) or {}
         if not isinstance(data, dict):
             raise ContentError("must be a set of 'key: value' lines")
         return data

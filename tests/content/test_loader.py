@@ -5,8 +5,9 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+import yaml
 
-from portal.content.loader import content_hash, load_content, split_front_matter
+from portal.content.loader import FastLoader, content_hash, load_content, load_yaml, split_front_matter
 from tests.conftest import DATA, DEMO_CONTENT
 
 
@@ -120,3 +121,15 @@ def test_one_locale_site_whose_default_is_not_english():
 def test_demo_content_has_no_problems():
     loaded = load_content(DEMO_CONTENT)
     assert [str(p) for p in loaded.problems] == []
+
+
+def test_front_matter_is_parsed_by_libyaml_and_its_errors_read_as_pyyaml_writes_them():
+    assert FastLoader is yaml.CSafeLoader
+    text = "title: Hi\nupdated: 2026-05-01\nquestions: [a, b]\n"
+    assert load_yaml(text) == yaml.safe_load(text)
+    broken = "title: [unclosed\n"
+    with pytest.raises(yaml.YAMLError) as pure:
+        yaml.safe_load(broken)
+    with pytest.raises(yaml.YAMLError) as ours:
+        load_yaml(broken)
+    assert str(ours.value) == str(pure.value)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+
 import pytest
 
 from portal.content.render import first_sentences, plain_text, render_markdown
@@ -55,3 +57,19 @@ def test_first_sentences_cuts_at_a_sentence_or_word():
     long = "First sentence is here. " + "word " * 60
     assert first_sentences(long, 40) == "First sentence is here."
     assert first_sentences("word " * 60, 30).endswith("…")
+
+
+def test_one_markdown_object_is_reused_without_carrying_state_between_articles():
+    """Heading ids, footnote-free state and the link resolver belong to one article only."""
+    first = render_markdown("## Delivery\n\n[a](x.md)", lambda attribute, url: "/en/rewritten")
+    second = render_markdown("## Delivery\n\n[a](x.md)")
+    assert 'id="delivery"' in first and 'href="/en/rewritten"' in first
+    assert 'id="delivery"' in second, "a heading id left over from the previous article"
+    assert 'href="x.md"' in second, "the previous article's link resolver was kept"
+
+
+def test_each_thread_renders_with_its_own_markdown_object():
+    texts = [f"## Heading {n}\n\nText {n}." for n in range(40)]
+    with ThreadPoolExecutor(4) as pool:
+        rendered = list(pool.map(render_markdown, texts))
+    assert rendered == [render_markdown(text) for text in texts]
