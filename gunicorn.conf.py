@@ -3,7 +3,6 @@
 Each value comes from an environment variable when set; docs/operations.md explains them.
 """
 
-import gc
 import os
 
 from portal.observability import logging_config
@@ -50,10 +49,9 @@ access_log_format = "%(m)s %(U)s %(s)s %(B)s %(M)s %({x-request-id}o)s"
 
 
 def when_ready(server):
-    # After preloading and before forking: objects loaded so far are left out of garbage
-    # collection, so the collector never writes to (and unshares) the pages holding them.
-    gc.collect()
-    gc.freeze()
+    from portal.deploy import settle_memory
+
+    settle_memory()
 
 
 def on_reload(server):

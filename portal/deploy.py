@@ -18,6 +18,8 @@ live folder, or skipped the check) keeps the previous content, and logs why.
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import gc
 import hashlib
 import logging
@@ -130,5 +132,14 @@ def reload_app(server, create_app: Callable):
                 entry.app = app
             log.info("reload: serving revision %s (%d articles) from %s", content_revision(content),
                      len(content.articles()), app.config["CONTENT_DIR"])
+    settle_memory()
+
+
+def settle_memory():
+    """Before forking workers: loaded objects leave garbage collection, so the collector
+    never writes to (and unshares) the pages holding them; and the heap the loading used
+    and freed goes back to the system instead of being counted in every worker."""
     gc.collect()
     gc.freeze()
+    with contextlib.suppress(OSError, AttributeError):  # not glibc: nothing to trim
+        ctypes.CDLL("libc.so.6").malloc_trim(0)

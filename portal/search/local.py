@@ -17,8 +17,10 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import mmap
 import os
 import shutil
+import sys
 import threading
 import time
 from bisect import bisect_left
@@ -90,7 +92,8 @@ class _FieldPostings:
         self.terms, self.counts, self.docs, self.lengths = [], [], [], []
 
     def add(self, doc: int, counts: Counter):
-        self.terms.extend(counts)
+        # Interned: the same word in a thousand articles is one string, not a thousand.
+        self.terms.extend(map(sys.intern, counts))
         self.counts.extend(counts.values())
         self.docs.extend(repeat(doc, len(counts)))
         self.lengths.append(counts.total())
@@ -146,6 +149,16 @@ def _write_locale(folder: Path, locale: str, articles: list):
         all_rows.append(rows)
         all_docs.append(np.array(postings.docs, dtype=np.int64))
     rows, docs, impacts = np.concatenate(all_rows), np.concatenate(all_docs), np.concatenate(all_impacts)
+    # Rows no query reads take no space: word pieces in too many articles (left out of every
+    # query) and stop words as written (a query's exact words leave them out too).
+    never_read = np.zeros(len(keys), dtype=bool)
+    gram_rows = slice(first_row.get(GRAM, 0), first_row.get(GRAM, 0) + len(vocabularies.get(GRAM, ())))
+    never_read[gram_rows] = np.bincount(rows, minlength=len(keys))[gram_rows] > GRAM_MAX_SHARE * doc_count
+    stops = stopwords(locale)
+    for word in stops.intersection(vocabularies.get(WORD, ())):
+        never_read[vocabularies[WORD][word]] = True
+    kept = ~never_read[rows]
+    rows, docs, impacts = rows[kept], docs[kept], impacts[kept]
     # A stem in several fields of one article: one posting with the summed impact.
     combined, inverse = np.unique(rows * doc_count + docs, return_inverse=True)
     summed = np.bincount(inverse, weights=impacts).astype(np.float32)
@@ -169,8 +182,10 @@ def _write_locale(folder: Path, locale: str, articles: list):
 
     np.save(folder / "hashes.npy", hashes[order])
     np.save(folder / "offsets.npy", offsets)
-    np.save(folder / "docs.npy", stored_docs[by_row])
-    np.save(folder / "impacts.npy", summed[by_row])
+    # Four bytes a posting: article numbers in 16 bits while they fit (65,536 articles per
+    # locale), impacts as half floats (three significant digits; sums are in full floats).
+    np.save(folder / "docs.npy", stored_docs[by_row].astype(np.uint16 if doc_count <= 1 << 16 else np.int32))
+    np.save(folder / "impacts.npy", summed[by_row].astype(np.float16))
     np.save(folder / "body_offsets.npy", np.array(body_offsets, dtype=np.int64))
     (folder / "bodies.txt").write_bytes(bytes(bodies))
     words = sorted(vocabularies.get(WORD, ()))
@@ -295,6 +310,18 @@ class _Query:
         self.rows[key] = self.rows.get(key, 0.0) + weight
 
 
+def _mapped(path: Path) -> np.ndarray:
+    """A read-only memory map of an index file, read only where a query looks: without the
+    advice, the kernel reads ahead around every row a query touches and a worker ends up
+    holding most of the file."""
+    array = np.load(path, mmap_mode="r") if path.suffix == ".npy" else \
+        np.memmap(path, dtype=np.uint8, mode="r")
+    advise = getattr(array._mmap, "madvise", None) if array._mmap is not None else None
+    if advise is not None and hasattr(mmap, "MADV_RANDOM"):
+        advise(mmap.MADV_RANDOM)
+    return array
+
+
 class _OpenIndex:
     """One locale's memory-mapped index, its vocabulary and synonyms. Read-only: threads share it."""
 
@@ -307,16 +334,13 @@ class _OpenIndex:
         self.salt = meta["salt"]
         self.ids, self.categories = meta["ids"], meta["categories"]
         self.doc_count = len(self.ids)
-        self.hashes = np.load(folder / "hashes.npy", mmap_mode="r")
-        self.offsets = np.load(folder / "offsets.npy", mmap_mode="r")
-        self.docs = np.load(folder / "docs.npy", mmap_mode="r")
-        self.impacts = np.load(folder / "impacts.npy", mmap_mode="r")
-        self.body_offsets = np.load(folder / "body_offsets.npy", mmap_mode="r")
+        self.hashes, self.offsets, self.docs, self.impacts, self.body_offsets = (
+            _mapped(folder / f"{name}.npy")
+            for name in ("hashes", "offsets", "docs", "impacts", "body_offsets"))
         if not (len(self.offsets) == len(self.hashes) + 1 and self.offsets[-1] == len(self.docs)
                 == len(self.impacts) and len(self.body_offsets) == self.doc_count + 1):
             raise ValueError(f"inconsistent index files in {folder}")
-        self.bodies = np.memmap(folder / "bodies.txt", dtype=np.uint8, mode="r") \
-            if self.body_offsets[-1] else np.zeros(0, dtype=np.uint8)
+        self.bodies = _mapped(folder / "bodies.txt") if self.body_offsets[-1] else np.zeros(0, np.uint8)
         self.term = term_function(locale)
         self.stopwords = stopwords(locale)
         self._speller = None
@@ -389,7 +413,7 @@ class _OpenIndex:
         for row, weight in rows_and_weights:
             if row >= 0:
                 start, end = self.offsets[row], self.offsets[row + 1]
-                scores[self.docs[start:end]] += weight * self.impacts[start:end]
+                scores[self.docs[start:end]] += self.impacts[start:end] * np.float64(weight)
         return scores
 
     def _scores(self, query: _Query) -> np.ndarray:
