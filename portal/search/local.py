@@ -159,10 +159,6 @@ def _write_locale(folder: Path, locale: str, articles: list):
         never_read[vocabularies[WORD][word]] = True
     kept = ~never_read[rows]
     rows, docs, impacts = rows[kept], docs[kept], impacts[kept]
-    # A stem in several fields of one article: one posting with the summed impact.
-    combined, inverse = np.unique(rows * doc_count + docs, return_inverse=True)
-    summed = np.bincount(inverse, weights=impacts).astype(np.float32)
-
     # Rows are stored in the order of their keys' hashes: a query finds a row by binary
     # search, with no dictionary of every term in every process.
     for salt in range(8):
@@ -174,9 +170,11 @@ def _write_locale(folder: Path, locale: str, articles: list):
         raise RuntimeError("no collision-free term hash found")
     position = np.empty(len(keys), dtype=np.int64)
     position[order] = np.arange(len(keys))
-    stored_rows = position[combined // doc_count]
-    stored_docs = (combined % doc_count).astype(np.int32)
-    by_row = np.lexsort((stored_docs, stored_rows))
+    # Sorted by (row, article), a stem in several fields of one article merged into one
+    # posting with the summed impact.
+    combined, inverse = np.unique(position[rows] * doc_count + docs, return_inverse=True)
+    summed = np.bincount(inverse, weights=impacts)
+    stored_rows = combined // doc_count
     offsets = np.zeros(len(keys) + 1, dtype=np.int64)
     np.cumsum(np.bincount(stored_rows, minlength=len(keys)), out=offsets[1:])
 
@@ -184,8 +182,9 @@ def _write_locale(folder: Path, locale: str, articles: list):
     np.save(folder / "offsets.npy", offsets)
     # Four bytes a posting: article numbers in 16 bits while they fit (65,536 articles per
     # locale), impacts as half floats (three significant digits; sums are in full floats).
-    np.save(folder / "docs.npy", stored_docs[by_row].astype(np.uint16 if doc_count <= 1 << 16 else np.int32))
-    np.save(folder / "impacts.npy", summed[by_row].astype(np.float16))
+    article_type = np.uint16 if doc_count <= 1 << 16 else np.int32
+    np.save(folder / "docs.npy", (combined % doc_count).astype(article_type))
+    np.save(folder / "impacts.npy", summed.astype(np.float16))
     np.save(folder / "body_offsets.npy", np.array(body_offsets, dtype=np.int64))
     (folder / "bodies.txt").write_bytes(bytes(bodies))
     words = sorted(vocabularies.get(WORD, ()))

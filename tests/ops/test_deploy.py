@@ -3,11 +3,12 @@ with an invalid file never does, and the previous one keeps serving."""
 
 from __future__ import annotations
 
+import gc
 import threading
 from pathlib import Path
 
 from portal.content.repository import ContentRepository
-from portal.deploy import content_revision
+from portal.deploy import content_revision, settle_memory
 from tests.handoff.receiver import wait_until
 
 from .nodes import flask_command
@@ -144,3 +145,14 @@ def test_a_deploy_without_its_gunicorn_master_says_what_is_live(app_factory, rel
     assert result.exit_code == 1
     assert "is live on disk (index and link), but no gunicorn master has pid" in result.output
     assert link.resolve() == second
+
+
+def test_settle_memory_freezes_what_was_loaded_so_forks_share_it():
+    """Objects loaded before forking leave garbage collection (it would write to their pages
+    and unshare them), and the call is safe wherever it runs."""
+    loaded = [object() for _ in range(1000)]
+    try:
+        settle_memory()
+        assert gc.get_freeze_count() >= len(loaded)
+    finally:
+        gc.unfreeze()

@@ -1,4 +1,4 @@
-"""The Whoosh backend on small fixture folders: ranking, synonyms, typos, filters, rebuilds."""
+"""The local search index on small fixture folders: ranking, synonyms, typos, filters, rebuilds."""
 
 from __future__ import annotations
 
@@ -186,6 +186,18 @@ def test_query_without_searchable_words_finds_nothing(basic_index, query):
 def test_locale_without_articles_finds_nothing(basic_index):
     """A locale the index has no folder for answers an empty result."""
     assert basic_index.query("de", "paket").total == 0
+
+
+def test_rows_no_query_reads_are_left_out_of_the_index(many_index):
+    """Word pieces in more than 5 % of the articles and stop words as written cost space
+    and are never read: only the stems and rare pieces are stored."""
+    opened = many_index._index("en")
+    stored = opened._frequency(["svoucher", "gvouc", "wvoucher", "wthe"])
+    assert stored["svoucher"] == stored["wvoucher"] == 23
+    assert stored["gvouc"] == 0, "a piece in every article"
+    assert stored["wthe"] == 0, "a stop word as written"
+    assert many_index.query("en", "the voucher").total == 23
+    assert many_index.query("en", "the voucher").suggestion is None
 
 
 # -- rebuilding -------------------------------------------------------------------------
