@@ -454,7 +454,9 @@ class _OpenIndex:
             if self._speller is None:
                 vocabulary = (self.folder / "words.txt").read_text("utf-8").split("\n")
                 self._speller = Speller(self.folder, vocabulary)
-            candidates = self._speller.candidates(word, 2 if len(word) > 5 else 1)
+            candidates = {candidate: edits for candidate, edits
+                          in self._speller.candidates(word, 2 if len(word) > 5 else 1).items()
+                          if candidate not in self.stopwords}  # 'teh' is no question about 'the'
             if candidates:
                 # The closest word; of equally close ones, the one most articles use.
                 frequency = self._frequency([WORD + c for c in candidates])

@@ -188,6 +188,11 @@ def test_locale_without_articles_finds_nothing(basic_index):
     assert basic_index.query("de", "paket").total == 0
 
 
+def test_a_typo_is_not_corrected_to_a_stop_word(basic_index):
+    """'thw' is one letter from 'the', but a stop word answers no question."""
+    assert basic_index.query("en", "thw parcel").suggestion is None
+
+
 def test_rows_no_query_reads_are_left_out_of_the_index(many_index):
     """Word pieces in more than 5 % of the articles and stop words as written cost space
     and are never read: only the stems and rare pieces are stored."""
