@@ -31,7 +31,7 @@ from pathlib import Path
 import numpy as np
 
 from . import spelling
-from .analysis import fold, fold_word, query_words, stopwords, term_function, terms, word_grams
+from .analysis import fold_word, query_words, stopwords, term_function, terms, word_grams
 from .interface import Hit, SearchResults, SearchUnavailable
 from .snippets import snippet
 from .spelling import Speller
@@ -191,9 +191,15 @@ def _write_locale(folder: Path, locale: str, articles: list):
     (folder / "words.txt").write_text("\n".join(words), "utf-8")
     spelling.write(folder, words)
     (folder / "prefixes.txt").write_text("\n".join(sorted(vocabularies.get(PREFIX, ()))), "utf-8")
+    # The written form of a folded word, for queries typed without diacritics: 'zwrocic' -> 'zwrócić'.
+    with_diacritics = {}
+    for word in words:
+        if (folded := fold_word(word)) != word:
+            with_diacritics.setdefault(folded, word)
     (folder / "articles.json").write_text(json.dumps({
         "format": FORMAT, "salt": salt,
         "ids": [a.id for a in articles], "categories": [a.category for a in articles],
+        "with_diacritics": with_diacritics,
     }, ensure_ascii=False), "utf-8")
 
 
@@ -344,12 +350,7 @@ class _OpenIndex:
         self.stopwords = stopwords(locale)
         self._speller = None
         self._prefixes = None
-        # The written form of a folded word: 'zwrocic' -> 'zwrócić'.
-        self.with_diacritics = {}
-        for word in (folder / "words.txt").read_text("utf-8").split("\n"):
-            folded = fold(word)
-            if folded != word:
-                self.with_diacritics.setdefault(folded, word)
+        self.with_diacritics = meta["with_diacritics"]
         groups = json.loads(synonyms_file.read_text("utf-8")).get(locale, [])
         self.synonyms = [[self.stems(phrase) for phrase in group] for group in groups]
 
@@ -523,7 +524,7 @@ class _OpenIndex:
             self._add_words(query := _Query(), self.stems(partial))
             scores += self._scores(query)
             # Any word starting with the unfinished one counts once, as Whoosh's Prefix does.
-            rows = [row for row in self._rows([PREFIX + w for w in self._prefix_words(fold(partial))])
+            rows = [row for row in self._rows([PREFIX + w for w in self._prefix_words(fold_word(partial))])
                     if row >= 0]
             if rows:
                 docs = np.concatenate([self.docs[self.offsets[r]:self.offsets[r + 1]] for r in rows])
