@@ -34,7 +34,6 @@ from . import spelling
 from .analysis import fold_word, query_words, stopwords, term_function, terms, word_grams
 from .interface import Hit, SearchResults, SearchUnavailable
 from .snippets import snippet
-from .spelling import Speller
 
 log = logging.getLogger(__name__)
 
@@ -454,7 +453,7 @@ class _OpenIndex:
                 continue
             if self._speller is None:
                 vocabulary = (self.folder / "words.txt").read_text("utf-8").split("\n")
-                self._speller = Speller(self.folder, vocabulary)
+                self._speller = spelling.Speller(self.folder, vocabulary)
             candidates = {candidate: edits for candidate, edits
                           in self._speller.candidates(word, 2 if len(word) > 5 else 1).items()
                           if candidate not in self.stopwords}  # 'teh' is no question about 'the'
