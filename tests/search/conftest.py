@@ -1,4 +1,4 @@
-"""Whoosh indexes of the fixture folders: built once and only read, or made per test."""
+"""Search indexes of the fixture folders: built once and only read, or made per test."""
 
 from __future__ import annotations
 

@@ -283,7 +283,7 @@ def test_generation_changes_with_each_build(local_search):
 
 
 def test_missing_index_raises_search_unavailable(local_search):
-    """Before any build, searching raises SearchUnavailable (a 503), not a Whoosh error."""
+    """Before any build, searching raises SearchUnavailable (a 503), not an engine error."""
     backend = local_search()
     assert backend.available() is False
     with pytest.raises(SearchUnavailable):
@@ -345,7 +345,7 @@ def test_backend_contract_nothing_to_search(any_backend, query):
 
 
 def test_null_search_finds_nothing(any_backend):
-    """NullSearch answers zero results; Whoosh finds the article (so the check is not vacuous)."""
+    """NullSearch answers zero results; the local index finds the article (so the check is not vacuous)."""
     results = any_backend.query("en", "where is my parcel")
     if isinstance(any_backend, NullSearch):
         assert (results.total, results.hits, results.suggestion) == (0, (), None)
