@@ -24,6 +24,8 @@ class Config:
         self.SEARCH_BACKEND = env.get("PORTAL_SEARCH_BACKEND", "local")
         self.BABEL_TRANSLATION_DIRECTORIES = str(PROJECT_ROOT / "translations")
         self.SEARCH_CACHE_SIZE = int(env.get("PORTAL_SEARCH_CACHE_SIZE", "2048"))
+        # The built-in shop vocabulary (portal/search/synonyms/) beside the editors' synonyms.
+        self.SEARCH_BUILTIN_SYNONYMS = _flag(env.get("PORTAL_SEARCH_BUILTIN_SYNONYMS")) is not False
         self.ANALYTICS_RETENTION = env.get("PORTAL_ANALYTICS_RETENTION", "25m")
         # Shared rate limits across workers and nodes; without it, limits are per process.
         self.REDIS_URL = env.get("REDIS_URL") or None

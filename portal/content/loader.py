@@ -270,24 +270,30 @@ def _read_category(path, relative, problems) -> dict:
         return {}
 
 
-def _read_synonyms(path, relative, problems) -> tuple:
-    groups = []
-    try:
-        text = path.read_text("utf-8")
-    except UnicodeDecodeError:
-        problems.append(Problem(relative, "not UTF-8 text: save the file as UTF-8"))
-        return ()
+def parse_synonyms(text: str) -> tuple[tuple, list]:
+    """Synonym groups of a synonyms.txt, and (line number, message) for each bad line."""
+    groups, errors = [], []
     for number, line in enumerate(text.splitlines(), 1):
         line = line.split("#", 1)[0].strip()
         if not line:
             continue
         phrases = [p.strip().lower() for p in re.split(r"[=,]", line) if p.strip()]
         if len(phrases) < 2:
-            problems.append(Problem(relative, "a synonym line needs two or more phrases: "
-                                    "'refund = money back'", number))
+            errors.append((number, "a synonym line needs two or more phrases: 'refund = money back'"))
             continue
         groups.append(tuple(phrases))
-    return tuple(groups)
+    return tuple(groups), errors
+
+
+def _read_synonyms(path, relative, problems) -> tuple:
+    try:
+        text = path.read_text("utf-8")
+    except UnicodeDecodeError:
+        problems.append(Problem(relative, "not UTF-8 text: save the file as UTF-8"))
+        return ()
+    groups, errors = parse_synonyms(text)
+    problems.extend(Problem(relative, message, number) for number, message in errors)
+    return groups
 
 
 def _drop_duplicate_urls(drafts, problems):

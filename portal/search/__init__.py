@@ -20,7 +20,7 @@ def make_backend(config) -> SearchBackend:
         return NullSearch()
     from .local import LocalSearch
 
-    return LocalSearch(config["DATA_DIR"])
+    return LocalSearch(config["DATA_DIR"], builtin_synonyms=config.get("SEARCH_BUILTIN_SYNONYMS", True))
 
 
 def normalize_query(text: str) -> str:

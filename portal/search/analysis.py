@@ -9,9 +9,12 @@ from __future__ import annotations
 import re
 import unicodedata
 from functools import cache, lru_cache
+from pathlib import Path
 
 import snowballstemmer
 from whoosh.lang import NoStopWords, stopwords_for_language
+
+from ..content.loader import parse_synonyms
 
 # BCP 47 primary language -> Snowball algorithm. Whoosh's own LanguageAnalyzer silently
 # skips stemming for 'nb', 'nn' and 'pl'; snowballstemmer has all of them.
@@ -23,6 +26,8 @@ SNOWBALL = {
     "lt": "lithuanian", "el": "greek", "ca": "catalan", "eu": "basque", "ga": "irish",
 }
 WHOOSH_STOPWORDS = {"nb": "no", "nn": "no"}
+# Built-in synonym groups per language, one file each, in the editors' synonyms.txt format.
+SHOP_SYNONYMS = Path(__file__).with_name("synonyms")
 POLISH_STOPWORDS = frozenset((
     "a", "aby", "ale", "bo", "by", "być", "był", "była", "było", "były", "czy", "dla", "do", "go",
     "i", "ich", "im", "ja", "jak", "jako", "je", "jego", "jej", "jest", "jestem", "jeśli", "już",
@@ -61,6 +66,14 @@ def stopwords(locale: str) -> frozenset[str]:
         return frozenset(stopwords_for_language(WHOOSH_STOPWORDS.get(lang, lang)))
     except (KeyError, NoStopWords):
         return frozenset()
+
+
+@cache
+def shop_synonyms(locale: str) -> tuple[tuple[str, ...], ...]:
+    """The built-in shop vocabulary of a locale's language: 'refund = reimbursement'. A customer
+    of a small shop whose editors wrote no synonyms still finds 'refund' by 'reimbursement'."""
+    path = SHOP_SYNONYMS / f"{primary(locale)}.txt"
+    return parse_synonyms(path.read_text("utf-8"))[0] if path.is_file() else ()
 
 
 @cache

@@ -31,7 +31,7 @@ from pathlib import Path
 import numpy as np
 
 from . import spelling
-from .analysis import fold_word, query_words, stopwords, term_function, terms, word_grams
+from .analysis import fold_word, query_words, shop_synonyms, stopwords, term_function, terms, word_grams
 from .interface import Hit, SearchResults, SearchUnavailable
 from .snippets import snippet
 
@@ -46,15 +46,18 @@ EXACT_WORD_WEIGHT = 1.0
 # Four-letter pieces of words: Swedish and Danish compounds ('returfrakt') and inflections
 # a stemmer misses still share most of their pieces with the customer's word.
 GRAM_WEIGHT = 1.2
-# Pieces and words in most articles say little and cost the most: leave them out.
+# Pieces and words in most articles say little and cost the most: leave them out. A piece is
+# only left out past a floor of articles too: in a small help centre every piece is cheap,
+# and a compound's pieces are how it is found.
 GRAM_MAX_SHARE = 0.05
-MAX_GRAMS = 24
+GRAM_MIN_CEILING = 50
+MAX_GRAMS = 48
 STEM_MAX_SHARE = 0.5
 # The title and each `questions:` line whole: a customer who asks exactly that question
 # has found exactly that article.
 WHOLE_QUESTION_WEIGHT = 10.0
 TYPO_WEIGHT = 0.7  # a corrected word counts less than one the customer typed
-SYNONYM_WEIGHT = 0.8
+SYNONYM_WEIGHT = 1.0  # every phrase of a group finds what the others find
 PREFIX_WEIGHT = 4.0
 MAX_PREFIX_WORDS = 200
 # A search returns at most this many articles, and only those scoring at least this share
@@ -73,6 +76,20 @@ STEM, WORD, GRAM, ASKED, PREFIX = "s", "w", "g", "q", "p"
 
 def whole_question(text: str) -> str:
     return " ".join(fold_word(word) for word in query_words(text))
+
+
+def _ceiling(max_share: float, doc_count: int, floor: float = 1.0) -> float:
+    """How many articles a term may be in and still be worth reading."""
+    return max(floor, max_share * doc_count)
+
+
+def rarest_first(frequency: dict[str, int], ceiling: float, limit: int | None = None) -> list[str]:
+    """The keys in at least one and at most `ceiling` articles, rarest first; ties in key order,
+    not the caller's: a set's order changes from process to process, and workers must agree."""
+    kept = sorted((k for k, df in frequency.items() if 0 < df <= ceiling), key=lambda k: (frequency[k], k))
+    if not kept and frequency:  # a query of only common words still needs something to match
+        kept = sorted((k for k, df in frequency.items() if df), key=lambda k: (frequency[k], k))[:1]
+    return kept[:limit]
 
 
 def term_hash(key: str, salt: int) -> int:
@@ -98,12 +115,17 @@ class _FieldPostings:
         self.lengths.append(counts.total())
 
     def impacts(self, rows: np.ndarray, doc_count: int) -> np.ndarray:
-        """Whoosh's BM25F for each posting, idf = log(N / (df + 1)) + 1."""
+        """Whoosh's BM25F for each posting, idf = log(N / (df + 1)) + 1 (Lucene's for pieces)."""
         docs = np.array(self.docs, dtype=np.int64)
         tf = np.array(self.counts, dtype=np.float64)
         lengths = np.array(self.lengths, dtype=np.float64)
         df = np.bincount(rows)
-        idf = np.log(doc_count / (df[rows] + 1.0)) + 1.0
+        if self.kind == GRAM:
+            # Lucene's idf, near zero for a piece in nearly every article: small help centres
+            # keep every piece, and Whoosh's never falls below about 1.
+            idf = np.log(1 + (doc_count - df[rows] + 0.5) / (df[rows] + 0.5))
+        else:
+            idf = np.log(doc_count / (df[rows] + 1.0)) + 1.0
         norm = (1 - BM25_B) + BM25_B * lengths[docs] / max(lengths.mean(), 1e-9)
         return self.weight * idf * tf * (BM25_K1 + 1) / (tf + BM25_K1 * norm)
 
@@ -152,7 +174,8 @@ def _write_locale(folder: Path, locale: str, articles: list):
     # query) and stop words as written (a query's exact words leave them out too).
     never_read = np.zeros(len(keys), dtype=bool)
     gram_rows = slice(first_row.get(GRAM, 0), first_row.get(GRAM, 0) + len(vocabularies.get(GRAM, ())))
-    never_read[gram_rows] = np.bincount(rows, minlength=len(keys))[gram_rows] > GRAM_MAX_SHARE * doc_count
+    never_read[gram_rows] = np.bincount(rows, minlength=len(keys))[gram_rows] > _ceiling(
+        GRAM_MAX_SHARE, doc_count, GRAM_MIN_CEILING)
     stops = stopwords(locale)
     for word in stops.intersection(vocabularies.get(WORD, ())):
         never_read[vocabularies[WORD][word]] = True
@@ -203,8 +226,9 @@ def _write_locale(folder: Path, locale: str, articles: list):
 
 
 class LocalSearch:
-    def __init__(self, data_dir):
+    def __init__(self, data_dir, *, builtin_synonyms=True):
         self.root = Path(data_dir) / "index"
+        self.builtin_synonyms = builtin_synonyms
         self._lock = threading.RLock()
         self._generation = None
         self._open: dict[str, _OpenIndex] = {}
@@ -222,8 +246,12 @@ class LocalSearch:
             folder = staging / locale
             folder.mkdir()
             _write_locale(folder, locale, items)
+        # The editors' groups, then the built-in shop vocabulary of each locale's language.
+        groups = {locale: [*(synonyms or {}).get(locale, ()),
+                           *(shop_synonyms(locale) if self.builtin_synonyms else ())]
+                  for locale in by_locale}
         (staging / "synonyms.json").write_text(json.dumps(
-            {locale: [list(group) for group in groups] for locale, groups in (synonyms or {}).items()},
+            {locale: [list(group) for group in found] for locale, found in groups.items() if found},
             ensure_ascii=False))
         os.rename(staging, self.root / name)
         pointer = self.root / f".CURRENT.{name}"
@@ -304,11 +332,13 @@ class LocalSearch:
 
 
 class _Query:
-    """Rows to add up, each with a weight; groups count only where all their rows match."""
+    """Rows to add up, each with a weight, and the synonyms of phrases the query contains."""
 
     def __init__(self):
         self.rows: dict[str, float] = {}
-        self.all_of: list[list[tuple[str, float]]] = []
+        # For each phrase of the query that has synonyms, the other phrases of its groups,
+        # each as (row key, weight) pairs.
+        self.alternatives: list[list[list[tuple[str, float]]]] = []
 
     def add(self, key, weight):
         self.rows[key] = self.rows.get(key, 0.0) + weight
@@ -378,14 +408,9 @@ class _OpenIndex:
         return [word if word not in self.with_diacritics or self._known(WORD + word)
                 else self.with_diacritics[word] for word in words]
 
-    def _selective(self, keys, max_share, limit=None):
+    def _selective(self, keys, max_share, limit=None, floor=1.0):
         """The keys that occur in the index but not in most articles, rarest first."""
-        frequency = self._frequency(list(keys))
-        ceiling = max(1.0, max_share * self.doc_count)
-        kept = sorted((k for k, df in frequency.items() if 0 < df <= ceiling), key=frequency.get)
-        if not kept and frequency:  # a query of only common words still needs something to match
-            kept = sorted((k for k, df in frequency.items() if df), key=frequency.get)[:1]
-        return kept[:limit]
+        return rarest_first(self._frequency(list(keys)), _ceiling(max_share, self.doc_count, floor), limit)
 
     def _add_words(self, query: _Query, stems, boost=1.0, words=()):
         keys = [STEM + stem for stem in stems]
@@ -395,15 +420,20 @@ class _OpenIndex:
         for word in content_words:
             query.add(WORD + word, boost)
         pieces = {GRAM + g for word in content_words for g in word_grams(word)}
-        for key in self._selective(pieces, GRAM_MAX_SHARE, MAX_GRAMS):
+        for key in self._selective(pieces, GRAM_MAX_SHARE, MAX_GRAMS, GRAM_MIN_CEILING):
             query.add(key, boost)
+        # Each phrase of the query with its other phrases, each once however many groups (the
+        # editors', the built-in) offer it, and none the query already has.
         present = set(stems)
+        others: dict[tuple, dict] = {}
         for group in self.synonyms:
             for phrase in group:
                 if phrase and set(phrase) <= present:
-                    query.all_of.extend(
-                        [(STEM + stem, SYNONYM_WEIGHT * boost) for stem in other]
-                        for other in group if other and other != phrase)
+                    others.setdefault(phrase, {}).update(
+                        dict.fromkeys(other for other in group if other and not set(other) <= present))
+        query.alternatives.extend(
+            [[(STEM + stem, SYNONYM_WEIGHT * boost) for stem in other] for other in alternatives]
+            for alternatives in others.values() if alternatives)
 
     # -- scoring --
 
@@ -415,15 +445,21 @@ class _OpenIndex:
                 scores[self.docs[start:end]] += self.impacts[start:end] * np.float64(weight)
         return scores
 
+    def _phrase_scores(self, phrase) -> np.ndarray:
+        """The phrase's score in the articles that have every one of its rows, else 0."""
+        rows = self._rows([key for key, _ in phrase])
+        if -1 in rows:
+            return np.zeros(self.doc_count)
+        parts = [self._row_scores([(row, weight)]) for row, (_, weight) in zip(rows, phrase, strict=True)]
+        return np.where(np.all([part > 0 for part in parts], axis=0), np.sum(parts, axis=0), 0.0)
+
     def _scores(self, query: _Query) -> np.ndarray:
         keys = list(query.rows)
         scores = self._row_scores(zip(self._rows(keys), query.rows.values(), strict=True))
-        for group in query.all_of:
-            rows = self._rows([key for key, _ in group])
-            if -1 in rows:
-                continue
-            parts = [self._row_scores([(row, weight)]) for row, (_, weight) in zip(rows, group, strict=True)]
-            scores += np.where(np.all([part > 0 for part in parts], axis=0), np.sum(parts, axis=0), 0.0)
+        # Of a phrase's synonyms, only the best in each article counts: a word with five
+        # synonyms must not outweigh the rest of the question.
+        for alternatives in query.alternatives:
+            scores += np.max([self._phrase_scores(other) for other in alternatives], axis=0)
         return scores
 
     def _ranked(self, scores, limit) -> list[int]:
@@ -481,7 +517,10 @@ class _OpenIndex:
             fixed_stems = self.stems(" ".join(fixed))
             self._add_words(query, fixed_stems, TYPO_WEIGHT, fixed)
             matched.update(fixed_stems)
-        if not query.rows and not query.all_of:
+        # Snippets mark what found the article: the synonyms too ('refund' for 'reimbursement').
+        matched.update(key[1:] for alternatives in query.alternatives for other in alternatives
+                       for key, _ in other)
+        if not query.rows and not query.alternatives:
             return SearchResults(query=text, locale=self.locale, total=0, suggestion=suggestion)
         # One bounded top-N search serves the count, the category facets and every page.
         scores = self._scores(query)

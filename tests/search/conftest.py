@@ -9,8 +9,8 @@ from portal.search.local import LocalSearch
 from .helpers import BASIC, MANY, build_from
 
 
-def _built(tmp_path_factory, name, content_dir, **options):
-    backend = LocalSearch(tmp_path_factory.mktemp(name))
+def _built(tmp_path_factory, name, content_dir, *, builtin_synonyms=True, **options):
+    backend = LocalSearch(tmp_path_factory.mktemp(name), builtin_synonyms=builtin_synonyms)
     build_from(backend, content_dir, **options)
     return backend
 
@@ -25,8 +25,16 @@ def basic_index(tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def basic_index_without_synonyms(tmp_path_factory):
-    """search-basic with synonyms.txt left out: the control for the synonym tests."""
-    backend = _built(tmp_path_factory, "basic-plain", BASIC, synonyms=False)
+    """search-basic with no synonyms at all, the editors' or built-in: the control for the synonym tests."""
+    backend = _built(tmp_path_factory, "basic-plain", BASIC, synonyms=False, builtin_synonyms=False)
+    yield backend
+    backend.close()
+
+
+@pytest.fixture(scope="session")
+def basic_index_builtin_synonyms(tmp_path_factory):
+    """search-basic with synonyms.txt left out: only the built-in shop vocabulary."""
+    backend = _built(tmp_path_factory, "basic-builtin", BASIC, synonyms=False)
     yield backend
     backend.close()
 

@@ -10,8 +10,9 @@ import pytest
 import Stemmer
 from whoosh.analysis import LanguageAnalyzer
 
-from portal.content.loader import load_content
-from portal.search.analysis import fold, stem_function, stopwords, terms
+from portal.content.loader import load_content, parse_synonyms
+from portal.i18n import LOCALES
+from portal.search.analysis import SHOP_SYNONYMS, fold, shop_synonyms, stem_function, stopwords, terms
 
 from .helpers import BASIC, MORE_LOCALES, ids
 
@@ -176,3 +177,21 @@ def test_compiled_stemmer_is_used_and_stems_as_the_python_one(locale, algorithm)
     assert isinstance(stem.__wrapped__.__self__, Stemmer.Stemmer)
     assert len(words) > 500
     assert [stem(w) for w in sorted(words)] == [python_stemmer.stemWord(w) for w in sorted(words)]
+
+
+# -- the built-in shop vocabulary -------------------------------------------------------
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+def test_every_locale_has_a_clean_builtin_vocabulary(locale):
+    """Each supported locale ships a synonym list in the editors' format, with no bad line and
+    no phrase of stop words only (it could never match)."""
+    path = SHOP_SYNONYMS / f"{locale}.txt"
+    groups, errors = parse_synonyms(path.read_text("utf-8"))
+    assert errors == [] and len(groups) >= 30
+    assert shop_synonyms(f"{locale}-XX") == groups, "a region subtag uses its language's list"
+    assert [phrase for group in groups for phrase in group if not terms(locale, phrase)] == []
+
+
+def test_a_language_without_a_builtin_vocabulary_has_none():
+    assert shop_synonyms("ja") == ()

@@ -8,9 +8,11 @@ import threading
 
 import pytest
 
+from portal.config import Config
 from portal.content.loader import load_content
 from portal.search import make_backend
 from portal.search.interface import Hit, NullSearch, SearchResults, SearchUnavailable
+from portal.search.local import LocalSearch, _Query, rarest_first
 
 from .helpers import BASIC, MANY, MORE_LOCALES, build_from, ids
 
@@ -72,6 +74,80 @@ def test_synonyms_find_articles_that_use_the_other_phrase(
 def test_a_partial_synonym_phrase_does_not_expand(basic_index):
     """Only the whole phrase 'money back' stands for 'refund', not 'money' on its own."""
     assert "returns/refund-times" not in ids(basic_index.query("en", "money"))
+
+
+@pytest.mark.parametrize(
+    "locale, query, article",
+    [
+        ("en", "reimbursement", "returns/refund-times"),  # refund = reimbursement
+        ("sv", "kolli", "delivery/track-parcel"),  # paket = försändelse, kolli
+        ("da", "forsendelse", "delivery/track-parcel"),  # pakke = forsendelse
+        ("pl", "pakunek", "delivery/track-parcel"),  # paczka = przesyłka, pakunek
+    ],
+)
+def test_builtin_shop_vocabulary_works_without_editor_synonyms(
+    basic_index_builtin_synonyms, basic_index_without_synonyms, locale, query, article
+):
+    """With no synonyms.txt, the built-in vocabulary of the locale's language still finds the
+    article by a word it does not use; without it, the article is not found."""
+    assert ids(basic_index_builtin_synonyms.query(locale, query))[:1] == [article]
+    assert article not in ids(basic_index_without_synonyms.query(locale, query))
+
+
+def test_builtin_synonyms_can_be_switched_off(tmp_path):
+    """PORTAL_SEARCH_BUILTIN_SYNONYMS=off keeps only the editors' synonyms; unset, they are on."""
+    assert Config({}).SEARCH_BUILTIN_SYNONYMS is True
+    backend = make_backend(Config({"PORTAL_SEARCH_BUILTIN_SYNONYMS": "off",
+                                   "PORTAL_DATA_DIR": str(tmp_path)}).as_dict())
+    try:
+        build_from(backend, BASIC)
+        assert "returns/refund-times" not in ids(backend.query("en", "reimbursement"))
+        assert "returns/refund-times" in ids(backend.query("en", "money back")), "the editors' group stays"
+    finally:
+        backend.close()
+
+
+def test_a_synonym_counts_once_however_many_groups_offer_it(basic_index, basic_index_builtin_synonyms):
+    """search-basic's own 'refund = money back' repeats a built-in group: the refund article
+    scores the same as with the built-in group alone, not twice as much."""
+
+    def refund_score(index):
+        scores = {hit.article_id: hit.score for hit in index.query("en", "money back").hits}
+        return scores["returns/refund-times"]
+
+    assert refund_score(basic_index) == refund_score(basic_index_builtin_synonyms) > 0
+
+
+def test_only_the_best_synonym_of_a_word_counts(tmp_path):
+    """An article with two synonyms of 'bill' scores as with its best one, not their sum: a
+    word with many synonyms must not outweigh the rest of the question."""
+    content = tmp_path / "content"
+    (content / "en" / "documents").mkdir(parents=True)
+    (content / "site.yml").write_text("name: Shop\ndefault_locale: en\nlocales: [en]\n", "utf-8")
+    (content / "en" / "synonyms.txt").write_text("bill = invoice, receipt\n", "utf-8")
+    (content / "en" / "documents" / "copies.md").write_text(
+        "---\ntitle: Invoice and receipt copies\n---\nDownload an invoice or a receipt.\n", "utf-8")
+    (content / "en" / "documents" / "other.md").write_text(
+        "---\ntitle: Other\n---\nSomething else.\n", "utf-8")
+    backend = LocalSearch(tmp_path / "data", builtin_synonyms=False)
+    try:
+        build_from(backend, content)
+        opened = backend._index("en")
+        query = _Query()
+        opened._add_words(query, opened.stems("bill"), words=["bill"])
+        [alternatives] = query.alternatives
+        doc = opened.ids.index("documents/copies")
+        each = [float(opened._phrase_scores(other)[doc]) for other in alternatives]
+        assert len(each) == 2 and all(each)
+        assert float(opened._scores(query)[doc]) == max(each) < sum(each)
+    finally:
+        backend.close()
+
+
+def test_snippets_mark_the_synonym_that_found_the_article(basic_index_builtin_synonyms):
+    """Searching 'reimbursement' highlights 'refund', the word the article uses."""
+    snippet = basic_index_builtin_synonyms.query("en", "reimbursement").hits[0].snippet
+    assert re.search(r'<mark class="match term\d+">refund</mark>', snippet)
 
 
 # -- typos ------------------------------------------------------------------------------
@@ -193,16 +269,34 @@ def test_a_typo_is_not_corrected_to_a_stop_word(basic_index):
     assert basic_index.query("en", "thw parcel").suggestion is None
 
 
-def test_rows_no_query_reads_are_left_out_of_the_index(many_index):
-    """Word pieces in more than 5 % of the articles and stop words as written cost space
-    and are never read: only the stems and rare pieces are stored."""
-    opened = many_index._index("en")
-    stored = opened._frequency(["svoucher", "gvouc", "wvoucher", "wthe"])
-    assert stored["svoucher"] == stored["wvoucher"] == 23
+def test_rows_no_query_reads_are_left_out_of_a_large_index(local_search, content_copy):
+    """Word pieces in more than 5 % of the articles (and more than 50) and stop words as written
+    cost space and are never read: only the stems and rare pieces are stored."""
+    folder = content_copy("search-many")
+    for number in range(24, 61):
+        (folder / "en" / "vouchers" / f"voucher-{number}.md").write_text(
+            f"---\ntitle: Voucher question {number}\n---\nAnswer {number} about using a voucher\n", "utf-8")
+    backend = local_search()
+    build_from(backend, folder)
+    stored = backend._index("en")._frequency(["svoucher", "gvouc", "wvoucher", "wthe"])
+    assert stored["svoucher"] == stored["wvoucher"] == 60
     assert stored["gvouc"] == 0, "a piece in every article"
     assert stored["wthe"] == 0, "a stop word as written"
-    assert many_index.query("en", "the voucher").total == 23
-    assert many_index.query("en", "the voucher").suggestion is None
+    assert backend.query("en", "the voucher").total == 60
+    assert backend.query("en", "the voucher").suggestion is None
+
+
+def test_a_small_index_keeps_its_common_pieces(many_index):
+    """Under 50 articles every piece is cheap to read and kept, even one in every article."""
+    assert many_index._index("en")._frequency(["gvouc"])["gvouc"] == 23
+
+
+def test_ties_between_rare_terms_break_the_same_way_in_every_process():
+    """A query reads at most MAX_GRAMS pieces; which ones must not depend on a set's order,
+    which changes from process to process, or two workers would rank differently."""
+    frequency = {"gbbbb": 2, "gaaaa": 2, "gcccc": 1, "gdddd": 9}
+    assert rarest_first(frequency, ceiling=5) == ["gcccc", "gaaaa", "gbbbb"]
+    assert rarest_first(dict(reversed(frequency.items())), ceiling=5, limit=2) == ["gcccc", "gaaaa"]
 
 
 # -- rebuilding -------------------------------------------------------------------------
