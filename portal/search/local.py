@@ -8,7 +8,8 @@ build until its next query sees the new name.
 Ranking is BM25 over impact lists computed at build time: for every term, the articles
 that contain it and what it adds to their score. A query adds up the lists of its terms
 with NumPy, so its cost is a few vector operations, not a Python step per posting, and
-the lists are memory-mapped: every worker on a machine shares one copy in the page cache.
+the lists are read from files as needed: every worker on a machine shares one copy in the
+page cache.
 Whoosh supplies the stop-word lists (docs/search.md says why the rest is our own).
 """
 
@@ -23,6 +24,7 @@ import shutil
 import sys
 import threading
 import time
+import weakref
 from bisect import bisect_left
 from collections import Counter, defaultdict
 from itertools import chain, repeat
@@ -345,19 +347,48 @@ class _Query:
 
 
 def _mapped(path: Path) -> np.ndarray:
-    """A read-only memory map of an index file, read only where a query looks: without the
-    advice, the kernel reads ahead around every row a query touches and a worker ends up
-    holding most of the file."""
-    array = np.load(path, mmap_mode="r") if path.suffix == ".npy" else \
-        np.memmap(path, dtype=np.uint8, mode="r")
+    """A read-only memory map of an index file, for the small files a query searches in:
+    without the advice, the kernel reads ahead around every place a query looks."""
+    array = np.load(path, mmap_mode="r")
     advise = getattr(array._mmap, "madvise", None) if array._mmap is not None else None
     if advise is not None and hasattr(mmap, "MADV_RANDOM"):
         advise(mmap.MADV_RANDOM)
     return array
 
 
+class _Slices:
+    """Slices of a large index file (postings, article texts), read with pread.
+
+    Not memory-mapped: the page cache keeps large files in folios of up to 2 MB, and a fault
+    maps the whole folio, so a 2 KB snippet left 2 MB in the worker. Mapped, postings and
+    texts were 161 MB of each worker's RSS at 10,000 articles x 4 locales (docs/operations.md)."""
+
+    def __init__(self, path: Path):
+        self.fd = os.open(path, os.O_RDONLY)
+        weakref.finalize(self, os.close, self.fd)
+        if path.suffix == ".npy":
+            with open(path, "rb") as file:
+                version = np.lib.format.read_magic(file)
+                read_header = (np.lib.format.read_array_header_1_0 if version == (1, 0)
+                               else np.lib.format.read_array_header_2_0)
+                (self.length,), _fortran_order, self.dtype = read_header(file)
+                self.start = file.tell()
+        else:
+            self.dtype, self.start = np.dtype(np.uint8), 0
+            self.length = os.fstat(self.fd).st_size
+
+    def __len__(self):
+        return self.length
+
+    def __getitem__(self, window: slice) -> np.ndarray:
+        start, stop, _step = window.indices(self.length)
+        size = self.dtype.itemsize
+        data = os.pread(self.fd, max(stop - start, 0) * size, self.start + start * size)
+        return np.frombuffer(data, dtype=self.dtype)
+
+
 class _OpenIndex:
-    """One locale's memory-mapped index, its vocabulary and synonyms. Read-only: threads share it."""
+    """One locale's open index, its vocabulary and synonyms. Read-only: threads share it."""
 
     def __init__(self, folder: Path, locale: str, synonyms_file: Path):
         self.folder = folder
@@ -368,13 +399,13 @@ class _OpenIndex:
         self.salt = meta["salt"]
         self.ids, self.categories = meta["ids"], meta["categories"]
         self.doc_count = len(self.ids)
-        self.hashes, self.offsets, self.docs, self.impacts, self.body_offsets = (
-            _mapped(folder / f"{name}.npy")
-            for name in ("hashes", "offsets", "docs", "impacts", "body_offsets"))
+        self.hashes, self.offsets, self.body_offsets = (
+            _mapped(folder / f"{name}.npy") for name in ("hashes", "offsets", "body_offsets"))
+        self.docs, self.impacts = _Slices(folder / "docs.npy"), _Slices(folder / "impacts.npy")
         if not (len(self.offsets) == len(self.hashes) + 1 and self.offsets[-1] == len(self.docs)
                 == len(self.impacts) and len(self.body_offsets) == self.doc_count + 1):
             raise ValueError(f"inconsistent index files in {folder}")
-        self.bodies = _mapped(folder / "bodies.txt") if self.body_offsets[-1] else np.zeros(0, np.uint8)
+        self.bodies = _Slices(folder / "bodies.txt")
         self.term = term_function(locale)
         self.stopwords = stopwords(locale)
         self._speller = None
