@@ -411,8 +411,13 @@ class _OpenIndex:
         self._speller = None
         self._prefixes = None
         self.with_diacritics = meta["with_diacritics"]
-        groups = json.loads(synonyms_file.read_text("utf-8")).get(locale, [])
-        self.synonyms = [[self.stems(phrase) for phrase in group] for group in groups]
+        # Each synonym phrase, stemmed, under its first stem with its group: a query looks at
+        # the phrases that can match it, not at every group of the built-in vocabulary.
+        self.phrases: dict[str, list[tuple[tuple, list]]] = defaultdict(list)
+        for group in json.loads(synonyms_file.read_text("utf-8")).get(locale, []):
+            stemmed = [self.stems(phrase) for phrase in group]
+            for phrase in filter(None, stemmed):
+                self.phrases[phrase[0]].append((phrase, stemmed))
 
     # -- terms and rows --
 
@@ -457,9 +462,9 @@ class _OpenIndex:
         # editors', the built-in) offer it, and none the query already has.
         present = set(stems)
         others: dict[tuple, dict] = {}
-        for group in self.synonyms:
-            for phrase in group:
-                if phrase and set(phrase) <= present:
+        for stem in stems:
+            for phrase, group in self.phrases.get(stem, ()):
+                if set(phrase) <= present:
                     others.setdefault(phrase, {}).update(
                         dict.fromkeys(other for other in group if other and not set(other) <= present))
         query.alternatives.extend(
