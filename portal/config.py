@@ -21,7 +21,7 @@ class Config:
         self.HTTPS = _flag(env.get("PORTAL_HTTPS"))
         # The origin visitors use, for canonical URLs, hreflang and sitemaps; else the request's.
         self.PUBLIC_URL = (env.get("PORTAL_PUBLIC_URL") or "").rstrip("/") or None
-        self.SEARCH_BACKEND = env.get("PORTAL_SEARCH_BACKEND", "local")
+        self.SEARCH_BACKEND = env.get("PORTAL_SEARCH_BACKEND", "tantivy")
         self.BABEL_TRANSLATION_DIRECTORIES = str(PROJECT_ROOT / "translations")
         self.SEARCH_CACHE_SIZE = int(env.get("PORTAL_SEARCH_CACHE_SIZE", "2048"))
         # The built-in shop vocabulary (portal/search/synonyms/) beside the editors' synonyms.

@@ -31,12 +31,12 @@ def _seed_index(content_dir: Path, data_dir: Path):
     """Copy an index built once per test session for this content folder (builds take seconds)."""
     if content_dir not in _BUILT_INDEXES:
         from portal.content.loader import load_content
-        from portal.search.local import LocalSearch
+        from portal.search import make_backend
 
         built = Path(tempfile.mkdtemp(prefix="portal-index-"))
         atexit.register(shutil.rmtree, built, True)
         loaded = load_content(content_dir)
-        LocalSearch(built).build(loaded.articles, loaded.site.synonyms)
+        make_backend({"SEARCH_BACKEND": "tantivy", "DATA_DIR": built}).build(loaded.articles, loaded.site.synonyms)
         _BUILT_INDEXES[content_dir] = built / "index"
     shutil.copytree(_BUILT_INDEXES[content_dir], data_dir / "index")
 

@@ -15,12 +15,24 @@ __all__ = ["Hit", "SearchResults", "SearchUnavailable", "get_search", "init_app"
 log = logging.getLogger(__name__)
 
 
-def make_backend(config) -> SearchBackend:
-    if config.get("SEARCH_BACKEND") == "null":
-        return NullSearch()
-    from .local import LocalSearch
+BACKENDS = ("tantivy", "whoosh", "null")
 
-    return LocalSearch(config["DATA_DIR"], builtin_synonyms=config.get("SEARCH_BUILTIN_SYNONYMS", True))
+
+def make_backend(config) -> SearchBackend:
+    """The configured engine: tantivy by default, Whoosh in pure Python, or none (tests)."""
+    name = config.get("SEARCH_BACKEND") or "tantivy"
+    if name == "null":
+        return NullSearch()
+    from .builds import IndexedSearch
+
+    if name == "tantivy":
+        from .tantivy_engine import TantivyEngine as Engine
+    elif name == "whoosh":
+        from .whoosh_engine import WhooshEngine as Engine
+    else:
+        raise ValueError(f"PORTAL_SEARCH_BACKEND must be one of {', '.join(BACKENDS)}, not {name!r}")
+    return IndexedSearch(config["DATA_DIR"], Engine(),
+                         builtin_synonyms=config.get("SEARCH_BUILTIN_SYNONYMS", True))
 
 
 def normalize_query(text: str) -> str:

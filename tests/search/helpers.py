@@ -10,6 +10,7 @@ DATA = Path(__file__).resolve().parent.parent / "data"
 BASIC = DATA / "search-basic"  # en, sv, da, pl articles, synonyms, a draft
 MANY = DATA / "search-many"  # 23 articles that all match "voucher"
 MORE_LOCALES = DATA / "search-more-locales"  # nb, and cs/ja: no Whoosh stop-word list
+ENGINES = ("tantivy", "whoosh")  # every engine PORTAL_SEARCH_BACKEND offers
 
 
 def build_from(backend, content_dir, *, synonyms=True) -> str:

@@ -151,10 +151,10 @@ def test_inflected_query_finds_the_article(basic_index, locale, query, article):
         pytest.param("ja", "荷物", id="ja"),
     ],
 )
-def test_locale_lacking_a_stop_list_is_indexed_and_found(local_search, locale, query):
+def test_locale_lacking_a_stop_list_is_indexed_and_found(make_search, locale, query):
     """Articles in nb, cs or ja build an index, and a query in that locale finds them."""
     loaded = load_content(MORE_LOCALES)
-    backend = local_search()
+    backend = make_search()
     backend.build([article for article in loaded.articles if article.locale == locale])
     assert ids(backend.query(locale, query)) == ["delivery/track"]
 

@@ -5,18 +5,17 @@ from __future__ import annotations
 import pytest
 
 from portal.content.repository import ContentRepository
-from portal.search import SearchService, normalize_query
+from portal.search import SearchService, make_backend, normalize_query
 from portal.search.interface import NullSearch
-from portal.search.local import LocalSearch
 
 from .helpers import BASIC, ids
 
 
 class CountingBackend:
-    """A real LocalSearch that counts the queries and suggestions reaching it."""
+    """A real tantivy index that counts the queries and suggestions reaching it."""
 
     def __init__(self, data_dir):
-        self.inner = LocalSearch(data_dir)
+        self.inner = make_backend({"SEARCH_BACKEND": "tantivy", "DATA_DIR": data_dir})
         self.queries = []
         self.suggestions = []
 

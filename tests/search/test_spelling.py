@@ -20,9 +20,10 @@ def test_deletions_keep_the_first_letter():
     assert all(variant.startswith("a") for variant in deletions("abcdef"))
 
 
-@pytest.mark.parametrize("a, b, expected", [("parcel", "parcle", 2), ("crdate", "create", 1),
-                                            ("refund", "refund", 0), ("", "abc", 3)])
-def test_distance_is_levenshtein(a, b, expected):
+@pytest.mark.parametrize("a, b, expected", [("parcel", "parcle", 1), ("crdate", "create", 1),
+                                            ("refund", "refund", 0), ("", "abc", 3), ("ca", "abc", 3),
+                                            ("pkake", "pakke", 1), ("zwrto", "zwrot", 1)])
+def test_distance_counts_two_swapped_letters_as_one_edit(a, b, expected):
     assert distance(a, b) == expected
 
 
@@ -30,8 +31,9 @@ def test_distance_is_levenshtein(a, b, expected):
     ("crdate", 1, {"create": 1}),                  # substitution
     ("parcl", 1, {"parcel": 1}),                   # deletion
     ("passsword", 2, {"password": 1}),             # insertion
-    ("refnud", 2, {"refund": 2}),                  # transposition: two edits
-    ("retrun", 1, {}),                             # two edits are too many for a short word
+    ("refnud", 1, {"refund": 1}),                  # transposition: one edit
+    ("retrun", 1, {"return": 1}),                  # even in a short word
+    ("rteurn", 1, {}),                             # two edits are too many for a short word
 ])
 def test_candidates_within_the_distance(speller, typed, maximum, expected):
     assert speller.candidates(typed, maximum) == expected

@@ -1,0 +1,320 @@
+"""Search over a maintained engine: builds swapped atomically, opened once per process.
+
+Layout under <data dir>/index/:  CURRENT (the live build's name) and one folder per build:
+
+    <build>/build.json          format, engine and engine version: what can read it
+    <build>/synonyms.json       the synonym groups the build was made with, per locale
+    <build>/<locale>/engine/    the engine's own index (tantivy or Whoosh)
+    <build>/<locale>/lexicon.json   article ids and categories by number, written forms
+    <build>/<locale>/words.txt + spelling_*.npy   the vocabulary and its 'did you mean' table
+
+A rebuild writes a new folder and then replaces CURRENT, so a running server keeps
+answering from the old build until its next query sees the new name. Which engine ranks is
+a setting; the ranking rules are the planner's (`planner.py`), the same for every engine.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import shutil
+import threading
+import time
+from collections import Counter, defaultdict
+from collections.abc import Callable
+from pathlib import Path
+from typing import Protocol
+
+from . import spelling
+from .analysis import fold_word, shop_synonyms, stopwords, term_function
+from .fields import AnalysedArticle, analyse, vocabulary
+from .interface import Hit, SearchResults, SearchUnavailable
+from .planner import Plan, Planner, group_phrases
+from .snippets import snippet
+
+log = logging.getLogger(__name__)
+
+# The layout above; any change to it, or to what the fields hold, bumps it.
+FORMAT = 2
+# A search returns at most this many articles, and only those scoring at least this share
+# of the best one: "23 articles found" should mean 23 plausible answers, not every article
+# that shares one word with the question.
+MAX_RESULTS = 100
+MIN_RELATIVE_SCORE = 0.15
+KEEP_BUILDS = 3
+
+Progress = Callable[[str, int, int], None]  # locale, articles done, articles in the locale
+
+
+class IndexMismatch(SearchUnavailable):
+    """The live build was written by another format or engine: it is rebuilt, never half-read."""
+
+
+class EngineIndex(Protocol):
+    """One locale's open index in an engine."""
+
+    doc_count: int
+
+    def doc_freq(self, field: str, term: str) -> int: ...
+
+    def prefix_terms(self, start: str, limit: int) -> list[str]: ...
+
+    def search(self, clauses: list, limit: int) -> list[tuple[int, float, object]]:
+        """(article number, score, handle for `texts`) best first, at most `limit`."""
+
+    def texts(self, handles: list) -> list[str]: ...
+
+
+class Engine(Protocol):
+    name: str
+    version: str
+
+    def write(self, folder: Path, articles: list[AnalysedArticle]) -> None: ...
+
+    def open(self, folder: Path) -> EngineIndex: ...
+
+
+def _write(path: Path, text: str):
+    """Write and fsync: after a power cut, CURRENT never names a build with empty files."""
+    with open(path, "w", encoding="utf-8") as file:
+        file.write(text)
+        file.flush()
+        os.fsync(file.fileno())
+
+
+def _sync_folder(path: Path):
+    descriptor = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)
+
+
+class IndexedSearch:
+    """The SearchBackend over an `Engine`: build, swap, open per process, query, suggest."""
+
+    def __init__(self, data_dir, engine: Engine, *, builtin_synonyms=True):
+        self.root = Path(data_dir) / "index"
+        self.engine = engine
+        self.builtin_synonyms = builtin_synonyms
+        self._lock = threading.Lock()
+        self._generation = None
+        self._open: dict[str, _OpenLocale | None] = {}
+
+    @property
+    def signature(self) -> dict:
+        return {"format": FORMAT, "engine": self.engine.name, "engine_version": self.engine.version}
+
+    # -- building --------------------------------------------------------------------
+
+    def build(self, articles, synonyms=None, progress: Progress | None = None):
+        by_locale = defaultdict(list)
+        for article in articles:
+            if not article.draft:
+                by_locale[article.locale].append(article)
+        self.root.mkdir(parents=True, exist_ok=True)
+        name = f"{time.time_ns():x}-{os.getpid()}"
+        staging = self.root / f".{name}.tmp"
+        staging.mkdir()
+        try:
+            for locale, items in sorted(by_locale.items()):
+                self._write_locale(staging / locale, locale, items, progress)
+            # The editors' groups, then the built-in shop vocabulary of each locale's language.
+            groups = {locale: [*(synonyms or {}).get(locale, ()),
+                               *(shop_synonyms(locale) if self.builtin_synonyms else ())]
+                      for locale in by_locale}
+            _write(staging / "synonyms.json", json.dumps(
+                {locale: [list(group) for group in found] for locale, found in groups.items() if found},
+                ensure_ascii=False))
+            _write(staging / "build.json", json.dumps(self.signature))
+            _sync_folder(staging)
+            os.rename(staging, self.root / name)
+        except BaseException:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise
+        pointer = self.root / f".CURRENT.{name}"
+        _write(pointer, name)
+        os.replace(pointer, self.root / "CURRENT")
+        _sync_folder(self.root)
+        self._prune(keep=name)
+        log.info("search index %s built with %s: %s", name, self.engine.name,
+                 ", ".join(f"{loc} {len(items)}" for loc, items in sorted(by_locale.items())))
+        return name
+
+    def _write_locale(self, folder: Path, locale: str, articles: list, progress: Progress | None):
+        folder.mkdir()
+        analysed = []
+        for number, article in enumerate(articles):
+            analysed.append(analyse(number, article, locale))
+            if progress and (number + 1) % 500 == 0:
+                progress(locale, number + 1, len(articles))
+        self.engine.write(folder / "engine", analysed)
+        words = vocabulary(articles)
+        _write(folder / "words.txt", "\n".join(words))
+        spelling.write(folder, words)
+        # The written form of a folded word, for queries typed without diacritics: 'zwrocic' -> 'zwrócić'.
+        with_diacritics = {}
+        for word in words:
+            if (folded := fold_word(word)) != word:
+                with_diacritics.setdefault(folded, word)
+        _write(folder / "lexicon.json", json.dumps({
+            "ids": [a.id for a in articles], "categories": [a.category for a in articles],
+            "with_diacritics": with_diacritics,
+        }, ensure_ascii=False))
+        if progress:
+            progress(locale, len(articles), len(articles))
+
+    def _prune(self, keep):
+        builds = sorted((p for p in self.root.iterdir() if p.is_dir() and not p.name.startswith(".")),
+                        key=lambda p: p.stat().st_mtime, reverse=True)
+        for old in builds[KEEP_BUILDS:]:
+            if old.name != keep:
+                shutil.rmtree(old, ignore_errors=True)
+
+    # -- reading ---------------------------------------------------------------------
+
+    def generation(self) -> str:
+        try:
+            return (self.root / "CURRENT").read_text().strip()
+        except OSError:
+            return ""
+
+    def _check_signature(self, generation: str):
+        try:
+            found = json.loads((self.root / generation / "build.json").read_text("utf-8"))
+        except (OSError, ValueError):
+            found = {}
+        if found != self.signature:
+            built = (f"{found.get('engine')} (index format {found.get('format')})" if found
+                     else "an earlier version of the portal")
+            raise IndexMismatch(
+                f"the search index was built by {built}; this portal reads {self.engine.name} (index "
+                f"format {FORMAT}): run `flask --app portal search build`")
+
+    def available(self) -> bool:
+        """A live build this portal can read."""
+        generation = self.generation()
+        if not generation or not (self.root / generation).is_dir():
+            return False
+        try:
+            self._check_signature(generation)
+        except IndexMismatch:
+            return False
+        return True
+
+    def _index(self, locale) -> _OpenLocale | None:
+        """The open index of a locale, reopened when a new build goes live. Opening happens
+        outside the lock, and only a build swapped underneath is retried: at once, with the
+        new name, never by sleeping."""
+        for _attempt in range(3):
+            generation = self.generation()
+            if not generation:
+                raise SearchUnavailable("no search index has been built yet")
+            with self._lock:
+                if generation != self._generation:
+                    self._open = {}
+                    self._generation = generation
+                if locale in self._open:
+                    return self._open[locale]
+            try:
+                self._check_signature(generation)
+                folder = self.root / generation / locale
+                opened = _OpenLocale(self.engine, folder, locale, self.root / generation / "synonyms.json") \
+                    if folder.is_dir() else None  # a locale with no articles
+            except (OSError, ValueError) as error:
+                if self.generation() != generation:
+                    continue  # the files changed underneath: open the new build
+                raise SearchUnavailable(f"the search index cannot be opened: {error}") from error
+            with self._lock:
+                if self._generation == generation:
+                    self._open[locale] = opened
+            return opened
+        raise SearchUnavailable("the search index kept changing while it was opened")
+
+    def close(self):
+        with self._lock:
+            self._open = {}
+            self._generation = None
+
+    def query(self, locale, text, *, category=None, limit=10, offset=0):
+        opened = self._index(locale)
+        if opened is None:
+            return SearchResults(query=text, locale=locale, total=0)
+        return opened.query(text, category=category, limit=limit, offset=offset)
+
+    def suggest(self, locale, text, *, limit=6):
+        opened = self._index(locale)
+        return opened.suggest(text, limit=limit) if opened is not None else []
+
+
+class _OpenLocale:
+    """One locale's open build: the engine's index, the lexicon and the synonyms. Read-only
+    once opened (the vocabulary loads on first use, under a lock): threads share it."""
+
+    def __init__(self, engine: Engine, folder: Path, locale: str, synonyms_file: Path):
+        self.folder = folder
+        self.locale = locale
+        lexicon = json.loads((folder / "lexicon.json").read_text("utf-8"))
+        self.ids, self.categories = lexicon["ids"], lexicon["categories"]
+        self.with_diacritics = lexicon["with_diacritics"]
+        self.engine_index = engine.open(folder / "engine")
+        self.doc_count = self.engine_index.doc_count
+        if self.doc_count != len(self.ids):
+            raise ValueError(f"{folder}: {self.doc_count} articles indexed, {len(self.ids)} listed")
+        self.stopwords = stopwords(locale)
+        self.term = term_function(locale)
+        self.phrases = group_phrases(locale, json.loads(synonyms_file.read_text("utf-8")).get(locale, []))
+        self._speller = None
+        self._speller_lock = threading.Lock()
+        self.planner = Planner(self)
+
+    # -- what the planner asks (IndexView) --
+
+    def doc_freq(self, field, term) -> int:
+        return self.engine_index.doc_freq(field, term)
+
+    def written_form(self, folded):
+        return self.with_diacritics.get(folded)
+
+    def synonym_phrases(self, first_stem):
+        return self.phrases.get(first_stem, ())
+
+    def spelling_candidates(self, word, max_distance):
+        with self._speller_lock:
+            if self._speller is None:
+                words = (self.folder / "words.txt").read_text("utf-8").split("\n")
+                self._speller = spelling.Speller(self.folder, words)
+        return self._speller.candidates(word, max_distance)
+
+    def prefix_terms(self, start, limit):
+        return self.engine_index.prefix_terms(start, limit)
+
+    # -- the interface --
+
+    def _ranked(self, plan: Plan, limit: int) -> list[tuple[int, float, object]]:
+        """Best first; equal scores in index order, the same in every process."""
+        found = self.engine_index.search(plan.clauses, limit) if plan.clauses else []
+        return sorted(found, key=lambda hit: (-hit[1], hit[0]))
+
+    def query(self, text, *, category=None, limit=10, offset=0) -> SearchResults:
+        plan = self.planner.query(text)
+        # One bounded top-N search serves the count, the category facets and every page.
+        ranked = self._ranked(plan, MAX_RESULTS)
+        best = ranked[0][1] if ranked else 0.0
+        relevant = [hit for hit in ranked if hit[1] >= MIN_RELATIVE_SCORE * best]
+        categories = Counter(self.categories[number] for number, _, _ in relevant)
+        if category:
+            relevant = [hit for hit in relevant if self.categories[hit[0]] == category]
+        page = relevant[offset: offset + limit]
+        texts = self.engine_index.texts([handle for _, _, handle in page])
+        hits = tuple(Hit(article_id=self.ids[number], score=round(score, 4),
+                         snippet=snippet(body, plan.matched, self.term))
+                     for (number, score, _), body in zip(page, texts, strict=True))
+        return SearchResults(query=text, locale=self.locale, total=len(relevant), hits=hits,
+                             suggestion=plan.suggestion, fuzzy=plan.fuzzy, categories=dict(categories))
+
+    def suggest(self, text, *, limit=6) -> list[Hit]:
+        plan = self.planner.suggest(text)
+        return [Hit(article_id=self.ids[number], score=round(score, 4))
+                for number, score, _ in self._ranked(plan, limit)]

@@ -1,0 +1,70 @@
+"""What an article is searched by: its text analysed once, the same for every engine.
+
+Each engine stores these fields as space-separated terms (tantivy's `whitespace` tokenizer,
+Whoosh's `SpaceSeparatedTokenizer`), so every language we support is analysed by our own
+`analysis.py` (Snowball incl. Polish, folding, stop words) whichever engine ranks it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from itertools import chain
+
+from .analysis import fold_word, query_words, stopwords, term_function, word_grams
+
+# Stems, in four fields: where a customer's word is found says how much it counts.
+STEM_FIELDS = {"title": 2.0, "questions": 2.5, "tags": 1.5, "body": 1.0}
+# Words exactly as written, on top of their stems: 'ordinera' should prefer 'ordinera' over
+# every other word that stems to 'ordin'.
+WORDS_FIELD, EXACT_WORD_WEIGHT = "words", 1.0
+# Four-letter pieces of folded words: Swedish and Danish compounds ('returfrakt') and
+# inflections a stemmer misses still share most of their pieces with the customer's word.
+GRAMS_FIELD, GRAM_WEIGHT = "grams", 1.2
+# The title and each `questions:` line whole: a customer who asks exactly that question has
+# found exactly that article.
+ASKED_FIELD, WHOLE_QUESTION_WEIGHT = "asked", 10.0
+# Folded title and question words, for as-you-type prefixes.
+PREFIXES_FIELD = "prefixes"
+CATEGORY_FIELD = "category"
+
+
+def whole_question(text: str) -> str:
+    return " ".join(fold_word(word) for word in query_words(text))
+
+
+@dataclass(frozen=True)
+class AnalysedArticle:
+    """One article as the engines index it: `fields` maps a field name to its terms."""
+
+    number: int  # position in the locale's build: the engines' shared document key
+    id: str
+    category: str
+    fields: dict[str, list[str]]
+    asked: tuple[str, ...]
+    text: str  # the article text snippets are cut from
+
+
+def analyse(number: int, article, locale: str) -> AnalysedArticle:
+    term, stops = term_function(locale), stopwords(locale)
+    title, questions = query_words(article.title), query_words(" ".join(article.questions))
+    body = query_words(article.body_text)
+    tags = query_words(" ".join((*article.tags, article.category.replace("-", " "))))
+    fields = {name: [t for t in map(term, words) if t]
+              for name, words in zip(STEM_FIELDS, (title, questions, tags, body), strict=True)}
+    # Stop words as written are never asked for: a query's exact words leave them out too.
+    fields[WORDS_FIELD] = [w for w in chain(title, questions, tags, body) if w not in stops]
+    fields[GRAMS_FIELD] = list(chain.from_iterable(map(word_grams, chain(title, questions, body))))
+    fields[PREFIXES_FIELD] = sorted(set(map(fold_word, chain(title, questions))))
+    asked = tuple(dict.fromkeys(q for q in map(whole_question, (article.title, *article.questions)) if q))
+    return AnalysedArticle(number=number, id=article.id, category=article.category, fields=fields,
+                           asked=asked, text=article.body_text)
+
+
+def vocabulary(articles) -> list[str]:
+    """Every word of the articles as written (stop words too), sorted: the 'did you mean'
+    dictionary and the written forms of words typed without diacritics."""
+    words = set()
+    for article in articles:
+        words.update(query_words(" ".join((article.title, *article.questions, *article.tags,
+                                           article.body_text))))
+    return sorted(words)
