@@ -3,7 +3,8 @@ synthetic help centre of 10,000 articles in each of 4 locales.
 
     .venv/bin/python bench/memory.py [--articles 10000] [--modes preload no-preload]
 
-For each content set the search index is built first (as `make serve` does), then gunicorn
+For each content set the search index is built first (as `make serve` does; the engine is
+PORTAL_SEARCH_BACKEND's, tantivy by default), then gunicorn
 starts as gunicorn.conf.py sets it up, with 2 workers: with the app preloaded in the master
 (the default) and, for comparison, with every worker loading it (PORTAL_PRELOAD=0). After a
 warm-up (every locale's pages, searches and suggestions, so each worker has opened every
@@ -43,7 +44,7 @@ sys.path.insert(0, str(ROOT))
 from bench.search_latency import vocabulary  # noqa: E402
 from portal.content.loader import load_content  # noqa: E402
 from portal.migrations import upgrade  # noqa: E402
-from portal.search.local import LocalSearch  # noqa: E402
+from portal.search import make_backend  # noqa: E402
 
 LOCALES = ("en", "sv", "da", "pl")
 CATEGORIES = 40
@@ -202,7 +203,9 @@ def run(label, content_dir, modes):
         loaded, paths = paths_for(content_dir)
         load_seconds = time.perf_counter() - started
         started = time.perf_counter()
-        LocalSearch(data_dir).build(loaded.articles, loaded.site.synonyms)
+        backend = make_backend({"SEARCH_BACKEND": os.environ.get("PORTAL_SEARCH_BACKEND", "tantivy"),
+                                "DATA_DIR": data_dir})
+        backend.build(loaded.articles, loaded.site.synonyms)
         build_seconds = time.perf_counter() - started
         strings = {field: sum(sys.getsizeof(getattr(a, field)) for a in loaded.articles) / MB
                    for field in ("html", "body_text")}

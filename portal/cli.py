@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import sys
 import time
 from pathlib import Path
 
@@ -151,15 +152,24 @@ def i18n_mark_current(locale, article_id, every, force):
 
 
 @search_cli.command("build")
-def search_build():
+@click.option("--progress/--no-progress", default=None,
+              help="Show each locale's progress (default: only on a terminal, never in logs).")
+def search_build(progress):
     """Index every locale from the content folder; a running server switches when it is done."""
     from .content import get_content
 
+    if progress is None:
+        progress = sys.stdout.isatty()
     started = time.perf_counter()
     content = get_content()
-    get_search().build(content)
+    get_search().build(content, progress=_print_progress if progress else None)
     click.echo(f"indexed {len(content.articles())} articles in "
                f"{time.perf_counter() - started:.1f} s")
+
+
+def _print_progress(locale, done, total):
+    """One line per locale, rewritten in place as it grows."""
+    click.echo(f"\r  {locale}: {done:,} of {total:,} articles", nl=done >= total)
 
 
 @db_cli.command("upgrade")

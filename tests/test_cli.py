@@ -39,3 +39,15 @@ def test_search_build_indexes_every_locale(app_factory):
     index = app.config["DATA_DIR"] / "index"
     current = (index / "CURRENT").read_text()
     assert sorted(p.name for p in (index / current).iterdir() if p.is_dir()) == ["en", "sv"]
+
+
+def test_search_build_shows_progress_per_locale_on_a_terminal_only(app_factory):
+    """`--progress` (the default on a terminal) reports each locale; in logs only the summary."""
+    runner = app_factory(DATA / "good").test_cli_runner()
+    shown = runner.invoke(args=["search", "build", "--progress"])
+    assert shown.exit_code == 0
+    assert [line.strip() for line in shown.output.replace("\r", "\n").splitlines() if "of" in line] == [
+        "en: 2 of 2 articles", "sv: 1 of 1 articles"]
+    quiet = runner.invoke(args=["search", "build"])  # the runner's output is no terminal
+    assert quiet.exit_code == 0 and quiet.output.splitlines() == [quiet.output.strip()]
+    assert quiet.output.startswith("indexed 3 articles")

@@ -51,8 +51,8 @@ class SearchService:
         self._cache: OrderedDict = OrderedDict()
         self._lock = threading.Lock()
 
-    def build(self, content):
-        return self.backend.build(content.all_articles, content.site.synonyms)
+    def build(self, content, progress=None):
+        return self.backend.build(content.all_articles, content.site.synonyms, progress=progress)
 
     def _cached(self, key, compute):
         with self._lock:
@@ -88,9 +88,10 @@ class SearchService:
 def init_app(app: Flask):
     service = SearchService(make_backend(app.config), app.config.get("SEARCH_CACHE_SIZE", 2048))
     app.extensions["search"] = service
+    # No index yet, or one this engine and format cannot read: build one.
     index_missing = not getattr(service.backend, "available", lambda: True)()
     if index_missing and app.config.get("SEARCH_BUILD_ON_START", True):
-        log.info("no search index yet: building one")
+        log.info("no search index this portal can read: building one")
         try:
             service.build(app.extensions["content"])
         except OSError as error:

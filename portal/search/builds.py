@@ -295,7 +295,8 @@ class _OpenLocale:
     def _ranked(self, plan: Plan, limit: int) -> list[tuple[int, float, object]]:
         """Best first; equal scores in index order, the same in every process."""
         found = self.engine_index.search(plan.clauses, limit) if plan.clauses else []
-        return sorted(found, key=lambda hit: (-hit[1], hit[0]))
+        # A match worth nothing (a rule weighted 0) is no result.
+        return sorted((hit for hit in found if hit[1] > 0), key=lambda hit: (-hit[1], hit[0]))
 
     def query(self, text, *, category=None, limit=10, offset=0) -> SearchResults:
         plan = self.planner.query(text)

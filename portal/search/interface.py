@@ -32,8 +32,9 @@ class SearchUnavailable(Exception):
 
 
 class SearchBackend(Protocol):
-    def build(self, articles: Iterable[Article], synonyms: dict | None = None) -> None:
-        """Index every published article, all locales, replacing the live index atomically."""
+    def build(self, articles: Iterable[Article], synonyms: dict | None = None, progress=None) -> None:
+        """Index every published article, all locales, replacing the live index atomically;
+        `progress(locale, done, total)` hears how far each locale got."""
 
     def query(self, locale: str, text: str, *, category: str | None = None,
               limit: int = 10, offset: int = 0) -> SearchResults:
@@ -49,7 +50,7 @@ class SearchBackend(Protocol):
 class NullSearch:
     """Finds nothing; for tests of everything around search."""
 
-    def build(self, articles, synonyms=None):
+    def build(self, articles, synonyms=None, progress=None):
         self.articles = list(articles)
 
     def query(self, locale, text, *, category=None, limit=10, offset=0):

@@ -58,7 +58,10 @@ class WhooshEngine:
 
 class WhooshIndex:
     def __init__(self, folder: Path):
-        ix = index.open_dir(str(folder))
+        try:
+            ix = index.open_dir(str(folder))
+        except index.IndexError as error:  # no or damaged index files: the build is unreadable
+            raise ValueError(f"{folder}: {error!r}") from error
         self.searcher = ix.searcher(weighting=scoring.BM25F(B=BM25_B, K1=BM25_K1))
         weakref.finalize(self, self.searcher.close)
         # A Whoosh searcher is not made for threads: queries on one locale take turns.

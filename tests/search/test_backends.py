@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 import threading
@@ -11,6 +12,7 @@ import pytest
 from portal.config import Config
 from portal.content.loader import load_content
 from portal.search import make_backend
+from portal.search.builds import IndexMismatch
 from portal.search.interface import Hit, NullSearch, SearchResults, SearchUnavailable
 from portal.search.planner import BestOf, Term, rarest_first
 
@@ -393,7 +395,13 @@ def _delete_files(build_folder):
             path.unlink()
 
 
-@pytest.mark.parametrize("damage", [_delete_files, shutil.rmtree], ids=["files-deleted", "folder-deleted"])
+def _delete_engine_files(build_folder):
+    for path in (build_folder / "en" / "engine").iterdir():
+        path.unlink()
+
+
+@pytest.mark.parametrize("damage", [_delete_files, _delete_engine_files, shutil.rmtree],
+                         ids=["files-deleted", "engine-files-deleted", "folder-deleted"])
 def test_corrupt_index_raises_search_unavailable_until_rebuilt(make_search, tmp_path, damage):
     """A damaged live build is reported as unavailable, not as a crash; build() repairs it."""
     data_dir = tmp_path / "damaged"
@@ -452,3 +460,62 @@ def test_null_search_finds_nothing(any_backend):
 def test_fixture_folder_loads_cleanly(folder):
     """Guards the fixtures: every file is read without a problem, so the tests see all of them."""
     assert load_content(folder).problems == []
+
+
+# -- index format -----------------------------------------------------------------------
+
+
+def test_an_index_of_another_engine_is_refused_with_a_clear_message(make_search, tmp_path, engine):
+    """A build another engine wrote is never half-read: it is refused, naming the command that fixes it."""
+    other = "whoosh" if engine == "tantivy" else "tantivy"
+    data_dir = tmp_path / "switched"
+    built = make_backend({"SEARCH_BACKEND": other, "DATA_DIR": data_dir})
+    build_from(built, BASIC)
+    built.close()
+    backend = make_search(data_dir)
+    assert backend.available() is False
+    with pytest.raises(IndexMismatch, match=rf"built by {other} .*flask --app portal search build"):
+        backend.query("en", "parcel")
+    build_from(backend, BASIC)
+    assert backend.available() and ids(backend.query("en", "parcel"))[:1] == ["delivery/track-parcel"]
+
+
+@pytest.mark.parametrize("signature", [None, {"format": 1, "engine": "tantivy"}],
+                         ids=["no-signature", "format-1"])
+def test_an_index_of_an_older_format_is_refused(make_search, tmp_path, signature):
+    """An index written before the format was recorded, or by an older format, is refused."""
+    data_dir = tmp_path / "old"
+    backend = make_search(data_dir)
+    name = build_from(backend, BASIC)
+    marker = data_dir / "index" / name / "build.json"
+    if signature is None:
+        marker.unlink()
+    else:
+        marker.write_text(json.dumps(signature))
+    restarted = make_search(data_dir)
+    with pytest.raises(IndexMismatch, match="search build"):
+        restarted.suggest("en", "parc")
+
+
+def test_the_app_rebuilds_an_index_it_cannot_read_when_it_starts(app_factory, tmp_path, engine):
+    """An index left by another engine is rebuilt when the portal starts, not served half-read."""
+    other = "whoosh" if engine == "tantivy" else "tantivy"
+    build_from(make_backend({"SEARCH_BACKEND": other, "DATA_DIR": tmp_path / "instance"}), BASIC)
+    app = app_factory(BASIC, SEARCH_BACKEND=engine, MIGRATE=False)
+    backend = app.extensions["search"].backend
+    assert backend.available()
+    assert ids(backend.query("en", "where is my parcel"))[:1] == ["delivery/track-parcel"]
+
+
+def test_a_programming_error_is_not_reported_as_an_unavailable_index(make_search, monkeypatch):
+    """Only the errors of files changing underneath mean 'unavailable': a bug stays a bug."""
+    backend = make_search()
+    build_from(backend, BASIC)
+    backend.close()
+
+    def broken(folder):
+        raise TypeError("a bug")
+
+    monkeypatch.setattr(backend.engine, "open", broken)
+    with pytest.raises(TypeError, match="a bug"):
+        backend.query("en", "parcel")

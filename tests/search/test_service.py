@@ -19,8 +19,8 @@ class CountingBackend:
         self.queries = []
         self.suggestions = []
 
-    def build(self, articles, synonyms=None):
-        return self.inner.build(articles, synonyms)
+    def build(self, articles, synonyms=None, progress=None):
+        return self.inner.build(articles, synonyms, progress)
 
     def generation(self):
         return self.inner.generation()
