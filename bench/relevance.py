@@ -21,7 +21,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from portal.content.loader import load_content
-from portal.search.local import LocalSearch
+from portal.search import make_backend
 
 
 def read_dataset(folder: Path):
@@ -74,7 +74,7 @@ def evaluate(folder: Path):
     loaded = load_content(folder / "content")
     queries, relevant = read_dataset(folder)
     with tempfile.TemporaryDirectory() as data_dir:
-        portal = LocalSearch(data_dir)
+        portal = make_backend({"SEARCH_BACKEND": "tantivy", "DATA_DIR": data_dir})
         started = time.perf_counter()
         portal.build(loaded.articles, loaded.site.synonyms)
         build_seconds = time.perf_counter() - started

@@ -26,7 +26,7 @@ from bench.relevance import Fts5Baseline
 from portal.content.loader import load_content
 from portal.content.model import Article
 from portal.search.analysis import query_words
-from portal.search.local import LocalSearch
+from portal.search import make_backend
 
 ROOT = Path(__file__).resolve().parent.parent
 RARE_WORDS = 40_000
@@ -89,7 +89,7 @@ def main(argv=None):
     for size in args.sizes:
         articles = synthetic_articles(size, words, rng)
         with tempfile.TemporaryDirectory() as data_dir:
-            portal = LocalSearch(data_dir)
+            portal = make_backend({"SEARCH_BACKEND": "tantivy", "DATA_DIR": data_dir})
             started = time.perf_counter()
             portal.build(articles)
             portal_build = time.perf_counter() - started

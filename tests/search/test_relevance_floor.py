@@ -1,0 +1,39 @@
+"""A relevance floor: the development sets through the default engine, never far below the
+figures recorded in tests/data/relevance-floor.json (a regression guard, not a timed test)."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from bench.relevance import read_dataset, score
+from portal.config import Config
+from portal.content.loader import load_content
+from portal.search import make_backend
+
+ROOT = Path(__file__).resolve().parents[2]
+RECORDED = json.loads((ROOT / "tests" / "data" / "relevance-floor.json").read_text("utf-8"))
+# The sets live beside the repository (shared/data/dev), as CI lays them out.
+DEV_SETS = Path(os.environ.get("PORTAL_DEV_SETS") or ROOT.parent / "shared" / "data" / "dev")
+
+
+@pytest.mark.parametrize("name", sorted(RECORDED["sets"]))
+def test_relevance_stays_above_the_recorded_figure(name, tmp_path):
+    folder = DEV_SETS / name
+    if not folder.is_dir():
+        if os.environ.get("CI"):
+            pytest.fail(f"{folder} is missing: CI must run beside shared/data/dev (or set PORTAL_DEV_SETS)")
+        pytest.skip(f"development set {folder} not found (set PORTAL_DEV_SETS)")
+    loaded = load_content(folder / "content")
+    queries, relevant = read_dataset(folder)
+    backend = make_backend({"SEARCH_BACKEND": Config({}).SEARCH_BACKEND, "DATA_DIR": tmp_path})
+    backend.build(loaded.articles, loaded.site.synonyms)
+    rankings = {query["id"]: [hit.article_id for hit in backend.query(query["locale"], query["text"]).hits]
+                for query in queries}
+    backend.close()
+    measured = score(rankings, queries, relevant)["MRR@10"]
+    floor = RECORDED["sets"][name] - RECORDED["tolerance"]
+    assert measured >= floor, f"{name}: MRR@10 {measured:.3f}, below the floor {floor:.3f}"
