@@ -25,8 +25,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.relevance import Fts5Baseline
 from portal.content.loader import load_content
 from portal.content.model import Article
-from portal.search.analysis import query_words
 from portal.search import make_backend
+from portal.search.analysis import query_words
 
 ROOT = Path(__file__).resolve().parent.parent
 RARE_WORDS = 40_000

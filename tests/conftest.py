@@ -36,7 +36,8 @@ def _seed_index(content_dir: Path, data_dir: Path):
         built = Path(tempfile.mkdtemp(prefix="portal-index-"))
         atexit.register(shutil.rmtree, built, True)
         loaded = load_content(content_dir)
-        make_backend({"SEARCH_BACKEND": "tantivy", "DATA_DIR": built}).build(loaded.articles, loaded.site.synonyms)
+        backend = make_backend({"SEARCH_BACKEND": "tantivy", "DATA_DIR": built})
+        backend.build(loaded.articles, loaded.site.synonyms)
         _BUILT_INDEXES[content_dir] = built / "index"
     shutil.copytree(_BUILT_INDEXES[content_dir], data_dir / "index")
 

@@ -9,8 +9,8 @@ from .helpers import build_from, ids
 
 SITE = "name: Shop\ndefault_locale: en\nlocales: [en, da, pl]\n"
 ARTICLES = {
-    "en/costs/fees.md": "---\ntitle: Fees and free delivery\n---\nThe fee is waived: delivery is free over 50 EUR.\n",
-    "en/help/resolve.md": "---\ntitle: How we resolve problems\n---\nWe resolve every problem within a day.\n",
+    "en/costs/fees.md": "---\ntitle: Fees and free delivery\n---\nNo fee: delivery is free over 50 EUR.\n",
+    "en/help/resolve.md": "---\ntitle: How we resolve problems\n---\nWe resolve problems within a day.\n",
     "da/levering/pakke.md": "---\ntitle: Hvor er min pakke?\n---\nDin pakke er på vej. Følg pakken online.\n",
     "pl/zwroty/zwrot.md": "---\ntitle: Zwrot towaru\n---\nZwrot jest bezpłatny. Wpisz kod rabatowy, "
                           "aby dostać zniżkę; kodu nie trzeba podawać przy zwrocie.\n",
