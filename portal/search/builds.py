@@ -7,6 +7,7 @@ Layout under <data dir>/index/:  CURRENT (the live build's name) and one folder 
     <build>/<locale>/engine/    the engine's own index (tantivy or Whoosh)
     <build>/<locale>/lexicon.json   article ids and categories by number, written forms
     <build>/<locale>/words.txt + spelling_*.npy   the vocabulary and its 'did you mean' table
+    <build>/<locale>/texts.bin + texts.offsets    article texts, for snippets
 
 A rebuild writes a new folder and then replaces CURRENT, so a running server keeps
 answering from the old build until its next query sees the new name. Which engine ranks is
@@ -21,16 +22,19 @@ import os
 import shutil
 import threading
 import time
+import weakref
+from array import array
 from collections import Counter, defaultdict
 from collections.abc import Callable
+from itertools import chain
 from pathlib import Path
 from typing import Protocol
 
 from . import spelling
 from .analysis import fold_word, shop_synonyms, stopwords, term_function
-from .fields import AnalysedArticle, analyse, vocabulary
+from .fields import GRAMS_FIELD, AnalysedArticle, analyse, vocabulary
 from .interface import Hit, SearchResults, SearchUnavailable
-from .planner import Plan, Planner, group_phrases
+from .planner import GRAM_MAX_SHARE, GRAM_MIN_CEILING, Plan, Planner, ceiling, group_phrases
 from .snippets import snippet
 
 log = logging.getLogger(__name__)
@@ -60,10 +64,8 @@ class EngineIndex(Protocol):
 
     def prefix_terms(self, start: str, limit: int) -> list[str]: ...
 
-    def search(self, clauses: list, limit: int) -> list[tuple[int, float, object]]:
-        """(article number, score, handle for `texts`) best first, at most `limit`."""
-
-    def texts(self, handles: list) -> list[str]: ...
+    def search(self, clauses: list, limit: int) -> list[tuple[int, float]]:
+        """(article number, score) best first, at most `limit`."""
 
 
 class Engine(Protocol):
@@ -89,6 +91,48 @@ def _sync_folder(path: Path):
         os.fsync(descriptor)
     finally:
         os.close(descriptor)
+
+
+def _prune_common_pieces(articles: list[AnalysedArticle]):
+    """Pieces no query reads (in too many articles: planner.GRAM_MAX_SHARE) are not indexed:
+    they would be most of the postings, and a query reading their neighbours would page
+    them in all the same."""
+    frequency = Counter(chain.from_iterable(set(a.fields[GRAMS_FIELD]) for a in articles))
+    limit = ceiling(GRAM_MAX_SHARE, len(articles), GRAM_MIN_CEILING)
+    common = {piece for piece, count in frequency.items() if count > limit}
+    if common:
+        for article in articles:
+            article.fields[GRAMS_FIELD] = [p for p in article.fields[GRAMS_FIELD] if p not in common]
+
+
+def _write_texts(folder: Path, texts: list[str]):
+    offsets, position = array("q", [0]), 0
+    with open(folder / "texts.bin", "wb") as file:
+        for text in texts:
+            position += file.write(text.encode("utf-8"))
+            offsets.append(position)
+        os.fsync(file.fileno())
+    (folder / "texts.offsets").write_bytes(offsets.tobytes())
+
+
+class _Texts:
+    """Article texts read with pread, one snippet's text at a time. Not through the engine's
+    memory-mapped document store: the page cache keeps files in folios of up to 2 MB and a
+    fault maps a whole folio, so snippets from a mapped store left all of it in every
+    worker (docs/operations.md)."""
+
+    def __init__(self, folder: Path):
+        self.offsets = array("q")
+        self.offsets.frombytes((folder / "texts.offsets").read_bytes())
+        self.descriptor = os.open(folder / "texts.bin", os.O_RDONLY)
+        weakref.finalize(self, os.close, self.descriptor)
+
+    def __len__(self):
+        return len(self.offsets) - 1
+
+    def __getitem__(self, number: int) -> str:
+        start, end = self.offsets[number], self.offsets[number + 1]
+        return os.pread(self.descriptor, end - start, start).decode("utf-8")
 
 
 class IndexedSearch:
@@ -149,7 +193,9 @@ class IndexedSearch:
             analysed.append(analyse(number, article, locale))
             if progress and (number + 1) % 500 == 0:
                 progress(locale, number + 1, len(articles))
+        _prune_common_pieces(analysed)
         self.engine.write(folder / "engine", analysed)
+        _write_texts(folder, [article.text for article in analysed])
         words = vocabulary(articles)
         _write(folder / "words.txt", "\n".join(words))
         spelling.write(folder, words)
@@ -259,8 +305,9 @@ class _OpenLocale:
         self.ids, self.categories = lexicon["ids"], lexicon["categories"]
         self.with_diacritics = lexicon["with_diacritics"]
         self.engine_index = engine.open(folder / "engine")
+        self.texts = _Texts(folder)
         self.doc_count = self.engine_index.doc_count
-        if self.doc_count != len(self.ids):
+        if not self.doc_count == len(self.ids) == len(self.texts):
             raise ValueError(f"{folder}: {self.doc_count} articles indexed, {len(self.ids)} listed")
         self.stopwords = stopwords(locale)
         self.term = term_function(locale)
@@ -292,7 +339,7 @@ class _OpenLocale:
 
     # -- the interface --
 
-    def _ranked(self, plan: Plan, limit: int) -> list[tuple[int, float, object]]:
+    def _ranked(self, plan: Plan, limit: int) -> list[tuple[int, float]]:
         """Best first; equal scores in index order, the same in every process."""
         found = self.engine_index.search(plan.clauses, limit) if plan.clauses else []
         # A match worth nothing (a rule weighted 0) is no result.
@@ -304,18 +351,16 @@ class _OpenLocale:
         ranked = self._ranked(plan, MAX_RESULTS)
         best = ranked[0][1] if ranked else 0.0
         relevant = [hit for hit in ranked if hit[1] >= MIN_RELATIVE_SCORE * best]
-        categories = Counter(self.categories[number] for number, _, _ in relevant)
+        categories = Counter(self.categories[number] for number, _ in relevant)
         if category:
             relevant = [hit for hit in relevant if self.categories[hit[0]] == category]
-        page = relevant[offset: offset + limit]
-        texts = self.engine_index.texts([handle for _, _, handle in page])
         hits = tuple(Hit(article_id=self.ids[number], score=round(score, 4),
-                         snippet=snippet(body, plan.matched, self.term))
-                     for (number, score, _), body in zip(page, texts, strict=True))
+                         snippet=snippet(self.texts[number], plan.matched, self.term))
+                     for number, score in relevant[offset: offset + limit])
         return SearchResults(query=text, locale=self.locale, total=len(relevant), hits=hits,
                              suggestion=plan.suggestion, fuzzy=plan.fuzzy, categories=dict(categories))
 
     def suggest(self, text, *, limit=6) -> list[Hit]:
         plan = self.planner.suggest(text)
         return [Hit(article_id=self.ids[number], score=round(score, 4))
-                for number, score, _ in self._ranked(plan, limit)]
+                for number, score in self._ranked(plan, limit)]

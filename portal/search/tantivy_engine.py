@@ -16,7 +16,7 @@ from .planner import AnyPrefix, BestOf, Stem, Term
 
 Occur, Query = tantivy.Occur, tantivy.Query
 ANALYSED_FIELDS = (*STEM_FIELDS, WORDS_FIELD, GRAMS_FIELD)
-NUMBER, TEXT = "n", "text"
+NUMBER = "n"
 WRITER_HEAP = 200_000_000
 
 
@@ -28,7 +28,6 @@ def _schema() -> tantivy.Schema:
     builder.add_text_field(ASKED_FIELD, tokenizer_name="raw", index_option="basic")
     builder.add_text_field(CATEGORY_FIELD, tokenizer_name="raw", index_option="basic")
     builder.add_unsigned_field(NUMBER, fast=True)
-    builder.add_bytes_field(TEXT, stored=True)
     return builder.build()
 
 
@@ -49,7 +48,6 @@ class TantivyEngine:
             for question in article.asked:
                 document.add_text(ASKED_FIELD, question)
             document.add_text(CATEGORY_FIELD, article.category)
-            document.add_bytes(TEXT, article.text.encode("utf-8"))
             writer.add_document(document)
         writer.commit()
         writer.wait_merging_threads()
@@ -98,7 +96,4 @@ class TantivyIndex:
         hits = self.searcher.search(query, limit, count=False).hits
         addresses = [address for _score, address in hits]
         numbers = self.searcher.fast_field_values(NUMBER, addresses)
-        return [(number, score, address) for (score, address), number in zip(hits, numbers, strict=True)]
-
-    def texts(self, handles):
-        return [bytes(self.searcher.doc(address)[TEXT][0]).decode("utf-8") for address in handles]
+        return [(number, score) for (score, _address), number in zip(hits, numbers, strict=True)]

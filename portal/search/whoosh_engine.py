@@ -20,7 +20,7 @@ from .fields import ASKED_FIELD, CATEGORY_FIELD, GRAMS_FIELD, PREFIXES_FIELD, ST
 from .planner import AnyPrefix, BestOf, Stem, Term
 
 ANALYSED_FIELDS = (*STEM_FIELDS, WORDS_FIELD, GRAMS_FIELD)
-NUMBER, TEXT = "n", "text"
+NUMBER = "n"
 # tantivy's BM25 constants, so both engines weigh length alike.
 BM25_B, BM25_K1 = 0.75, 1.2
 
@@ -33,7 +33,7 @@ def _schema() -> fields.Schema:
         **{PREFIXES_FIELD: fields.KEYWORD(),
            # Whole questions, several a document: commas never occur in them (words only).
            ASKED_FIELD: fields.KEYWORD(commas=True, scorable=True),
-           CATEGORY_FIELD: fields.ID(), NUMBER: fields.STORED(), TEXT: fields.STORED()})
+           CATEGORY_FIELD: fields.ID(), NUMBER: fields.STORED()})
 
 
 class WhooshEngine:
@@ -48,7 +48,7 @@ class WhooshEngine:
             writer.add_document(
                 **{name: " ".join(article.fields[name]) for name in (*ANALYSED_FIELDS, PREFIXES_FIELD)},
                 **{ASKED_FIELD: ",".join(article.asked), CATEGORY_FIELD: article.category,
-                   NUMBER: article.number, TEXT: article.text})
+                   NUMBER: article.number})
         writer.commit()
         ix.close()
 
@@ -97,7 +97,4 @@ class WhooshIndex:
         whole = query.Or([self._clause(clause) for clause in clauses])
         with self._lock:
             results = self.searcher.search(whole, limit=limit)
-            return [(hit[NUMBER], hit.score, hit[TEXT]) for hit in results]
-
-    def texts(self, handles):
-        return list(handles)
+            return [(hit[NUMBER], hit.score) for hit in results]

@@ -142,7 +142,7 @@ def test_only_the_best_synonym_of_a_word_counts(make_search, tmp_path):
 
 
 def _scores_by_article(opened, clauses):
-    return {opened.ids[number]: score for number, score, _ in opened.engine_index.search(clauses, 100)}
+    return {opened.ids[number]: score for number, score in opened.engine_index.search(clauses, 100)}
 
 
 def test_snippets_mark_the_synonym_that_found_the_article(basic_index_builtin_synonyms):
