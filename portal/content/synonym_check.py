@@ -72,54 +72,57 @@ def check_synonym_text(locale: str, text: str, path: str, words: Vocabulary | No
     return problems
 
 
-def _quoted(words) -> str:
-    return ", ".join(f'"{word}"' for word in words)
+def _quoted(words, last="and") -> str:
+    quoted = [f'"{word}"' for word in words]
+    return quoted[0] if len(quoted) == 1 else f"{', '.join(quoted[:-1])} {last} {quoted[-1]}"
 
 
-def _stop_words_clause(dropped) -> str:
-    return f"({_quoted(dropped)} {'is a stop word' if len(dropped) == 1 else 'are stop words'})"
+def _stop_words(dropped) -> str:
+    return f"{_quoted(dropped)} {'is a stop word' if len(dropped) == 1 else 'are stop words'}"
 
 
 def _phrase_problem(locale: str, phrase: str, group, words: Vocabulary) -> str | None:
+    """What search makes of a phrase, when that is not what it says; else None."""
     stem, stops = stem_function(locale), stopwords(locale)
     written = query_words(phrase)
     kept = [word for word in written if word not in stops]
     dropped = [word for word in written if word in stops]
+    if not written:
+        return f'"{phrase}" has no word in it, so search ignores it; remove it'
     if not kept:
-        if not written:
-            return f'"{phrase}" has no word in it: search ignores it; remove it'
-        return (f'"{phrase}" has no word search can use {_stop_words_clause(dropped)}: it never matches; '
-                "remove it or write the words it stands for")
-    negations = [word for word in dropped if word in NEGATIONS.get(primary(locale), ())]
+        return (f'"{phrase}" has no word search can use ({_stop_words(dropped)}), so it never matches; '
+                "write the words it stands for, or remove it")
     searched = " ".join(dict.fromkeys(stem(word) for word in kept))
+    negations = [word for word in dropped if word in NEGATIONS.get(primary(locale), ())]
     if negations:
-        return (f'"{phrase}" loses its negation: {_quoted(negations)} '
-                f'{"is a stop word" if len(negations) == 1 else "are stop words"}, so it is searched as '
-                f'"{searched}" and also finds questions without {_quoted(negations)}, which mean the '
-                "opposite; write the thing itself instead (such as \"lost parcel\" for \"not received\")")
-    if len(set(terms(locale, phrase))) != 1:
+        return (f'"{phrase}" loses its negation: {_stop_words(negations)}, so it is searched as '
+                f'"{searched}" and also matches questions without {_quoted(negations, "or")}, which mean '
+                'the opposite; name the thing itself instead (such as "lost parcel" for "not received")')
+    found = set(terms(locale, phrase))
+    if len(found) != 1:
         return None
-    (term,) = set(terms(locale, phrase))
-    others = [_most_common(counts) for unfolded, counts in words.get(term, {}).items()
-              if unfolded != searched]
-    clash = f", which also finds {_quoted(others)} (search ignores accents)" if others else ""
+    (term,) = found
+    forms = words.get(term, {})
+    others = [_most_used(counts)[0] for unfolded, counts in forms.items() if unfolded != searched]
+    clash = f", which also matches {_quoted(others)} (search ignores accents)" if others else ""
     if len(written) == 1:
         if not others:
             return None
         return (f'"{phrase}" is searched as "{searched}"{clash}; if that means something else, write a '
                 "longer phrase that says what it is about, or remove it")
-    collapsed = f'"{phrase}" is searched as "{searched}" only {_stop_words_clause(dropped)}{clash}'
-    same = [other for other in group if other != phrase and set(terms(locale, other)) == {term}
-            and len(query_words(other)) == 1]
+    collapsed = f'"{phrase}" is searched as "{searched}" only ({_stop_words(dropped)}){clash}'
+    same = [other for other in group if len(query_words(other)) == 1 and set(terms(locale, other)) == found]
     if same:
         return f'{collapsed}: the same as "{same[0]}" in this group; remove it'
-    single = "" if others else f', or just "{kept[0]}" if every "{kept[0]}" is meant'
-    return (f'{collapsed}, so every question with "{kept[0]}" matches it; write a longer phrase that '
-            f'says what it is about ("{phrase}" and a noun){single}')
+    longer = f'write a longer phrase that says what it is about ("{phrase}" and a noun)'
+    if others:
+        return f"{collapsed}; {longer}"
+    matches = _quoted(_most_used(forms.get(searched)) or [kept[0]], "or")
+    return f'{collapsed}, so it matches any question with {matches}; {longer}, or just "{kept[0]}" if that is meant'
 
 
-def _most_common(counts: Counter) -> str:
-    return counts.most_common(1)[0][0]
+def _most_used(counts: Counter | None, limit=3) -> list[str]:
+    return [word for word, _count in counts.most_common(limit)] if counts else []
 
 
 def check_synonym_lists(loaded: LoadedContent, content_dir, *, builtin: bool = False) -> list[Problem]:
