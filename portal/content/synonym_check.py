@@ -118,7 +118,8 @@ def _phrase_problem(locale: str, phrase: str, group, words: Vocabulary) -> str |
     if others:
         return f"{collapsed}; {longer}"
     matches = _quoted(_most_used(forms.get(searched)) or [kept[0]], "or")
-    return f'{collapsed}, so it matches any question with {matches}; {longer}, or just "{kept[0]}" if that is meant'
+    return (f"{collapsed}, so it matches any question with {matches}; {longer}, "
+            f'or just "{kept[0]}" if that is meant')
 
 
 def _most_used(counts: Counter | None, limit=3) -> list[str]:

@@ -68,8 +68,8 @@ def test_a_collapsed_phrase_that_repeats_a_word_of_its_group_pl():
 def test_a_negation_lost_to_stop_words(locale, line, phrase, negation, searched):
     """A phrase that keeps only its verb means the opposite: "nie dotarła" becomes "dotarła"."""
     assert warnings(locale, line + "\n") == [
-        f'{locale}/synonyms.txt:1: warning: "{phrase}" loses its negation: "{negation}" is a stop word, so it '
-        f'is searched as "{searched}" and also matches questions without "{negation}", which mean the '
+        f'{locale}/synonyms.txt:1: warning: "{phrase}" loses its negation: "{negation}" is a stop word, '
+        f'so it is searched as "{searched}" and also matches questions without "{negation}", which mean the '
         'opposite; name the thing itself instead (such as "lost parcel" for "not received")']
 
 
@@ -125,11 +125,13 @@ def test_content_check_warns_with_path_and_line(content_copy, app_factory):
     folder = content_copy("good")
     with (folder / "sv" / "returns" / "return-an-item.md").open("a", encoding="utf-8") as article:
         article.write("\nSpara kvittot tills returen är klar.\n")
-    (folder / "sv" / "synonyms.txt").write_text("# spårning\npaket = försändelse\nspårning = spåra\n", "utf-8")
+    (folder / "sv" / "synonyms.txt").write_text("# spårning\npaket = försändelse\nspårning = spåra\n",
+                                               "utf-8")
     runner = app_factory(folder, SEARCH_BACKEND="null").test_cli_runner()
     result = runner.invoke(args=["content", "check"])
     assert result.exit_code == 0, result.output
-    assert 'sv/synonyms.txt:3: warning: "spåra" is searched as "spår", which also matches "spara"' in result.output
+    assert ('sv/synonyms.txt:3: warning: "spåra" is searched as "spår", which also matches "spara"'
+            in result.output)
     assert result.output.rstrip().endswith("0 errors, 1 warnings")
 
 
@@ -157,6 +159,7 @@ def test_content_check_reads_the_same_lines_as_the_loader(content_copy):
     (folder / "en" / "synonyms.txt").write_text(
         "# comment\n\nparcel\ncancel = call off  # trailing comment\n", "utf-8")
     problems = [str(p) for p in lint_content(folder).problems]
-    assert problems[0] == "en/synonyms.txt:3: error: a synonym line needs two or more phrases: 'refund = money back'"
+    assert problems[0] == ("en/synonyms.txt:3: error: a synonym line needs two or more phrases: "
+                           "'refund = money back'")
     assert problems[1].startswith('en/synonyms.txt:4: warning: "call off" is searched as "call" only')
     assert len(problems) == 2

@@ -50,7 +50,7 @@ NOT_IN_TOP_3 = [
     ("sv", "registrera retur", "account/create-an-account", "skapa = registrera"),
     ("sv", "slutsåld", "returns/return-label", '"ej i lager" was "lager"'),
     ("sv", "rabattkod", "orders/gift-cards", "presentkort = rabattkod"),
-    ("da", "pakken blev sendt for 2 uger siden", "account/delete-account", '"min side" was "sid", as "siden"'),
+    ("da", "pakken blev sendt for 2 uger siden", "account/delete-account", '"min side" was "sid" (siden)'),
     ("da", "fjerne en vare fra ordren", "account/delete-account", "slette = fjerne"),
     ("da", "jeg skal flytte", "returns/exchange-size-or-colour", '"bytte til" = "flytte"'),
     ("da", "rabatkode", "orders/gift-cards", "gavekort = rabatkode"),
