@@ -28,9 +28,11 @@ DURATION_UNITS = {"d": 1, "w": 7, "m": 30.44, "y": 365.25}
 
 @content_cli.command("check")
 @click.option("--format", "output", type=click.Choice(["text", "json"]), default="text")
-def content_check(output):
+@click.option("--builtin-synonyms", is_flag=True,
+              help="Also check the built-in synonym lists against this content's words.")
+def content_check(output, builtin_synonyms):
     """Report every problem in the content folder as path:line; exit 1 if there is an error."""
-    report = lint_content(current_app.config["CONTENT_DIR"])
+    report = lint_content(current_app.config["CONTENT_DIR"], builtin_synonyms=builtin_synonyms)
     if output == "json":
         click.echo(json.dumps([{"path": p.path, "line": p.line, "severity": p.severity,
                                 "message": p.message} for p in report.problems], indent=2))

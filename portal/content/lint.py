@@ -18,6 +18,7 @@ import yaml
 
 from .loader import ContentError, LoadedContent, load_content, split_front_matter
 from .model import Article, Problem
+from .synonym_check import check_synonym_lists
 
 CHANNELS_FILE = "channels.yml"
 # What /media/ serves from the content folder (portal/views/root.py).
@@ -46,8 +47,9 @@ class LintReport:
         return [p for p in self.problems if p.severity != "error"]
 
 
-def lint_content(content_dir) -> LintReport:
-    """Every problem in the content folder: the loader's, then the whole-site checks."""
+def lint_content(content_dir, *, builtin_synonyms=False) -> LintReport:
+    """Every problem in the content folder: the loader's, then the whole-site checks; with
+    `builtin_synonyms`, the built-in synonym lists are checked against the articles too."""
     content_dir = Path(content_dir)
     loaded = load_content(content_dir, include_drafts=True)
     problems = list(loaded.problems)
@@ -64,6 +66,7 @@ def lint_content(content_dir) -> LintReport:
         problems += _check_redirects(article, text, addresses)
     problems += _check_id_collisions(loaded, texts)
     problems += _check_channels(content_dir)
+    problems += check_synonym_lists(loaded, content_dir, builtin=builtin_synonyms)
     unique = list(dict.fromkeys(problems))
     return LintReport(loaded, sorted(unique, key=lambda p: (p.path, p.line or 0)))
 
