@@ -40,7 +40,6 @@ def top(client, locale, query, count=3):
 # (locale, query, an article that must not be in the top 3, what misled it)
 NOT_IN_TOP_3 = [
     ("en", "can I call you", "orders/change-or-cancel-order", '"call off" was "call"'),
-    ("en", "how do i remove something from my order", "account/delete-account", "delete = remove"),
     ("en", "charged twice", "payments/vat-and-customs", "fee = charge"),
     ("en", "discount code", "orders/gift-cards", "voucher = gift card = discount code"),
     ("en", "gift card", "payments/discount-codes", "voucher = gift card = discount code"),
@@ -67,6 +66,7 @@ def test_a_misleading_synonym_no_longer_brings_the_wrong_article(client, locale,
 
 # (locale, query, the article that must come first, what pushed another one above it)
 FIRST = [
+    ("en", "how do i remove something from my order", "orders/change-or-cancel-order", "delete = remove"),
     ("en", "gift card balance", "orders/gift-cards", "credit card = card; gift card = voucher"),
     ("pl", "zwrot pieniędzy", "returns/refund-times", 'bare "zwrot" = return an item'),
     ("pl", "gdzie są moje pieniądze", "returns/refund-times", 'pieniądze = "kasa" (checkout)'),
