@@ -16,8 +16,11 @@ log = logging.getLogger(__name__)
 
 
 def make_backend(config) -> SearchBackend:
-    if config.get("SEARCH_BACKEND") == "null":
+    name = config.get("SEARCH_BACKEND", "local")
+    if name == "null":
         return NullSearch()
+    if name != "local":
+        raise ValueError(f"unknown search backend {name!r} (PORTAL_SEARCH_BACKEND): use local or null")
     from .local import LocalSearch
 
     return LocalSearch(config["DATA_DIR"], builtin_synonyms=config.get("SEARCH_BUILTIN_SYNONYMS", True))

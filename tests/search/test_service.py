@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from portal.content.repository import ContentRepository
-from portal.search import SearchService, normalize_query
+from portal.search import SearchService, make_backend, normalize_query
 from portal.search.interface import NullSearch
 from portal.search.local import LocalSearch
 
@@ -113,3 +113,15 @@ def test_suggestions_are_cached_too(service):
 def test_backend_without_suggest_gives_no_suggestions():
     """A backend that only searches (like NullSearch) answers suggest() with an empty list."""
     assert SearchService(NullSearch()).suggest("en", "retu") == []
+
+
+@pytest.mark.parametrize("name, kind", [("local", LocalSearch), ("null", NullSearch)])
+def test_make_backend_makes_the_named_backend(tmp_path, name, kind):
+    assert isinstance(make_backend({"SEARCH_BACKEND": name, "DATA_DIR": tmp_path}), kind)
+
+
+def test_make_backend_refuses_an_unknown_name(tmp_path):
+    """A misspelt PORTAL_SEARCH_BACKEND (or a benchmark asking for a backend this build lacks)
+    fails loudly instead of quietly running another engine."""
+    with pytest.raises(ValueError, match="unknown search backend 'lokal'"):
+        make_backend({"SEARCH_BACKEND": "lokal", "DATA_DIR": tmp_path})
