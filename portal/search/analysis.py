@@ -88,13 +88,13 @@ def _stemmer(algorithm: str):
 POLISH_CONSONANTS = frozenset("bcćdfghjklłmnńprsśtwzźż")
 POLISH_ALTERNATIONS = (
     # (ending, replacement, letters that may stand before the ending; None: any)
-    ("ście", "st", None),  # 'wzroście' -> 'wzrost'
+    ("ście", "st", POLISH_CONSONANTS | set("aeoóuąę")),  # 'wzroście' -> 'wzrost'; not 'pobraliście'
     ("cie", "t", POLISH_CONSONANTS),  # 'koncie' -> 'kont'; not 'macie' (a verb)
     ("dzie", "d", None),  # 'kodzie' -> 'kod'
     ("rze", "r", None),  # 'fakturze' -> 'faktur'
     ("dze", "g", frozenset("aeiouyó")),  # 'drodze' -> 'drog'; not 'pieniądze'
-    # 'paczce' -> 'paczk', 'ręce' -> 'ręk'; not 'tablice', 'miejsce'
-    ("ce", "k", (POLISH_CONSONANTS - set("sc")) | set("ęąó")),
+    # 'paczce' -> 'paczk', 'ręce' -> 'ręk'; not 'tablice', 'miejsce', 'dotyczące' (a participle)
+    ("ce", "k", (POLISH_CONSONANTS - set("sc")) | set("ęó")),
 )
 
 

@@ -89,6 +89,20 @@ def test_polish_step_keeps_different_words_apart(one, other):
 
 
 @pytest.mark.parametrize(
+    "one, other",
+    [
+        ("dotyczy", "dotyczące"),  # a participle's -ące is no k-word's form
+        ("kosztuje", "kosztujące"),
+        ("pobrać", "pobraliście"),  # a verb's -liście is no st-word's form
+        ("zrobić", "zrobiliście"),
+    ],
+)
+def test_polish_step_keeps_forms_snowball_joins_together(one, other):
+    assert _stemmer("polish").stemWord(one) == _stemmer("polish").stemWord(other)
+    assert terms("pl", one) == terms("pl", other)
+
+
+@pytest.mark.parametrize(
     "locale, one, other",
     [("sv", "paket", "pengar"), ("pl", "paczka", "zwrot"), ("da", "pakke", "penge")],
 )
