@@ -1,9 +1,16 @@
-"""Search quality on FAQ retrieval sets, beside a SQLite FTS5 bm25() baseline in the same run.
+"""Search quality on FAQ retrieval sets, beside two SQLite FTS5 baselines in the same run.
 
-    .venv/bin/python bench/relevance.py ../shared/data/dev/*
+    .venv/bin/python bench/relevance.py ../shared/data/dev/* [--backend tantivy whoosh] [--json]
 
 Each DATASET_DIR holds content/ (the content format), queries.jsonl ({"id", "text",
-"locale"}) and qrels.tsv (query id, article id). Prints Recall@1, Recall@5 and MRR@10.
+"locale"}) and qrels.tsv (query id, article id). Prints Recall@1, Recall@5 and MRR@10 of
+
+    fts5       FTS5 as it comes: unicode61 words, diacritics removed, OR-ed, bm25()
+    fts5-fair  FTS5 given the portal's analysis (stop words, stems, folding) for articles and
+               queries and the portal's field weights: what is left to compare is the engine
+    BACKEND    each backend named by --backend (default: the app's), made by make_backend()
+
+and each backend's MRR@10 as a ratio to both baselines.
 """
 
 from __future__ import annotations
@@ -20,8 +27,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from portal.config import Config
 from portal.content.loader import load_content
 from portal.search import make_backend
+from portal.search.analysis import terms
 
 
 def read_dataset(folder: Path):
@@ -51,7 +60,9 @@ def score(rankings, queries, relevant):
 
 
 class Fts5Baseline:
-    """unicode61 with diacritics removed, query words OR-ed, ranked by bm25()."""
+    """FTS5 as it comes: unicode61 with diacritics removed, query words OR-ed, ranked by bm25()."""
+
+    name = "fts5"
 
     def __init__(self, articles):
         self.db = sqlite3.connect(":memory:")
@@ -70,46 +81,123 @@ class Fts5Baseline:
         return [row[0] for row in rows]
 
 
-def evaluate(folder: Path):
+class FairFts5Baseline:
+    """FTS5 given what the portal's engines get: the portal's analysis (`terms`: stop words out,
+    stemmed, folded) for articles and queries alike, the portal's field weights through
+    bm25(docs, ...), and the query's terms OR-ed."""
+
+    name = "fts5-fair"
+    # The portal's fields and weights: title, questions, tags + category words, body.
+    WEIGHTS = {"title": 2.0, "questions": 2.5, "tags": 1.5, "body": 1.0}
+    # Terms arrive analysed and space-separated: keep apostrophes and underscores inside them.
+    TOKENIZER = "unicode61 remove_diacritics 0 tokenchars '''\u2019_'"
+
+    def __init__(self, articles):
+        self.db = sqlite3.connect(":memory:")
+        columns = ", ".join(self.WEIGHTS)
+        self.db.execute(f"CREATE VIRTUAL TABLE docs USING fts5(id UNINDEXED, locale UNINDEXED, {columns}, "
+                        f"tokenize = \"{self.TOKENIZER}\")")
+        self.db.executemany("INSERT INTO docs VALUES (?, ?, ?, ?, ?, ?)", [
+            (a.id, a.locale, *(" ".join(terms(a.locale, text)) for text in fields(a)))
+            for a in articles if not a.draft])
+        # bm25() takes one weight per column, the unindexed ones included.
+        self.rank = f"bm25(docs, 0, 0, {', '.join(map(str, self.WEIGHTS.values()))})"
+
+    def query(self, locale, text, limit=10):
+        found = dict.fromkeys(terms(locale, text))
+        if not found:
+            return []
+        match = " OR ".join('"' + t.replace('"', '""') + '"' for t in found)
+        rows = self.db.execute(f"SELECT id FROM docs WHERE docs MATCH ? AND locale = ? ORDER BY {self.rank} "
+                               "LIMIT ?", (match, locale, limit))
+        return [row[0] for row in rows]
+
+
+def fields(article):
+    """An article's searchable text per field, in FairFts5Baseline.WEIGHTS order."""
+    return (article.title, " ".join(article.questions),
+            " ".join((*article.tags, article.category.replace("-", " "))), article.body_text)
+
+
+BASELINES = (Fts5Baseline, FairFts5Baseline)
+
+
+def default_backend() -> str:
+    return Config().SEARCH_BACKEND
+
+
+def open_backend(name: str, data_dir):
+    """The app's backend `name`, made as the app makes it: a backend make_backend() learns
+    needs no change here."""
+    return make_backend({"SEARCH_BACKEND": name, "DATA_DIR": Path(data_dir)})
+
+
+def evaluate(folder: Path, backends, *, prepare=None):
+    """Scores of the baselines and of each backend on one dataset. `prepare(articles, queries)`,
+    if given, rewrites both before any engine sees them (to measure an analysis step)."""
     loaded = load_content(folder / "content")
     queries, relevant = read_dataset(folder)
-    with tempfile.TemporaryDirectory() as data_dir:
-        portal = make_backend({"SEARCH_BACKEND": "tantivy", "DATA_DIR": data_dir})
-        started = time.perf_counter()
-        portal.build(loaded.articles, loaded.site.synonyms)
-        build_seconds = time.perf_counter() - started
-        baseline = Fts5Baseline(loaded.articles)
-        ours, theirs = {}, {}
-        for query in queries:
-            locale = query.get("locale") or loaded.site.default_locale
-            ours[query["id"]] = [h.article_id for h in portal.query(locale, query["text"], limit=10).hits]
-            theirs[query["id"]] = baseline.query(locale, query["text"])
-        portal.close()
-    return {
-        "dataset": folder.name, "articles": len(loaded.articles), "queries": len(queries),
-        "build_s": build_seconds, "portal": score(ours, queries, relevant),
-        "fts5": score(theirs, queries, relevant),
-    }
+    articles = loaded.articles
+    if prepare is not None:
+        articles, queries = prepare(articles, queries)
+    locales = {q["id"]: q.get("locale") or loaded.site.default_locale for q in queries}
+    result = {"dataset": folder.name, "articles": len(articles), "queries": len(queries), "backends": {}}
+    for baseline_class in BASELINES:
+        baseline = baseline_class(articles)
+        ranked = {q["id"]: baseline.query(locales[q["id"]], q["text"]) for q in queries}
+        result[baseline.name] = score(ranked, queries, relevant)
+    for name in backends:
+        with tempfile.TemporaryDirectory() as data_dir:
+            backend = open_backend(name, data_dir)
+            started = time.perf_counter()
+            backend.build(articles, loaded.site.synonyms)
+            build_seconds = time.perf_counter() - started
+            ranked = {q["id"]: [hit.article_id for hit in
+                                backend.query(locales[q["id"]], q["text"], limit=10).hits] for q in queries}
+            getattr(backend, "close", lambda: None)()
+        result["backends"][name] = {**score(ranked, queries, relevant), "build_s": build_seconds}
+    return result
+
+
+def ratio(value, baseline):
+    return value / (baseline or 1e-9)
+
+
+def print_result(result):
+    rows = [(name, result[name]) for name in (b.name for b in BASELINES)]
+    rows += list(result["backends"].items())
+    for engine, m in rows:
+        tail = ""
+        if engine in result["backends"]:
+            tail = "".join(f"{ratio(m['MRR@10'], result[b.name]['MRR@10']):>9.2f}x" for b in BASELINES)
+        print(f"{result['dataset']:<22}{engine:<11}{m['R@1']:>7.3f}{m['R@5']:>7.3f}{m['MRR@10']:>8.3f}{tail}")
+    builds = ", ".join(f"{name} {m['build_s']:.2f} s" for name, m in result["backends"].items())
+    print(f"  ({result['articles']} articles, {result['queries']} queries; index built in {builds})")
+
+
+def backend_arguments(parser):
+    parser.add_argument("--backend", nargs="+", default=None, metavar="NAME",
+                        help="search backends to measure, as PORTAL_SEARCH_BACKEND names them "
+                             "(default: the app's default)")
 
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("datasets", nargs="+", type=Path)
+    backend_arguments(parser)
     parser.add_argument("--json", action="store_true", help="print one JSON object per dataset")
     args = parser.parse_args(argv)
-    print(f"{'dataset':<22}{'engine':<8}{'R@1':>7}{'R@5':>7}{'MRR@10':>8}{'ratio':>8}")
+    backends = args.backend or [default_backend()]
+    if not args.json:
+        print(f"{'dataset':<22}{'engine':<11}{'R@1':>7}{'R@5':>7}{'MRR@10':>8}"
+              f"{'vs fts5':>10}{'vs fair':>10}")
     for folder in args.datasets:
-        result = evaluate(folder)
+        result = evaluate(folder, backends)
         if args.json:
             print(json.dumps(result))
-            continue
-        ratio = result["portal"]["MRR@10"] / (result["fts5"]["MRR@10"] or 1e-9)
-        for engine in ("fts5", "portal"):
-            m = result[engine]
-            tail = f"{ratio:>7.2f}x" if engine == "portal" else ""
-            print(f"{result['dataset']:<22}{engine:<8}{m['R@1']:>7.3f}{m['R@5']:>7.3f}{m['MRR@10']:>8.3f}{tail}")
-        print(f"  ({result['articles']} articles, {result['queries']} queries, index built in "
-              f"{result['build_s']:.2f} s)")
+        else:
+            print_result(result)
+        sys.stdout.flush()
 
 
 if __name__ == "__main__":

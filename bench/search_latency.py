@@ -1,13 +1,16 @@
-"""Index build time and query latency on synthetic corpora, beside SQLite FTS5 in the same run.
+"""Index build time and query latency on synthetic corpora, beside two SQLite FTS5 baselines in the same run.
 
     .venv/bin/python bench/search_latency.py [--sizes 1000 10000 50000] [--queries 300]
+                                             [--backend tantivy whoosh]
 
 Articles are made of words drawn with Zipf's law from a vocabulary that starts with the
 demo content's English words (most frequent first) and continues with made-up rarer
 words, as real text does: a 10,000-article help centre has tens of thousands of distinct
 words, most of them rare. Queries are the demo articles' titles and `questions:`.
 Latency is measured in-process on the backend with the result cache bypassed: what a
-cache miss costs.
+cache miss costs. The baselines are bench/relevance.py's: FTS5 as it comes ("fts5") and
+FTS5 given the portal's analysis and field weights ("fts5-fair", its build includes the
+analysis); each backend's build time and p95 are printed as ratios to both.
 """
 
 from __future__ import annotations
@@ -22,10 +25,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.relevance import Fts5Baseline
+from bench.relevance import BASELINES, backend_arguments, default_backend, open_backend
 from portal.content.loader import load_content
 from portal.content.model import Article
-from portal.search import make_backend
 from portal.search.analysis import query_words
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -81,27 +83,37 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000, 50000])
     parser.add_argument("--queries", type=int, default=300)
+    backend_arguments(parser)
     args = parser.parse_args(argv)
+    backends = args.backend or [default_backend()]
     rng = random.Random(7)
     words, questions = vocabulary()
     queries = [rng.choice(questions) for _ in range(args.queries)]
-    print(f"{'articles':>9} {'engine':<8}{'build s':>9}{'p50 ms':>9}{'p95 ms':>9}")
+    print(f"{'articles':>9} {'engine':<11}{'build s':>9}{'p50 ms':>9}{'p95 ms':>9}"
+          f"{'build/fts5':>12}{'build/fair':>12}{'p95/fts5':>10}{'p95/fair':>10}")
     for size in args.sizes:
         articles = synthetic_articles(size, words, rng)
-        with tempfile.TemporaryDirectory() as data_dir:
-            portal = make_backend({"SEARCH_BACKEND": "tantivy", "DATA_DIR": data_dir})
+        measured = {}
+        for baseline_class in BASELINES:
             started = time.perf_counter()
-            portal.build(articles)
-            portal_build = time.perf_counter() - started
-            portal_p50, portal_p95 = measure(lambda q, s=portal: s.query("en", q, limit=10), queries)
-            portal.close()
-        started = time.perf_counter()
-        baseline = Fts5Baseline(articles)
-        fts_build = time.perf_counter() - started
-        fts_p50, fts_p95 = measure(lambda q, b=baseline: b.query("en", q), queries)
-        print(f"{size:>9} {'fts5':<8}{fts_build:>9.2f}{fts_p50:>9.2f}{fts_p95:>9.2f}")
-        print(f"{size:>9} {'portal':<8}{portal_build:>9.2f}{portal_p50:>9.2f}{portal_p95:>9.2f}"
-              f"   (p95 {portal_p95 / fts_p95:.2f}x FTS5)")
+            baseline = baseline_class(articles)
+            build = time.perf_counter() - started
+            measured[baseline_class.name] = (build, *measure(lambda q, b=baseline: b.query("en", q), queries))
+            del baseline
+        for name in backends:
+            with tempfile.TemporaryDirectory() as data_dir:
+                backend = open_backend(name, data_dir)
+                started = time.perf_counter()
+                backend.build(articles)
+                build = time.perf_counter() - started
+                measured[name] = (build, *measure(lambda q, s=backend: s.query("en", q, limit=10), queries))
+                getattr(backend, "close", lambda: None)()
+        for engine, (build, p50, p95) in measured.items():
+            tail = ""
+            if engine in backends:
+                tail = "".join(f"{build / measured[b.name][0]:>11.2f}x" for b in BASELINES)
+                tail += "".join(f"{p95 / measured[b.name][2]:>9.2f}x" for b in BASELINES)
+            print(f"{size:>9} {engine:<11}{build:>9.2f}{p50:>9.2f}{p95:>9.2f}{tail}")
         sys.stdout.flush()
 
 

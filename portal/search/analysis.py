@@ -81,13 +81,48 @@ def _stemmer(algorithm: str):
     return snowballstemmer.stemmer(algorithm)
 
 
+# Polish changes a word's last consonant in some forms (locative/dative: 'punkt' -> 'w punkcie',
+# 'konto' -> 'na koncie', 'paczka' -> 'w paczce'), which Snowball then stems apart ('punkt' /
+# 'punk'). Each ending goes back to the consonant of the other forms before stemming; the
+# letter before it tells the alternation from a look-alike ending. Measured in docs/search.md.
+POLISH_CONSONANTS = frozenset("bcćdfghjklłmnńprsśtwzźż")
+POLISH_ALTERNATIONS = (
+    # (ending, replacement, letters that may stand before the ending; None: any)
+    ("ście", "st", POLISH_CONSONANTS | set("aeoóuąę")),  # 'wzroście' -> 'wzrost'; not 'pobraliście'
+    ("cie", "t", POLISH_CONSONANTS),  # 'koncie' -> 'kont'; not 'macie' (a verb)
+    ("dzie", "d", None),  # 'kodzie' -> 'kod'
+    ("rze", "r", None),  # 'fakturze' -> 'faktur'
+    ("dze", "g", frozenset("aeiouyó")),  # 'drodze' -> 'drog'; not 'pieniądze'
+    # 'paczce' -> 'paczk', 'ręce' -> 'ręk'; not 'tablice', 'miejsce', 'dotyczące' (a participle)
+    ("ce", "k", (POLISH_CONSONANTS - set("sc")) | set("ęó")),
+)
+
+
+def polish_stem(word: str, snowball_stem) -> str:
+    """Snowball's Polish stem of `word`, with the consonant alternations above undone first and
+    a stem-final 'i' after a consonant dropped ('wystawiamy' -> 'wystawi' -> 'wystaw', as
+    'wystawia'), so the forms of one word share a stem."""
+    for ending, replacement, allowed_before in POLISH_ALTERNATIONS:
+        if word.endswith(ending) and len(word) - len(ending) >= 2:
+            if allowed_before is None or word[-len(ending) - 1] in allowed_before:
+                word = word[:-len(ending)] + replacement
+            break
+    stem = snowball_stem(word)
+    if len(stem) >= 5 and stem[-1] == "i" and stem[-2] in POLISH_CONSONANTS:
+        stem = stem[:-1]
+    return stem
+
+
 @cache
 def stem_function(locale: str):
     """A cached word -> stem function; the identity for a language Snowball does not know."""
-    algorithm = SNOWBALL.get(primary(locale))
+    language = primary(locale)
+    algorithm = SNOWBALL.get(language)
     if algorithm is None:
         return lambda word: word
     stemmer = _stemmer(algorithm)
+    if language == "pl":
+        return lru_cache(maxsize=200_000)(lambda word: polish_stem(word, stemmer.stemWord))
     return lru_cache(maxsize=200_000)(stemmer.stemWord)
 
 

@@ -6,7 +6,10 @@ import pytest
 
 from portal.content.repository import ContentRepository
 from portal.search import SearchService, make_backend, normalize_query
+from portal.search.builds import IndexedSearch
 from portal.search.interface import NullSearch
+from portal.search.tantivy_engine import TantivyEngine
+from portal.search.whoosh_engine import WhooshEngine
 
 from .helpers import BASIC, ids
 
@@ -112,3 +115,19 @@ def test_suggestions_are_cached_too(service):
 def test_backend_without_suggest_gives_no_suggestions():
     """A backend that only searches (like NullSearch) answers suggest() with an empty list."""
     assert SearchService(NullSearch()).suggest("en", "retu") == []
+
+
+@pytest.mark.parametrize("name, kind", [("tantivy", TantivyEngine), ("whoosh", WhooshEngine), ("null", None)])
+def test_make_backend_makes_the_named_backend(tmp_path, name, kind):
+    backend = make_backend({"SEARCH_BACKEND": name, "DATA_DIR": tmp_path})
+    if kind is None:
+        assert isinstance(backend, NullSearch)
+    else:
+        assert isinstance(backend, IndexedSearch) and isinstance(backend.engine, kind)
+
+
+def test_make_backend_refuses_an_unknown_name(tmp_path):
+    """A misspelt PORTAL_SEARCH_BACKEND (or a benchmark asking for a backend this build lacks)
+    fails loudly instead of quietly running another engine."""
+    with pytest.raises(ValueError, match="must be one of tantivy, whoosh, null, not 'lokal'"):
+        make_backend({"SEARCH_BACKEND": "lokal", "DATA_DIR": tmp_path})
