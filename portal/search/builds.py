@@ -32,7 +32,8 @@ from typing import Protocol
 
 from . import spelling
 from .analysis import fold_word, shop_synonyms, stopwords, term_function
-from .fields import GRAMS_FIELD, AnalysedArticle, analyse, vocabulary
+from .compounds import Decompounder
+from .fields import GRAMS_FIELD, WORDS_FIELD, AnalysedArticle, analyse, vocabulary
 from .interface import Hit, SearchResults, SearchUnavailable
 from .planner import GRAM_MAX_SHARE, GRAM_MIN_CEILING, Plan, Planner, ceiling, group_phrases
 from .snippets import snippet
@@ -189,14 +190,15 @@ class IndexedSearch:
     def _write_locale(self, folder: Path, locale: str, articles: list, progress: Progress | None):
         folder.mkdir()
         analysed = []
+        words = vocabulary(articles)
+        decompounder = Decompounder(words, locale)
         for number, article in enumerate(articles):
-            analysed.append(analyse(number, article, locale))
+            analysed.append(analyse(number, article, locale, decompounder))
             if progress and (number + 1) % 500 == 0:
                 progress(locale, number + 1, len(articles))
         _prune_common_pieces(analysed)
         self.engine.write(folder / "engine", analysed)
         _write_texts(folder, [article.text for article in analysed])
-        words = vocabulary(articles)
         _write(folder / "words.txt", "\n".join(words))
         spelling.write(folder, words)
         # The written form of a folded word, for queries typed without diacritics: 'zwrocic' -> 'zwrócić'.
@@ -314,7 +316,12 @@ class _OpenLocale:
         self.phrases = group_phrases(locale, json.loads(synonyms_file.read_text("utf-8")).get(locale, []))
         self._speller = None
         self._speller_lock = threading.Lock()
+        self.decompounder = Decompounder(self, locale)
         self.planner = Planner(self)
+
+    def __contains__(self, word) -> bool:
+        """A written word the index has (the decompounder's vocabulary)."""
+        return bool(self.doc_freq(WORDS_FIELD, word))
 
     # -- what the planner asks (IndexView) --
 
@@ -336,6 +343,9 @@ class _OpenLocale:
 
     def prefix_terms(self, start, limit):
         return self.engine_index.prefix_terms(start, limit)
+
+    def compound_parts(self, word):
+        return self.decompounder.parts(word)
 
     # -- the interface --
 

@@ -10,7 +10,7 @@ analysis as every other word (stems, folding).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Container, Iterable
 
 from .analysis import primary, stopwords
 
@@ -40,10 +40,13 @@ class Decompounder:
     as one word gets no splits.
     """
 
-    def __init__(self, vocabulary: Iterable[str], locale: str, *, min_part: int = 4, max_parts: int = 3,
-                 split_known: bool = True):
+    def __init__(self, vocabulary: Iterable[str] | Container[str], locale: str, *, min_part: int = 4,
+                 max_parts: int = 3, split_known: bool = True):
         self.language = primary(locale)
-        self.words = frozenset(vocabulary) if self.language in COMPOUNDING else frozenset()
+        if self.language not in COMPOUNDING:
+            self.words = frozenset()
+        else:  # a set, or anything that answers `in` (an open index), is used as it is
+            self.words = vocabulary if hasattr(vocabulary, "__contains__") else frozenset(vocabulary)
         self.never_parts = stopwords(locale) | SUFFIX_WORDS.get(self.language, frozenset())
         self.min_part = min_part
         self.max_parts = max_parts

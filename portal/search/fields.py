@@ -7,13 +7,16 @@ Whoosh's `SpaceSeparatedTokenizer`), so every language we support is analysed by
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from itertools import chain
 
 from .analysis import fold_word, query_words, stopwords, term_function, word_grams
 
-# Stems, in four fields: where a customer's word is found says how much it counts.
-STEM_FIELDS = {"title": 2.0, "questions": 2.5, "tags": 1.5, "body": 1.0}
+# Stems, in these fields: where a customer's word is found says how much it counts. `parts`
+# holds the stems of the known words a compound is made of ('returfrakten': retur, frakt), in
+# Swedish and Danish (compounds.py).
+STEM_FIELDS = {"title": 2.0, "questions": 2.5, "tags": 1.5, "body": 1.0, "parts": 0.5}
 # Words exactly as written, on top of their stems: 'ordinera' should prefer 'ordinera' over
 # every other word that stems to 'ordin'.
 WORDS_FIELD, EXACT_WORD_WEIGHT = "words", 1.0
@@ -26,6 +29,21 @@ ASKED_FIELD, WHOLE_QUESTION_WEIGHT = "asked", 10.0
 # Folded title and question words, for as-you-type prefixes.
 PREFIXES_FIELD = "prefixes"
 CATEGORY_FIELD = "category"
+
+
+def idf(field: str, df: int, doc_count: int) -> float:
+    """How much a term found in `df` of `doc_count` articles counts. Words and stems: Whoosh's
+    ln(N / (df + 1)) + 1, which never falls below about 1, so a common word of the question
+    still counts. Pieces: Lucene's ln(1 + (N - df + 0.5) / (df + 0.5)), near zero for a piece
+    in nearly every article: small help centres keep every piece, and common ones would
+    outweigh the words. Each engine scales its own idf to this one."""
+    if field == GRAMS_FIELD:
+        return lucene_idf(df, doc_count)
+    return math.log(doc_count / (df + 1)) + 1
+
+
+def lucene_idf(df: int, doc_count: int) -> float:
+    return math.log(1 + (doc_count - df + 0.5) / (df + 0.5))
 
 
 def whole_question(text: str) -> str:
@@ -44,13 +62,15 @@ class AnalysedArticle:
     text: str  # the article text snippets are cut from
 
 
-def analyse(number: int, article, locale: str) -> AnalysedArticle:
+def analyse(number: int, article, locale: str, decompounder=None) -> AnalysedArticle:
     term, stops = term_function(locale), stopwords(locale)
     title, questions = query_words(article.title), query_words(" ".join(article.questions))
     body = query_words(article.body_text)
     tags = query_words(" ".join((*article.tags, article.category.replace("-", " "))))
+    parts = [part for word in chain(title, questions, body)
+             for part in (decompounder.parts(word) if decompounder else ())]
     fields = {name: [t for t in map(term, words) if t]
-              for name, words in zip(STEM_FIELDS, (title, questions, tags, body), strict=True)}
+              for name, words in zip(STEM_FIELDS, (title, questions, tags, body, parts), strict=True)}
     # Stop words as written are never asked for: a query's exact words leave them out too.
     fields[WORDS_FIELD] = [w for w in chain(title, questions, tags, body) if w not in stops]
     fields[GRAMS_FIELD] = list(chain.from_iterable(map(word_grams, chain(title, questions, body))))

@@ -33,6 +33,9 @@ GRAM_MAX_SHARE = 0.05
 GRAM_MIN_CEILING = 50
 MAX_GRAMS = 48
 TYPO_WEIGHT = 0.7  # a corrected word counts less than one the customer typed
+# The known words of a compound the customer typed ('säkerhetsnivån': säkerhet, nivå) count
+# too, less than the word itself.
+COMPOUND_PART_WEIGHT = 0.25
 SYNONYM_WEIGHT = 1.0  # every phrase of a group finds what the others find
 PREFIX_WEIGHT = 4.0  # as-you-type: any word starting with the unfinished one, once
 MAX_PREFIX_WORDS = 200
@@ -95,6 +98,8 @@ class IndexView(Protocol):
     def spelling_candidates(self, word: str, max_distance: int) -> dict[str, int]: ...
 
     def prefix_terms(self, start: str, limit: int) -> list[str]: ...
+
+    def compound_parts(self, word: str) -> tuple[str, ...]: ...
 
 
 def ceiling(max_share: float, doc_count: int, floor: float = 1.0) -> float:
@@ -209,6 +214,10 @@ class Planner:
         if words:
             plan.clauses.append(Term(ASKED_FIELD, whole_question(text), WHOLE_QUESTION_WEIGHT))
         plan.matched.update(query_stems)
+        part_stems = [stem for word in words for part in self.index.compound_parts(word)
+                      for stem in stems(self.locale, part) if stem not in query_stems]
+        plan.clauses.extend(Stem(stem, COMPOUND_PART_WEIGHT) for stem in dict.fromkeys(part_stems))
+        plan.matched.update(part_stems)
         corrections = self.corrections(words)
         if corrections:
             plan.suggestion = " ".join(corrections.get(word, word) for word in words)

@@ -11,7 +11,16 @@ from pathlib import Path
 
 import tantivy
 
-from .fields import ASKED_FIELD, CATEGORY_FIELD, GRAMS_FIELD, PREFIXES_FIELD, STEM_FIELDS, WORDS_FIELD
+from .fields import (
+    ASKED_FIELD,
+    CATEGORY_FIELD,
+    GRAMS_FIELD,
+    PREFIXES_FIELD,
+    STEM_FIELDS,
+    WORDS_FIELD,
+    idf,
+    lucene_idf,
+)
 from .planner import AnyPrefix, BestOf, Stem, Term
 
 Occur, Query = tantivy.Occur, tantivy.Query
@@ -71,6 +80,9 @@ class TantivyIndex:
 
     def _term(self, field, text, boost):
         query = Query.term_query(self.schema, field, text, index_option="freq")
+        if field != GRAMS_FIELD and (df := self.searcher.doc_freq(field, text)):
+            # tantivy's BM25 has Lucene's idf: scaled to ours (fields.idf).
+            boost *= idf(field, df, self.doc_count) / lucene_idf(df, self.doc_count)
         return query if boost == 1.0 else Query.boost_query(query, boost)
 
     def _stem(self, stem: Stem):

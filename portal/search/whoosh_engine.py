@@ -7,6 +7,7 @@ Whoosh's `SpaceSeparatedTokenizer`, scored with BM25F, the planner's weights as 
 
 from __future__ import annotations
 
+import math
 import threading
 import weakref
 from itertools import islice
@@ -16,7 +17,7 @@ import whoosh
 from whoosh import fields, index, query, scoring
 from whoosh.analysis import SpaceSeparatedTokenizer
 
-from .fields import ASKED_FIELD, CATEGORY_FIELD, GRAMS_FIELD, PREFIXES_FIELD, STEM_FIELDS, WORDS_FIELD
+from .fields import ASKED_FIELD, CATEGORY_FIELD, GRAMS_FIELD, PREFIXES_FIELD, STEM_FIELDS, WORDS_FIELD, idf
 from .planner import AnyPrefix, BestOf, Stem, Term
 
 ANALYSED_FIELDS = (*STEM_FIELDS, WORDS_FIELD, GRAMS_FIELD)
@@ -84,7 +85,11 @@ class WhooshIndex:
         if isinstance(clause, Stem):
             return self._stem(clause)
         if isinstance(clause, Term):
-            return query.Term(clause.field, clause.text, boost=clause.boost)
+            boost = clause.boost
+            if clause.field == GRAMS_FIELD and (df := self.doc_freq(GRAMS_FIELD, clause.text)):
+                # Whoosh's BM25F has Whoosh's idf; pieces count with Lucene's (fields.idf).
+                boost *= idf(GRAMS_FIELD, df, self.doc_count) / (math.log(self.doc_count / (df + 1)) + 1)
+            return query.Term(clause.field, clause.text, boost=boost)
         if isinstance(clause, BestOf):
             return query.DisjunctionMax([query.And([self._stem(stem) for stem in option])
                                          for option in clause.options])

@@ -148,3 +148,17 @@ def test_a_synonym_stands_in_for_the_word(make_search, tmp_path, monkeypatch, sw
         monkeypatch.setattr(planner, "SYNONYM_WEIGHT", 0.0)
     found = ids(_ranking(make_search, content, "en", "reimbursement"))
     assert (found[:1] == ["b/refund"]) is switched
+
+
+def test_a_compound_is_found_by_its_parts(make_search, tmp_path, monkeypatch, switched):
+    """Swedish compounds are split into known words on both sides: 'säkerhetsnivån' finds the
+    article about 'säkerhet' and 'nivå', even with word pieces left out."""
+    content = _site(tmp_path, {
+        "a/other": _article("Öppettider", "Vi har öppet varje dag och svarar snabbt."),
+        "b/parts": _article("Inloggning", "Vilken nivå av säkerhet krävs för e-legitimation?"),
+    }, locale="sv")
+    monkeypatch.setattr(planner, "GRAM_WEIGHT", 0.0)
+    if not switched:
+        monkeypatch.setattr(planner, "COMPOUND_PART_WEIGHT", 0.0)
+    found = ids(_ranking(make_search, content, "sv", "säkerhetsnivån"))
+    assert (found[:1] == ["b/parts"]) is switched
