@@ -55,8 +55,10 @@ def test_demo_how_tos_with_some_questions_are_not_a_faq_but_all_question_section
     assert "<h2" in how_to.html and seo.faq_pairs(how_to) == ()
     complaint = DEMO.article_by_id("pl", "returns/faulty-item-complaint")  # every section a question
     assert [q for q, _ in seo.faq_pairs(complaint)] == [
-        "Co uznajemy za wadę?", "Jak złożyć reklamację?",
-        "Czy mogę reklamować produkt kupiony na wyprzedaży?"]
+        "Ile mam czasu na reklamację?", "Co uznajemy za brak zgodności z umową?",
+        "Jak złożyć reklamację?", "Czego mogę żądać?",
+        "Czy mogę reklamować produkt kupiony na wyprzedaży?",
+        "Co zrobić, jeśli nie zgadzam się z odpowiedzią na reklamację?"]
     assert sorted(a.url for a in FAQ.articles() if seo.faq_pairs(a)) == [
         "/en/payments/payment-questions", "/sv/payments/fragor-om-betalning"]
 

@@ -201,7 +201,7 @@ def test_faq_articles_get_faqpage_json_ld(app_factory):
 
 def test_demo_faq_shaped_articles_get_faqpage_too(client):
     blocks = check_json_ld(client.get(demo_url("pl", "returns/faulty-item-complaint")).get_data(as_text=True))
-    assert len(blocks["FAQPage"]["mainEntity"]) == 3
+    assert len(blocks["FAQPage"]["mainEntity"]) == 6
 
 
 def test_json_ld_cannot_be_broken_out_of(app_factory, content_copy):
