@@ -13,6 +13,7 @@ from portal.content.lint import lint_content
 from portal.content.synonym_check import check_synonym_text
 from portal.i18n import LOCALES
 from portal.search.analysis import SHOP_SYNONYMS
+from portal.search.planner import BestOf
 from tests.conftest import DEMO_CONTENT
 
 
@@ -52,7 +53,6 @@ NOT_IN_TOP_3 = [
     ("da", "fjerne en vare fra ordren", "account/delete-account", "slette = fjerne"),
     ("da", "jeg skal flytte", "returns/exchange-size-or-colour", '"bytte til" = "flytte"'),
     ("da", "rabatkode", "orders/gift-cards", "gavekort = rabatkode"),
-    ("pl", "paczka dotarła uszkodzona", "delivery/track-your-order", '"nie dotarła" was "dotarła"'),
     ("pl", "kod rabatowy", "orders/gift-cards", "karta podarunkowa = kod rabatowy"),
 ]
 
@@ -98,3 +98,12 @@ def test_refunds_rank_above_returns_in_polish(client):
     for query in ("zwrot pieniędzy", "zwrot pieniedzy"):
         ranked = top(client, "pl", query, 10)
         assert ranked.index("returns/refund-times") < ranked.index("returns/return-an-item"), query
+
+
+def test_an_arrived_parcel_is_not_read_as_a_lost_one(demo_app):
+    """"nie dotarła" (did not arrive) was searched as "dotarła" (arrived): a damaged parcel
+    that arrived was expanded to the lost-parcel group. Now no synonym of 'zaginiona' joins."""
+    planner = demo_app.extensions["search"].backend._index("pl").planner
+    options = [stem.text for clause in planner.query("paczka dotarła uszkodzona").clauses
+               if isinstance(clause, BestOf) for option in clause.options for stem in option]
+    assert options and not [stem for stem in options if stem.startswith(("zagin", "zgubi"))]
