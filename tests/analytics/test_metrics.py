@@ -7,10 +7,9 @@ import datetime as dt
 import pytest
 
 from portal.analytics.metrics import (
-    contacts_by_last_article,
+    METRIC_KEYS,
     deflection_report,
     least_helpful_articles,
-    searches_before_contact,
     top_searches,
 )
 from portal.analytics.recorder import EventRecorder
@@ -19,6 +18,7 @@ from portal.models import Event
 
 DAY = dt.date(2026, 11, 2)
 T0 = dt.datetime(2026, 11, 2, 10, 0)
+LATER = T0 + dt.timedelta(days=3)  # every 24-hour window of DAY has closed
 
 
 def at(minutes):
@@ -36,8 +36,12 @@ def store(db, *events):
     assert EventRecorder(db).write([dict(e) for e in events])
 
 
-def event(type_, visit, minutes, locale="en", **fields):
-    return {"type": type_, "visit_id": visit, "created_at": at(minutes), "locale": locale, **fields}
+def event(type_, visit, minutes, locale="en", attribution="default", **fields):
+    """An event; its attribution id is the visit's first letter repeated unless given."""
+    if attribution == "default":
+        attribution = visit[0] * 31 + "0" if visit else None
+    return {"type": type_, "visit_id": visit, "attribution_id": attribution, "created_at": at(minutes),
+            "locale": locale, **fields}
 
 
 @pytest.fixture
@@ -53,25 +57,30 @@ def two_visits(db):
     return db
 
 
-def report(db, **kwargs):
+def report(db, now=LATER, **kwargs):
     with db.session() as session:
-        return deflection_report(session, DAY, DAY, **kwargs)
+        return deflection_report(session, DAY, DAY, now=now, **kwargs)
 
 
 def test_scripted_visits_give_exactly_the_expected_metrics(two_visits):
     total = report(two_visits).total
     assert total.as_dict() == {
-        "self_service_visits": 2, "deflected_visits": 1, "confirmed_deflections": 1, "search_exits": 1,
-        "contacts": 1, "searches": 2, "zero_result_searches": 1,
-        "deflection_rate": 0.5, "self_service_score": 2.0,
+        "self_service_visits": 2, "deflected_visits_sitting": 1,
+        "self_service_visits_24h": 2, "deflected_visits_24h": 1, "open_window_visits": 0,
+        "unattributed_visits": 0, "confirmed_deflections": 1, "search_exits": 1,
+        "contacts": 1, "contacts_untracked": 0, "contacts_after_self_service": 1,
+        "searches": 2, "zero_result_searches": 1, "votes": 1, "helpful_votes": 1,
+        "deflection_rate_sitting": 0.5, "deflection_rate_24h": 0.5, "self_service_score": 2.0,
+        "contacts_after_self_service_share": 1.0, "helpful_share": 1.0,
     }
+    assert tuple(total.as_dict()) == METRIC_KEYS
 
 
 def test_metrics_per_day_locale_category_and_article(two_visits):
     result = report(two_visits)
-    assert result.by_day[DAY].deflected_visits == 1
-    assert result.by_locale["en"].deflection_rate == 1.0
-    assert result.by_locale["sv"].deflection_rate == 0.0
+    assert result.by_day[DAY].deflected_visits_24h == 1
+    assert result.by_locale["en"].deflection_rate_24h == 1.0
+    assert result.by_locale["sv"].deflection_rate_24h == 0.0
     assert result.by_locale["sv"].contacts == 1 and result.by_locale["sv"].zero_result_searches == 1
     assert result.by_category["delivery"].confirmed_deflections == 1
     assert result.by_article["delivery/track"].self_service_visits == 1
@@ -79,7 +88,7 @@ def test_metrics_per_day_locale_category_and_article(two_visits):
 
 def test_locale_filter(two_visits):
     assert report(two_visits, locale="sv").total.self_service_visits == 1
-    assert report(two_visits, locale="sv").total.deflected_visits == 0
+    assert report(two_visits, locale="sv").total.deflected_visits_24h == 0
 
 
 def test_contact_within_24_hours_is_not_deflected_but_later_is(db):
@@ -89,14 +98,15 @@ def test_contact_within_24_hours_is_not_deflected_but_later_is(db):
           event("view", "d" * 32, 0, article_id="returns/x", category="returns"),
           event("contact_submitted", "d" * 32, 25 * 60))
     total = report(db).total
-    assert (total.self_service_visits, total.deflected_visits) == (2, 1)
+    assert (total.self_service_visits, total.deflected_visits_sitting, total.deflected_visits_24h) == (2, 1, 1)
 
 
 def test_contact_without_self_service_is_not_a_self_service_visit(db):
     store(db, event("contact_submitted", "e" * 32, 0), event("contact_opened", "f" * 32, 0))
     total = report(db).total
     assert total.self_service_visits == 0 and total.contacts == 1
-    assert total.deflection_rate is None and total.self_service_score == 0.0
+    assert total.deflection_rate_sitting is None and total.deflection_rate_24h is None
+    assert total.self_service_score == 0.0 and total.contacts_after_self_service == 0
 
 
 def test_search_with_click_then_contact_is_not_a_search_exit(db):
@@ -105,7 +115,7 @@ def test_search_with_click_then_contact_is_not_a_search_exit(db):
           event("click", "g" * 32, 1, article_id="returns/refund", position=2),
           event("contact_submitted", "g" * 32, 5))
     total = report(db).total
-    assert total.search_exits == 0 and total.deflected_visits == 0
+    assert total.search_exits == 0 and total.deflected_visits_24h == 0
 
 
 def test_anonymous_events_count_only_in_totals(db):
@@ -113,6 +123,7 @@ def test_anonymous_events_count_only_in_totals(db):
     total = report(db).total
     assert total.self_service_visits == 0
     assert (total.searches, total.zero_result_searches, total.contacts) == (1, 1, 1)
+    assert total.contacts_untracked == 1 and total.contacts_after_self_service_share is None
 
 
 def test_visits_outside_the_range_are_left_out(db):
@@ -127,11 +138,12 @@ def test_editor_tables(two_visits, db):
           event("vote_reason", "i" * 32, 22, article_id="returns/refund", reason="incomplete"),
           event("contact_submitted", "i" * 32, 25),
           event("search", "j" * 32, 30, query="Where is my parcel", result_count=5))
+    result = report(db)
+    assert result.searched_before_contact.most_common() == [("reklamera jacka", 1)]
+    assert result.articles_read_before_contact() == [("returns/refund", [1, 1])]
     with db.session() as session:
         assert top_searches(session, DAY, DAY)[0] == ("where is my parcel", 2, 5.0)
         assert top_searches(session, DAY, DAY, zero_results_only=True) == [("reklamera jacka", 1, 0.0)]
-        assert searches_before_contact(session, DAY, DAY) == [("reklamera jacka", 1)]
-        assert contacts_by_last_article(session, DAY, DAY) == [("returns/refund", 1)]
         least = least_helpful_articles(session, DAY, DAY)
         assert least[0] == ("returns/refund", 0, 1, 0.0, {"incomplete": 1})
         assert least[1] == ("delivery/track", 1, 0, 1.0, {})
