@@ -98,7 +98,8 @@ def test_contact_within_24_hours_is_not_deflected_but_later_is(db):
           event("view", "d" * 32, 0, article_id="returns/x", category="returns"),
           event("contact_submitted", "d" * 32, 25 * 60))
     total = report(db).total
-    assert (total.self_service_visits, total.deflected_visits_sitting, total.deflected_visits_24h) == (2, 1, 1)
+    assert (total.self_service_visits, total.deflected_visits_sitting,
+            total.deflected_visits_24h) == (2, 1, 1)
 
 
 def test_contact_without_self_service_is_not_a_self_service_visit(db):

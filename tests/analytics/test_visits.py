@@ -88,7 +88,8 @@ def test_scripted_visits_through_the_site(app):
     today = dt.datetime.now(dt.UTC).date()
     with app.extensions["db"].session() as session:
         total = deflection_report(session, today, today, now=utcnow() + dt.timedelta(days=1)).total
-    assert (total.self_service_visits, total.deflected_visits_sitting, total.confirmed_deflections) == (2, 1, 1)
+    assert (total.self_service_visits, total.deflected_visits_sitting,
+            total.confirmed_deflections) == (2, 1, 1)
     assert (total.search_exits, total.contacts, total.zero_result_searches) == (1, 1, 1)
 
 
@@ -224,7 +225,8 @@ def test_read_then_contact_an_hour_later_is_deflected_in_the_sitting_but_not_wit
     assert report_of(app).articles_read_before_contact() == [(ARTICLE_ID, [1, 1])]
     # Before the 24 hours have passed the visit is not counted as deflected or not.
     early = report_of(app, now=T0 + dt.timedelta(hours=2)).total
-    assert (early.open_window_visits, early.self_service_visits_24h, early.deflection_rate_24h) == (1, 0, None)
+    assert (early.open_window_visits, early.self_service_visits_24h,
+            early.deflection_rate_24h) == (1, 0, None)
     # The attribution id stays in the events: nothing joins it to the customer's contact request.
     with app.extensions["db"].session() as session:
         handoff = session.scalars(select(Handoff)).one()
@@ -247,7 +249,8 @@ def test_do_not_track_gets_no_attribution_and_counts_only_in_anonymous_totals(cl
     total = report_of(app).total
     # The documented fallback: no visit to judge, so neither rate counts it; the contact is
     # counted, and reported as one we could not follow.
-    assert (total.self_service_visits, total.deflected_visits_sitting, total.deflected_visits_24h) == (0, 0, 0)
+    assert (total.self_service_visits, total.deflected_visits_sitting,
+            total.deflected_visits_24h) == (0, 0, 0)
     assert (total.deflection_rate_sitting, total.deflection_rate_24h) == (None, None)
     assert (total.contacts, total.contacts_untracked, total.contacts_after_self_service) == (1, 1, 0)
     assert total.contacts_after_self_service_share is None
@@ -264,7 +267,8 @@ def test_a_contact_25_hours_later_is_deflected_in_both(clocked):
     contact = next(e for e in events if e.type == "contact_submitted")
     assert contact.attribution_id and contact.attribution_id != view.attribution_id
     total = report_of(app).total
-    assert (total.self_service_visits, total.deflected_visits_sitting, total.deflected_visits_24h) == (1, 1, 1)
+    assert (total.self_service_visits, total.deflected_visits_sitting,
+            total.deflected_visits_24h) == (1, 1, 1)
     assert total.deflection_rate_24h == 1.0
     next_day = report_of(app, day=DAY + dt.timedelta(days=1)).total
     assert (next_day.contacts, next_day.contacts_after_self_service) == (1, 0)
