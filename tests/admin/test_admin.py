@@ -176,6 +176,17 @@ def test_purge_deletes_old_events(app):
         assert session.scalars(select(Event)).all() == []
 
 
+def test_purge_takes_the_attribution_ids_with_their_events(app):
+    old = utcnow() - dt.timedelta(days=800)
+    app.extensions["analytics"].write([
+        {"type": "view", "locale": "en", "visit_id": "a" * 32, "attribution_id": "1" * 32, "created_at": old},
+        {"type": "view", "locale": "en", "visit_id": "b" * 32, "attribution_id": "2" * 32,
+         "created_at": utcnow()}])
+    assert "deleted 1 events" in app.test_cli_runner().invoke(args=["analytics", "purge"]).output
+    with app.extensions["db"].session() as session:
+        assert session.scalars(select(Event.attribution_id)).all() == ["2" * 32]
+
+
 def test_failed_handoffs_are_shown_for_a_person_to_pass_on(app):
 
     from portal.handoff.store import create_handoff

@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from portal.analytics.metrics import (
     METRIC_KEYS,
@@ -156,3 +158,93 @@ def test_events_are_stored_as_given(db):
         stored = session.query(Event).one()
         assert (stored.type, stored.visit_id, stored.query) == ("search", "k" * 32, "x")
         assert stored.created_at == T0
+
+
+# -- the 24-hour window against a plain reading of docs/deflection.md ----------------------
+
+def test_contact_from_the_same_browser_in_another_sitting_counts_within_24_hours(db):
+    store(db,
+          event("view", "m" * 32, 0, article_id="returns/x", category="returns", attribution="1" * 32),
+          event("contact_submitted", "n" * 32, 60, attribution="1" * 32),
+          # A contact sent before the reading does not un-deflect it.
+          event("contact_submitted", "o" * 32, 100, attribution="2" * 32),
+          event("view", "p" * 32, 120, article_id="returns/x", category="returns", attribution="2" * 32))
+    result = report(db)
+    total = result.total
+    assert (total.self_service_visits, total.deflected_visits_sitting,
+            total.deflected_visits_24h) == (2, 2, 1)
+    assert (total.contacts, total.contacts_after_self_service) == (2, 1)
+    assert result.by_article["returns/x"].contacts_after_self_service == 1
+    assert result.by_category["returns"].deflection_rate_24h == 0.5
+
+
+def test_visits_without_attribution_are_left_out_of_the_24_hour_figure(db):
+    store(db, event("view", "q" * 32, 0, article_id="a/b", attribution=None),
+          event("view", "r" * 32, 0, article_id="a/b"))
+    total = report(db).total
+    assert (total.self_service_visits, total.unattributed_visits, total.self_service_visits_24h) == (2, 1, 1)
+    assert total.deflection_rate_sitting == 1.0 and total.deflection_rate_24h == 1.0
+
+
+def test_votes_give_satisfaction_per_article_category_and_locale(db):
+    store(db,
+          event("vote", "s" * 32, 0, article_id="returns/x", category="returns", helpful=True),
+          event("vote", "t" * 32, 1, article_id="returns/x", category="returns", helpful=False),
+          event("vote", "u" * 32, 2, locale="sv", article_id="returns/y", category="returns", helpful=True))
+    result = report(db)
+    assert (result.by_article["returns/x"].votes, result.by_article["returns/x"].helpful_share) == (2, 0.5)
+    assert (result.by_category["returns"].votes, result.by_category["returns"].helpful_votes) == (3, 2)
+    assert result.by_locale["sv"].helpful_share == 1.0 and result.total.helpful_share == pytest.approx(2 / 3)
+    assert result.as_dict()["by_article"]["returns/x"]["contacts"] is None
+
+
+VISITS = "vwxyz"
+
+
+def reference(events, now):
+    """docs/deflection.md read literally, one visit at a time."""
+    window = dt.timedelta(hours=24)
+    begin = dt.datetime.combine(DAY, dt.time())
+    sitting = twenty_four = followed = 0
+    for visit in {e["visit_id"] for e in events if e["visit_id"]}:
+        own = [e for e in events if e["visit_id"] == visit]
+        reads = [e for e in own if e["type"] in ("search", "view")]
+        if not reads:
+            continue
+        first = min(e["created_at"] for e in reads)
+        if not begin <= first < begin + dt.timedelta(days=1):
+            continue
+        ids = {e["attribution_id"] for e in reads if e["attribution_id"]}
+        in_visit = any(abs(e["created_at"] - first) <= window
+                       for e in own if e["type"] == "contact_submitted")
+        later = any(e["type"] == "contact_submitted" and e["attribution_id"] in ids
+                    and first <= e["created_at"] <= first + window for e in events)
+        sitting += not in_visit
+        if ids and first + window <= now:
+            followed += 1
+            twenty_four += not (in_visit or later)
+    return sitting, followed, twenty_four
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(script=st.lists(st.tuples(st.sampled_from(["search", "view", "contact_submitted", "vote"]),
+                                 st.sampled_from(VISITS + "-"), st.sampled_from("12-"),
+                                 st.integers(-20 * 60, 44 * 60)), max_size=14),
+       now_hours=st.integers(0, 70))
+def test_the_24_hour_figure_follows_the_definition_and_never_exceeds_the_sitting_one(db, script, now_hours):
+    with db.engine.begin() as connection:
+        connection.execute(Event.__table__.delete())
+    events = [event(type_, visit * 32 if visit != "-" else None, minutes,
+                    attribution=attribution * 32 if attribution != "-" and visit != "-" else None,
+                    article_id="returns/x", category="returns", helpful=True)
+              for type_, visit, attribution, minutes in script]
+    if events:
+        store(db, *events)
+    now = T0 + dt.timedelta(hours=now_hours)
+    total = report(db, now=now).total
+    assert (total.deflected_visits_sitting, total.self_service_visits_24h,
+            total.deflected_visits_24h) == reference(events, now)
+    assert total.self_service_visits == (total.self_service_visits_24h + total.open_window_visits
+                                         + total.unattributed_visits)
+    assert total.deflected_visits_24h <= total.deflected_visits_sitting
+    assert total.contacts_after_self_service <= total.contacts - total.contacts_untracked
