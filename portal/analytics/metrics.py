@@ -60,6 +60,17 @@ class Counts:
     def helpful_share(self) -> float | None:
         return _share(self.helpful_votes, self.votes)
 
+    def add_visits(self, number, in_sitting, within_24h, followed, settled, helpful, searched_only):
+        """`number` self-service visits with the same outcome."""
+        self.self_service_visits += number
+        self.deflected_visits_sitting += number * (not in_sitting)
+        self.unattributed_visits += number * (not followed)
+        self.open_window_visits += number * (followed and not settled)
+        self.self_service_visits_24h += number * settled
+        self.deflected_visits_24h += number * (settled and not within_24h)
+        self.confirmed_deflections += number * (settled and not within_24h and helpful)
+        self.search_exits += number * (searched_only and within_24h)
+
     def as_dict(self, totals=True):
         """Every metric by its stable key (docs/deflection.md); per article or category the
         totals that cannot belong to one article are None."""
@@ -181,16 +192,13 @@ def _count_visits(session, report: Report, begin: dt.datetime, finish: dt.dateti
             func.max(case((and_(Event.type == "vote", Event.helpful.is_(True)), 1),
                           else_=0)).label("helpful"),
             func.min(Event.locale).label("locale"),
+            # A visit has one attribution id, or two when the 24-hour cookie expired during it.
+            func.min(case((is_self_service, Event.attribution_id))).label("attribution_first"),
+            func.max(case((is_self_service, Event.attribution_id))).label("attribution_last"),
         )
         .where(*window, *locale)
         .group_by(Event.visit_id)
     ).all()
-    attributions = defaultdict(set)
-    for visit_id, attribution_id in session.execute(
-        select(Event.visit_id, Event.attribution_id).distinct()
-        .where(*window, is_self_service, Event.attribution_id.is_not(None), *locale)
-    ):
-        attributions[visit_id].add(attribution_id)
     # A contact is a contact whatever language its form was in: no locale filter here.
     contacts_of_visit, contacts_of_attribution = defaultdict(list), defaultdict(list)
     for visit_id, attribution_id, created_at in session.execute(
@@ -208,29 +216,31 @@ def _count_visits(session, report: Report, begin: dt.datetime, finish: dt.dateti
     ):
         viewed[visit_id].add((article_id, category))
 
+    # Visits are tallied by (bucket, outcome) first: one Counter update per bucket instead of
+    # eight attribute updates keeps the report fast on months of traffic.
+    outcomes = Counter()
+    empty = ()
     for row in visits:
         first = row.first_self_service
         if first is None or not begin <= first < finish:
             continue
-        in_sitting = any(abs(t - first) <= CONTACT_WINDOW for t in contacts_of_visit[row.visit_id])
+        ids = {row.attribution_first, row.attribution_last} - {None}
+        in_sitting = any(abs(t - first) <= CONTACT_WINDOW for t in contacts_of_visit.get(row.visit_id, empty))
         within_24h = in_sitting or any(first <= t <= first + CONTACT_WINDOW
-                                       for a in attributions[row.visit_id]
-                                       for t in contacts_of_attribution[a])
-        followed = bool(attributions[row.visit_id])
-        settled = followed and first + CONTACT_WINDOW <= report.now
-        buckets = [report.total, report.by_day[first.date()], report.by_locale[row.locale]]
-        buckets += [report.by_article[article] for article, _ in viewed[row.visit_id]]
-        buckets += [report.by_category[category]
-                    for category in {c for _, c in viewed[row.visit_id] if c}]
-        for counts in buckets:
-            counts.self_service_visits += 1
-            counts.deflected_visits_sitting += not in_sitting
-            counts.unattributed_visits += not followed
-            counts.open_window_visits += followed and not settled
-            counts.self_service_visits_24h += settled
-            counts.deflected_visits_24h += settled and not within_24h
-            counts.confirmed_deflections += settled and not within_24h and bool(row.helpful)
-            counts.search_exits += bool(row.searched) and not row.clicked and within_24h
+                                       for a in ids for t in contacts_of_attribution.get(a, empty))
+        outcome = (in_sitting, within_24h, bool(ids), bool(ids) and first + CONTACT_WINDOW <= report.now,
+                   bool(row.helpful), bool(row.searched) and not row.clicked)
+        seen = viewed.get(row.visit_id, empty)
+        outcomes[("total", None, outcome)] += 1
+        outcomes[("day", first.date(), outcome)] += 1
+        outcomes[("locale", row.locale, outcome)] += 1
+        for article, _ in seen:
+            outcomes[("article", article, outcome)] += 1
+        for category in {c for _, c in seen if c}:
+            outcomes[("category", category, outcome)] += 1
+    for (kind, key, outcome), visits_count in outcomes.items():
+        counts = report.total if kind == "total" else getattr(report, f"by_{kind}")[key]
+        counts.add_visits(visits_count, *outcome)
 
 
 def _count_contacts(session, report: Report, begin: dt.datetime, finish: dt.datetime):
