@@ -26,10 +26,6 @@ def admin_locale():
     g.locale = negotiate_locale(LOCALES, "en")
 
 
-def default_range(today: dt.date) -> tuple[dt.date, dt.date]:
-    return today - dt.timedelta(days=DEFAULT_DAYS - 1), today
-
-
 def report_now() -> dt.datetime:
     """The analytics clock: real time in production, a fixed one in tests."""
     return current_app.extensions["analytics"].clock()
@@ -37,7 +33,7 @@ def report_now() -> dt.datetime:
 
 def _filters():
     """Date range and locale from the query string; bad values fall back to the last 28 days."""
-    default_start, today = default_range(report_now().date())
+    today = report_now().date()
     errors = []
 
     def parse(name, default):

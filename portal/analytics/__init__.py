@@ -80,6 +80,11 @@ def _finish_request(response):
             # Set once, never renewed: no link can reach back more than 24 hours.
             response.set_cookie(ATTRIBUTION_COOKIE, g.attribution_id, max_age=ATTRIBUTION_SECONDS,
                                 httponly=True, samesite="Lax", secure=request.is_secure)
+    elif response.mimetype == "text/html" and not tracking_allowed():
+        # A browser that now asks not to be tracked drops the ids it still holds.
+        for name in (VISIT_COOKIE, ATTRIBUTION_COOKIE):
+            if name in request.cookies:
+                response.delete_cookie(name, httponly=True, samesite="Lax", secure=request.is_secure)
     events = g.get("events")
     if events:
         current_app.extensions["analytics"].submit(events)

@@ -256,6 +256,18 @@ def test_do_not_track_gets_no_attribution_and_counts_only_in_anonymous_totals(cl
     assert total.contacts_after_self_service_share is None
 
 
+def test_a_browser_that_turns_on_gpc_loses_its_ids(clocked):
+    app, clock = clocked
+    browser = Browser(app, clock)
+    browser.read_article()
+    assert browser.client.get_cookie("visit") and browser.client.get_cookie("attribution")
+    browser.headers = {"Sec-GPC": "1"}
+    response = browser.read_article()
+    assert "Max-Age=0" in cookie_header(response, "attribution")
+    assert browser.client.get_cookie("visit") is None and browser.client.get_cookie("attribution") is None
+    assert stored_events(app)[-1].attribution_id is None
+
+
 def test_a_contact_25_hours_later_is_deflected_in_both(clocked):
     app, clock = clocked
     browser = Browser(app, clock)
