@@ -207,6 +207,52 @@ def analytics_purge(older_than):
     click.echo(f"deleted {deleted} events older than {age.days} days")
 
 
+def _parse_day(_ctx, param, value):
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not a date; write it as YYYY-MM-DD, e.g. 2026-11-30",
+                                 param=param) from None
+
+
+@analytics_cli.command("metrics")
+@click.option("--from", "start", callback=_parse_day, metavar="YYYY-MM-DD",
+              help="First day (UTC), included. Default: 27 days before --to.")
+@click.option("--to", "end", callback=_parse_day, metavar="YYYY-MM-DD",
+              help="Last day (UTC), included. Default: today.")
+@click.option("--locale", help="Only visits, contacts and votes in this language.")
+@click.option("--format", "output", type=click.Choice(["text", "json"]), default="text", show_default=True)
+def analytics_metrics(start, end, locale, output):
+    """Every deflection metric for a date range, as on the dashboard (keys: docs/deflection.md)."""
+    from .admin.dashboard import DEFAULT_DAYS, build_report, report_now
+    from .analytics.metrics import METRIC_KEYS
+    from .content import get_content
+    from .db import get_db
+
+    locales = get_content().locales
+    if locale is not None and locale not in locales:
+        raise click.BadParameter(f"{locale!r} is not a site locale ({', '.join(locales)})",
+                                 param_hint="--locale")
+    end = end or report_now().date()
+    start = start or end - dt.timedelta(days=DEFAULT_DAYS - 1)
+    if start > end:
+        raise click.BadParameter(f"--from {start} is after --to {end}", param_hint="--from")
+    with get_db().session() as session:
+        report = build_report(session, start, end, locale)
+    if output == "json":
+        click.echo(json.dumps(report.as_dict(), indent=2))
+        return
+    click.echo(f"{start} to {end}, {locale or 'all languages'}")
+    values = report.total.as_dict()
+    for key in METRIC_KEYS:
+        value = values[key]
+        shown = "-" if value is None else f"{value:.1%}" if isinstance(value, float) and (
+            "rate" in key or "share" in key) else f"{value:.2f}" if isinstance(value, float) else value
+        click.echo(f"{key:<36} {shown}")
+
+
 @handoff_cli.command("deliver")
 @click.option("--once", is_flag=True, help="Deliver one batch and exit (for cron or a timer).")
 @click.option("--interval", type=click.FloatRange(min=0.01), default=5.0, show_default=True,

@@ -24,6 +24,8 @@ class Event(Base):
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, index=True)
     visit_id: Mapped[str | None] = mapped_column(String(32))  # None: the browser asked not to be tracked
+    # The 24-hour attribution cookie's random id: links a later contact to this self-service.
+    attribution_id: Mapped[str | None] = mapped_column(String(32))
     type: Mapped[str] = mapped_column(String(24))
     locale: Mapped[str] = mapped_column(String(16))
     article_id: Mapped[str | None] = mapped_column(String(255))
@@ -36,6 +38,7 @@ class Event(Base):
     comment: Mapped[str | None] = mapped_column(Text)
 
     __table_args__ = (Index("ix_events_visit", "visit_id", "created_at"),
+                      Index("ix_events_attribution", "attribution_id", "created_at"),
                       Index("ix_events_type_created", "type", "created_at"))
 
 

@@ -1,4 +1,4 @@
-"""Deflection dashboard: rate over time, content gaps, least helpful articles, CSV exports."""
+"""Deflection dashboard: rate over time, content gaps, satisfaction, CSV exports."""
 
 from __future__ import annotations
 
@@ -6,15 +6,19 @@ import csv
 import datetime as dt
 import io
 
-from flask import Blueprint, Response, abort, g, render_template, request
+from flask import Blueprint, Response, abort, current_app, g, render_template, request
+from flask_babel import lazy_gettext as _l
 
 from ..analytics import metrics
 from ..content import get_content
 from ..db import get_db
-from ..i18n import LOCALES, negotiate_locale
+from ..i18n import LOCALES, locale_name, negotiate_locale
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 DEFAULT_DAYS = 28
+TABLE_LIMIT = 50
+# A spreadsheet runs a cell that starts like a formula (OWASP "CSV injection").
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 @bp.before_request
@@ -22,9 +26,14 @@ def admin_locale():
     g.locale = negotiate_locale(LOCALES, "en")
 
 
+def report_now() -> dt.datetime:
+    """The analytics clock: real time in production, a fixed one in tests."""
+    return current_app.extensions["analytics"].clock()
+
+
 def _filters():
     """Date range and locale from the query string; bad values fall back to the last 28 days."""
-    today = dt.datetime.now(dt.UTC).date()
+    today = report_now().date()
     errors = []
 
     def parse(name, default):
@@ -47,77 +56,141 @@ def _filters():
     return start, end, locale, errors
 
 
-def _tables(session, start, end, locale):
+def _percent(value):
+    return "" if value is None else f"{value:.0%}"
+
+
+def _titles(locale):
     content = get_content()
 
-    def title(article_id):
+    def article_title(article_id):
         article = content.article_by_id(locale or content.default_locale, article_id) or \
             content.article_by_id(content.default_locale, article_id)
         return article.title if article else article_id
 
-    least = metrics.least_helpful_articles(session, start, end, locale)
+    def category_title(category_id):
+        category = content.category(locale or content.default_locale, category_id) or \
+            content.category(content.default_locale, category_id)
+        return category.title if category else category_id
+
+    return article_title, category_title
+
+
+def _satisfaction_columns(counts):
+    return [counts.self_service_visits, _percent(counts.deflection_rate_sitting),
+            _percent(counts.deflection_rate_24h), _percent(counts.helpful_share), counts.votes]
+
+
+SATISFACTION_HEADER = [_l("Self-service visits"), _l("Deflection within the sitting"),
+                       _l("Deflection within 24 hours"), _l("Helpful"), _l("Votes")]
+
+
+def _tables(session, report):
+    start, end, locale = report.start, report.end, report.locale
+    article_title, category_title = _titles(locale)
+    least = metrics.least_helpful_articles(session, start, end, locale, limit=TABLE_LIMIT)
+
+    def ranked(breakdown):
+        return sorted(breakdown.items(), key=lambda item: (-item[1].self_service_visits,
+                                                           -item[1].votes, item[0] or ""))[:TABLE_LIMIT]
+
     return {
-        "top_searches": (["Search", "Searches", "Average results"],
-                         metrics.top_searches(session, start, end, locale)),
-        "zero_result_searches": (["Search", "Searches", "Average results"],
-                                 metrics.top_searches(session, start, end, locale, zero_results_only=True)),
-        "searches_before_contact": (["Search", "Visits that then contacted support"],
-                                    metrics.searches_before_contact(session, start, end, locale)),
-        "least_helpful_articles": (["Article", "Helpful", "Not helpful", "Share helpful", "Reasons"],
-                                   [(title(a), yes, no, f"{share:.0%}",
+        "deflection_by_locale": (
+            [_l("Language"), *SATISFACTION_HEADER, _l("Contacts"), _l("Contacts after self-service")],
+            [(locale_name(tag) if tag else "–", *_satisfaction_columns(c), c.contacts,
+              _percent(c.contacts_after_self_service_share)) for tag, c in ranked(report.by_locale)]),
+        "deflection_by_category": (
+            [_l("Category"), *SATISFACTION_HEADER, _l("Contacts after reading")],
+            [(category_title(name), *_satisfaction_columns(c), c.contacts_after_self_service)
+             for name, c in ranked(report.by_category)]),
+        "deflection_by_article": (
+            [_l("Article"), *SATISFACTION_HEADER, _l("Contacts after reading")],
+            [(article_title(name), *_satisfaction_columns(c), c.contacts_after_self_service)
+             for name, c in ranked(report.by_article)]),
+        "articles_read_before_contact": (
+            [_l("Article"), _l("Contacts that read it first"), _l("Read last before the contact")],
+            [(article_title(a), read, last) for a, (read, last) in
+             report.articles_read_before_contact(TABLE_LIMIT)]),
+        "top_searches": ([_l("Search query"), _l("Searches"), _l("Average results")],
+                         metrics.top_searches(session, start, end, locale, limit=TABLE_LIMIT)),
+        "zero_result_searches": ([_l("Search query"), _l("Searches"), _l("Average results")],
+                                 metrics.top_searches(session, start, end, locale, limit=TABLE_LIMIT,
+                                                      zero_results_only=True)),
+        "searches_before_contact": ([_l("Search query"), _l("Contacts within 24 hours after it")],
+                                    report.searched_before_contact.most_common(TABLE_LIMIT)),
+        "least_helpful_articles": ([_l("Article"), _l("Helpful"), _l("Not helpful"), _l("Share helpful"),
+                                    _l("Reasons")],
+                                   [(article_title(a), yes, no, f"{share:.0%}",
                                      ", ".join(f"{r} ({n})" for r, n in sorted(reasons.items())))
                                     for a, yes, no, share, reasons in least]),
-        "contacts_by_last_article": (["Article read just before", "Contacts"],
-                                     [(title(a), n) for a, n in
-                                      metrics.contacts_by_last_article(session, start, end, locale)]),
     }
 
 
 def _chart(report):
-    """Daily deflection rate as a small SVG polyline: no script, fits a strict CSP."""
+    """Daily deflection rates as small SVG polylines: no script, fits a strict CSP."""
     days = [report.start + dt.timedelta(days=i) for i in range((report.end - report.start).days + 1)]
-    points = []
     width, height = 600, 160
     step = width / max(1, len(days) - 1)
-    for index, day in enumerate(days):
-        rate = report.by_day[day].deflection_rate if day in report.by_day else None
-        if rate is not None:
-            points.append((round(index * step, 1), round(height - rate * height, 1), day, rate))
-    return {"width": width, "height": height, "points": points}
+    lines = {}
+    for name in ("deflection_rate_24h", "deflection_rate_sitting"):
+        points = []
+        for index, day in enumerate(days):
+            rate = getattr(report.by_day[day], name) if day in report.by_day else None
+            if rate is not None:
+                points.append((round(index * step, 1), round(height - rate * height, 1), day, rate))
+        lines[name] = points
+    return {"width": width, "height": height, "lines": lines}
+
+
+def build_report(session, start, end, locale):
+    return metrics.deflection_report(session, start, end, locale, now=report_now())
 
 
 @bp.route("/")
 def index():
     start, end, locale, errors = _filters()
     with get_db().session() as session:
-        report = metrics.deflection_report(session, start, end, locale)
-        tables = _tables(session, start, end, locale)
+        report = build_report(session, start, end, locale)
+        tables = _tables(session, report)
     return render_template("admin/dashboard.html", report=report, tables=tables, chart=_chart(report),
                            start=start, end=end, locale=locale, errors=errors,
                            locales=get_content().locales)
+
+
+def csv_safe(value):
+    """A cell a spreadsheet shows as text, never runs: formula-like text gets a leading '."""
+    if isinstance(value, str) and value.startswith(_FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def csv_response(header, rows, filename):
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow([csv_safe(str(cell)) for cell in header])
+    writer.writerows([csv_safe(cell) for cell in row] for row in rows)
+    return Response(buffer.getvalue(), mimetype="text/csv",
+                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
 
 
 @bp.route("/export/<name>.csv")
 def export(name):
     start, end, locale, _errors = _filters()
     with get_db().session() as session:
+        report = build_report(session, start, end, locale)
         if name == "deflection_by_day":
-            report = metrics.deflection_report(session, start, end, locale)
-            header = ["day", *report.total.as_dict()]
+            # Machine-readable: the same stable keys as `flask analytics metrics --format json`.
+            header = ["day", *metrics.METRIC_KEYS]
             rows = [[day.isoformat(), *counts.as_dict().values()]
                     for day, counts in sorted(report.by_day.items())]
+            rows.append(["total", *report.total.as_dict().values()])
         else:
-            tables = _tables(session, start, end, locale)
+            tables = _tables(session, report)
             if name not in tables:
                 abort(404)
             header, rows = tables[name]
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(header)
-    writer.writerows(rows)
     filename = f"{name}_{start}_{end}{'_' + locale if locale else ''}.csv"
-    return Response(buffer.getvalue(), mimetype="text/csv",
-                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+    return csv_response(header, rows, filename)
 
 
 @bp.route("/handoffs")

@@ -1,7 +1,8 @@
 """Deflection metrics, computed from events (definitions: docs/deflection.md).
 
-Visit-level facts come from one GROUP BY query; everything else is counting in Python
-over those rows, which keeps the SQL identical on SQLite and PostgreSQL.
+Visit-level facts come from one GROUP BY query; contacts are linked to the self-service
+before them by visit id (the sitting) or attribution id (24 hours). Everything else is
+counting in Python over those rows, which keeps the SQL identical on SQLite and PostgreSQL.
 """
 
 from __future__ import annotations
@@ -10,35 +11,85 @@ import datetime as dt
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
-from sqlalchemy import and_, case, delete, func, select
+from sqlalchemy import and_, case, delete, func, or_, select
 
-from ..models import Event
+from ..models import Event, utcnow
 
 CONTACT_WINDOW = dt.timedelta(hours=24)
 SELF_SERVICE_TYPES = ("search", "view")
+# Figures that mean nothing for one article or category (a contact is not about an article).
+_TOTALS_ONLY = ("contacts", "contacts_untracked", "searches", "zero_result_searches")
 
 
 @dataclass
 class Counts:
     self_service_visits: int = 0
-    deflected_visits: int = 0
+    deflected_visits_sitting: int = 0
+    # Visits followed for a full 24 hours: an attribution id, and the window has closed.
+    self_service_visits_24h: int = 0
+    deflected_visits_24h: int = 0
+    open_window_visits: int = 0
+    unattributed_visits: int = 0
     confirmed_deflections: int = 0
     search_exits: int = 0
     contacts: int = 0
+    contacts_untracked: int = 0
+    contacts_after_self_service: int = 0
     searches: int = 0
     zero_result_searches: int = 0
+    votes: int = 0
+    helpful_votes: int = 0
 
     @property
-    def deflection_rate(self) -> float | None:
-        return self.deflected_visits / self.self_service_visits if self.self_service_visits else None
+    def deflection_rate_sitting(self) -> float | None:
+        return _share(self.deflected_visits_sitting, self.self_service_visits)
+
+    @property
+    def deflection_rate_24h(self) -> float | None:
+        return _share(self.deflected_visits_24h, self.self_service_visits_24h)
 
     @property
     def self_service_score(self) -> float | None:
         return self.self_service_visits / self.contacts if self.contacts else None
 
-    def as_dict(self):
-        return {**self.__dict__, "deflection_rate": self.deflection_rate,
-                "self_service_score": self.self_service_score}
+    @property
+    def contacts_after_self_service_share(self) -> float | None:
+        return _share(self.contacts_after_self_service, self.contacts - self.contacts_untracked)
+
+    @property
+    def helpful_share(self) -> float | None:
+        return _share(self.helpful_votes, self.votes)
+
+    def add_visits(self, number, in_sitting, within_24h, followed, settled, helpful, searched_only):
+        """`number` self-service visits with the same outcome."""
+        self.self_service_visits += number
+        self.deflected_visits_sitting += number * (not in_sitting)
+        self.unattributed_visits += number * (not followed)
+        self.open_window_visits += number * (followed and not settled)
+        self.self_service_visits_24h += number * settled
+        self.deflected_visits_24h += number * (settled and not within_24h)
+        self.confirmed_deflections += number * (settled and not within_24h and helpful)
+        self.search_exits += number * (searched_only and within_24h)
+
+    def as_dict(self, totals=True):
+        """Every metric by its stable key (docs/deflection.md); per article or category the
+        totals that cannot belong to one article are None."""
+        values = {**self.__dict__, "deflection_rate_sitting": self.deflection_rate_sitting,
+                  "deflection_rate_24h": self.deflection_rate_24h,
+                  "self_service_score": self.self_service_score,
+                  "contacts_after_self_service_share": self.contacts_after_self_service_share,
+                  "helpful_share": self.helpful_share}
+        if not totals:
+            values.update(dict.fromkeys((*_TOTALS_ONLY, "self_service_score",
+                                         "contacts_after_self_service_share")))
+        return values
+
+
+def _share(part: int, whole: int) -> float | None:
+    return part / whole if whole else None
+
+
+METRIC_KEYS = tuple(Counts().as_dict())
 
 
 @dataclass
@@ -46,11 +97,43 @@ class Report:
     start: dt.date
     end: dt.date
     locale: str | None
+    now: dt.datetime = field(default_factory=utcnow)
     total: Counts = field(default_factory=Counts)
     by_day: dict = field(default_factory=lambda: defaultdict(Counts))
     by_locale: dict = field(default_factory=lambda: defaultdict(Counts))
     by_category: dict = field(default_factory=lambda: defaultdict(Counts))
     by_article: dict = field(default_factory=lambda: defaultdict(Counts))
+    # article id -> (contacts that read it in the 24 hours before, of which it was the last read)
+    read_before_contact: dict = field(default_factory=lambda: defaultdict(lambda: [0, 0]))
+    searched_before_contact: Counter = field(default_factory=Counter)
+
+    def as_dict(self) -> dict:
+        """The report as `analytics metrics --format json` prints it."""
+        return {
+            "from": self.start.isoformat(), "to": self.end.isoformat(), "locale": self.locale,
+            "computed_at": self.now.replace(microsecond=0).isoformat() + "Z",
+            **self.total.as_dict(),
+            "by_day": [{"day": day.isoformat(), **counts.as_dict()}
+                       for day, counts in sorted(self.by_day.items())],
+            "by_locale": {tag: counts.as_dict() for tag, counts in sorted(self.by_locale.items())},
+            "by_category": {name: counts.as_dict(totals=False)
+                            for name, counts in sorted(self.by_category.items(), key=_by_name)},
+            "by_article": {name: counts.as_dict(totals=False)
+                           for name, counts in sorted(self.by_article.items(), key=_by_name)},
+            "articles_read_before_contact": [
+                {"article": article, "contacts": read, "read_last": last}
+                for article, (read, last) in self.articles_read_before_contact()],
+        }
+
+    def articles_read_before_contact(self, limit=None):
+        """The agent's list: articles customers read before they still contacted us, most first."""
+        ranked = sorted(self.read_before_contact.items(), key=lambda item: (-item[1][0], -item[1][1],
+                                                                            item[0]))
+        return ranked[:limit]
+
+
+def _by_name(item):
+    return item[0] or ""
 
 
 def _bounds(start: dt.date, end: dt.date):
@@ -62,61 +145,159 @@ def _locale_filter(locale):
     return [Event.locale == locale] if locale else []
 
 
-def deflection_report(session, start: dt.date, end: dt.date, locale: str | None = None) -> Report:
-    """Every metric of docs/deflection.md for visits whose first search or view is in [start, end]."""
+def deflection_report(session, start: dt.date, end: dt.date, locale: str | None = None,
+                      now: dt.datetime | None = None) -> Report:
+    """Every metric of docs/deflection.md for visits whose first search or view is in [start, end].
+
+    `now` decides which visits' 24-hour windows have closed; only those count in the 24-hour figure.
+    """
     begin, finish = _bounds(start, end)
-    report = Report(start, end, locale)
+    report = Report(start, end, locale, now or utcnow())
+    _count_visits(session, report, begin, finish)
+    _count_contacts(session, report, begin, finish)
+    in_range = [Event.created_at >= begin, Event.created_at < finish, *_locale_filter(locale)]
+    for created_at, event_locale, type_, result_count, helpful, article_id, category in session.execute(
+        select(Event.created_at, Event.locale, Event.type, Event.result_count, Event.helpful,
+               Event.article_id, Event.category)
+        .where(Event.type.in_(("search", "vote")), *in_range)
+    ):
+        if type_ == "search":
+            for counts in (report.total, report.by_day[created_at.date()], report.by_locale[event_locale]):
+                counts.searches += 1
+                counts.zero_result_searches += result_count == 0
+            continue
+        buckets = [report.total, report.by_day[created_at.date()], report.by_locale[event_locale]]
+        if article_id:
+            buckets.append(report.by_article[article_id])
+        if category:
+            buckets.append(report.by_category[category])
+        for counts in buckets:
+            counts.votes += 1
+            counts.helpful_votes += bool(helpful)
+    return report
+
+
+def _count_visits(session, report: Report, begin: dt.datetime, finish: dt.datetime):
+    """Self-service visits, and whether a contact followed in the sitting and within 24 hours."""
+    locale = _locale_filter(report.locale)
+    window = [Event.visit_id.is_not(None), Event.created_at >= begin - CONTACT_WINDOW,
+              Event.created_at < finish + CONTACT_WINDOW]
     is_self_service = Event.type.in_(SELF_SERVICE_TYPES)
     visits = session.execute(
         select(
             Event.visit_id,
             func.min(case((is_self_service, Event.created_at))).label("first_self_service"),
-            func.min(case((Event.type == "contact_submitted", Event.created_at))).label("first_contact"),
             func.max(case((Event.type == "search", 1), else_=0)).label("searched"),
             func.max(case((Event.type == "click", 1), else_=0)).label("clicked"),
             func.max(case((and_(Event.type == "vote", Event.helpful.is_(True)), 1),
                           else_=0)).label("helpful"),
             func.min(Event.locale).label("locale"),
+            # A visit has one attribution id, or two when the 24-hour cookie expired during it.
+            func.min(case((is_self_service, Event.attribution_id))).label("attribution_first"),
+            func.max(case((is_self_service, Event.attribution_id))).label("attribution_last"),
         )
-        .where(Event.visit_id.is_not(None), Event.created_at >= begin - CONTACT_WINDOW,
-               Event.created_at < finish + CONTACT_WINDOW, *_locale_filter(locale))
+        .where(*window, *locale)
         .group_by(Event.visit_id)
     ).all()
+    # A contact is a contact whatever language its form was in: no locale filter here.
+    contacts_of_visit, contacts_of_attribution = defaultdict(list), defaultdict(list)
+    for visit_id, attribution_id, created_at in session.execute(
+        select(Event.visit_id, Event.attribution_id, Event.created_at)
+        .where(Event.type == "contact_submitted", *window)
+    ):
+        contacts_of_visit[visit_id].append(created_at)
+        if attribution_id:
+            contacts_of_attribution[attribution_id].append(created_at)
     viewed = defaultdict(set)
     for visit_id, article_id, category in session.execute(
         select(Event.visit_id, Event.article_id, Event.category).distinct()
         .where(Event.type == "view", Event.visit_id.is_not(None), Event.created_at >= begin,
-               Event.created_at < finish, *_locale_filter(locale))
+               Event.created_at < finish, *locale)
     ):
         viewed[visit_id].add((article_id, category))
 
+    # Visits are tallied by (bucket, outcome) first: one Counter update per bucket instead of
+    # eight attribute updates keeps the report fast on months of traffic.
+    outcomes = Counter()
+    empty = ()
     for row in visits:
         first = row.first_self_service
         if first is None or not begin <= first < finish:
             continue
-        contacted = row.first_contact is not None and abs(row.first_contact - first) <= CONTACT_WINDOW
-        deflected = not contacted
-        buckets = [report.total, report.by_day[first.date()], report.by_locale[row.locale]]
-        buckets += [report.by_article[article] for article, _ in viewed[row.visit_id]]
-        buckets += [report.by_category[category] for category in {c for _, c in viewed[row.visit_id]}]
-        for counts in buckets:
-            counts.self_service_visits += 1
-            counts.deflected_visits += deflected
-            counts.confirmed_deflections += deflected and bool(row.helpful)
-            counts.search_exits += bool(row.searched) and not row.clicked and contacted
+        ids = {row.attribution_first, row.attribution_last} - {None}
+        in_sitting = any(abs(t - first) <= CONTACT_WINDOW for t in contacts_of_visit.get(row.visit_id, empty))
+        within_24h = in_sitting or any(first <= t <= first + CONTACT_WINDOW
+                                       for a in ids for t in contacts_of_attribution.get(a, empty))
+        outcome = (in_sitting, within_24h, bool(ids), bool(ids) and first + CONTACT_WINDOW <= report.now,
+                   bool(row.helpful), bool(row.searched) and not row.clicked)
+        seen = viewed.get(row.visit_id, empty)
+        outcomes[("total", None, outcome)] += 1
+        outcomes[("day", first.date(), outcome)] += 1
+        outcomes[("locale", row.locale, outcome)] += 1
+        for article, _ in seen:
+            outcomes[("article", article, outcome)] += 1
+        for category in {c for _, c in seen if c}:
+            outcomes[("category", category, outcome)] += 1
+    for (kind, key, outcome), visits_count in outcomes.items():
+        counts = report.total if kind == "total" else getattr(report, f"by_{kind}")[key]
+        counts.add_visits(visits_count, *outcome)
 
-    in_range = [Event.created_at >= begin, Event.created_at < finish, *_locale_filter(locale)]
-    for created_at, event_locale, type_, result_count in session.execute(
-        select(Event.created_at, Event.locale, Event.type, Event.result_count)
-        .where(Event.type.in_(("contact_submitted", "search")), *in_range)
+
+def _count_contacts(session, report: Report, begin: dt.datetime, finish: dt.datetime):
+    """Contacts, and what the same browser searched and read in the 24 hours before each."""
+    for contact, before in contact_journeys(session, begin, finish, report.locale):
+        buckets = [report.total, report.by_day[contact.created_at.date()], report.by_locale[contact.locale]]
+        for counts in buckets:
+            counts.contacts += 1
+            counts.contacts_untracked += contact.visit_id is None
+            counts.contacts_after_self_service += bool(before)
+        views = [event for event in before if event.type == "view" and event.article_id]
+        for article_id in {event.article_id for event in views}:
+            report.read_before_contact[article_id][0] += 1
+            report.by_article[article_id].contacts_after_self_service += 1
+        for category in {event.category for event in views if event.category}:
+            report.by_category[category].contacts_after_self_service += 1
+        if views:
+            report.read_before_contact[views[-1].article_id][1] += 1
+        for query in {event.query.lower() for event in before if event.type == "search" and event.query}:
+            report.searched_before_contact[query] += 1
+
+
+def contact_journeys(session, begin: dt.datetime, finish: dt.datetime, locale: str | None = None):
+    """[(contact event, [searches and views of the same visit or attribution id in the 24 hours
+    before it, oldest first])] for contacts sent in [begin, finish)."""
+    in_range = [Event.type == "contact_submitted", Event.created_at >= begin,
+                Event.created_at < finish, *_locale_filter(locale)]
+    contacts = session.execute(
+        select(Event.id, Event.visit_id, Event.attribution_id, Event.created_at, Event.locale)
+        .where(*in_range).order_by(Event.created_at, Event.id)).all()
+    tracked_visits = select(Event.visit_id).where(*in_range, Event.visit_id.is_not(None))
+    tracked_attributions = select(Event.attribution_id).where(*in_range, Event.attribution_id.is_not(None))
+    by_visit, by_attribution = defaultdict(list), defaultdict(list)
+    for event in session.execute(
+        select(Event.id, Event.visit_id, Event.attribution_id, Event.type, Event.created_at,
+               Event.article_id, Event.category, Event.query)
+        .where(Event.type.in_(SELF_SERVICE_TYPES), Event.created_at >= begin - CONTACT_WINDOW,
+               Event.created_at < finish,
+               or_(Event.visit_id.in_(tracked_visits), Event.attribution_id.in_(tracked_attributions)))
+        .order_by(Event.created_at, Event.id)
     ):
-        for counts in (report.total, report.by_day[created_at.date()], report.by_locale[event_locale]):
-            if type_ == "contact_submitted":
-                counts.contacts += 1
-            else:
-                counts.searches += 1
-                counts.zero_result_searches += result_count == 0
-    return report
+        by_visit[event.visit_id].append(event)
+        if event.attribution_id:
+            by_attribution[event.attribution_id].append(event)
+    journeys = []
+    for contact in contacts:
+        candidates = by_visit.get(contact.visit_id, []) if contact.visit_id else []
+        if contact.attribution_id:
+            candidates = candidates + by_attribution.get(contact.attribution_id, [])
+        seen, before = set(), []
+        for event in sorted(candidates, key=lambda e: (e.created_at, e.id)):
+            if event.id not in seen and contact.created_at - CONTACT_WINDOW <= event.created_at \
+                    <= contact.created_at:
+                seen.add(event.id)
+                before.append(event)
+        journeys.append((contact, before))
+    return journeys
 
 
 # -- tables for editors -------------------------------------------------------------
@@ -134,45 +315,6 @@ def top_searches(session, start, end, locale=None, limit=50, zero_results_only=F
                func.avg(Event.result_count).label("results"))
         .where(*conditions).group_by(normalized).order_by(func.count().desc(), normalized).limit(limit))
     return [(r.query, r.searches, round(float(r.results or 0), 1)) for r in rows]
-
-
-def _visit_events(session, start, end, locale, types):
-    begin, finish = _bounds(start, end)
-    rows = session.execute(
-        select(Event.visit_id, Event.type, Event.created_at, Event.query, Event.article_id)
-        .where(Event.visit_id.is_not(None), Event.type.in_(types), Event.created_at >= begin,
-               Event.created_at < finish + CONTACT_WINDOW, *_locale_filter(locale))
-        .order_by(Event.visit_id, Event.created_at, Event.id))
-    by_visit = defaultdict(list)
-    for row in rows:
-        by_visit[row.visit_id].append(row)
-    return by_visit
-
-
-def searches_before_contact(session, start, end, locale=None, limit=50):
-    """Searches of visits that then contacted support: questions the articles did not answer."""
-    found = Counter()
-    for events in _visit_events(session, start, end, locale, ("search", "contact_submitted")).values():
-        contact = next((e.created_at for e in events if e.type == "contact_submitted"), None)
-        if contact is None:
-            continue
-        for query in {e.query.lower() for e in events if e.type == "search" and e.query
-                      and e.created_at <= contact}:
-            found[query] += 1
-    return found.most_common(limit)
-
-
-def contacts_by_last_article(session, start, end, locale=None, limit=50):
-    """For each contact, the article read just before it in the same visit."""
-    found = Counter()
-    for events in _visit_events(session, start, end, locale, ("view", "contact_submitted")).values():
-        last_article = None
-        for event in events:
-            if event.type == "view":
-                last_article = event.article_id
-            elif last_article:
-                found[last_article] += 1
-    return found.most_common(limit)
 
 
 def least_helpful_articles(session, start, end, locale=None, limit=50):

@@ -38,8 +38,10 @@ def _row(fields: dict) -> dict:
 
 
 class EventRecorder:
-    def __init__(self, database, retry_after: float = 5.0):
+    def __init__(self, database, retry_after: float = 5.0, clock=utcnow):
         self.database = database
+        # When events happen and what "now" is for reports; tests replace it, nothing sleeps.
+        self.clock = clock
         self.retry_after = retry_after
         self.lost = 0
         self.written = 0

@@ -94,6 +94,8 @@ def _store_visits(app):
          "category": "returns", "created_at": now},
         {"type": "contact_submitted", "visit_id": "b" * 32, "locale": "sv", "created_at": now},
     ]
+    for event in events:
+        event["attribution_id"] = event["visit_id"][:31] + "f"
     assert app.extensions["analytics"].write(events)
 
 
@@ -102,12 +104,20 @@ def test_dashboard_shows_metrics_tables_and_chart(app):
     client = app.test_client()
     login(client)
     html = client.get("/admin/").get_data(as_text=True)
-    assert re.search(r"<dt>Deflection rate</dt><dd>50%</dd>", html)
+    assert figure(html, "deflection_rate_sitting") == "50%"
+    # Today's visits are still inside their 24 hours: not counted yet, and the page says so.
+    assert figure(html, "deflection_rate_24h") == "–"
+    assert "2 visits of the last 24 hours are not counted until their 24 hours have passed." in html
     assert "<svg class=\"chart\"" in html and "<circle" in html
     assert "<td>where is my parcel</td>" in html and "<td>reklamation</td>" in html
     assert "How do I track my parcel?" in html and "incomplete (1)" in html
     swedish = client.get("/admin/?locale=sv").get_data(as_text=True)
-    assert re.search(r"<dt>Deflection rate</dt><dd>0%</dd>", swedish)
+    assert figure(swedish, "deflection_rate_sitting") == "0%"
+
+
+def figure(html, key):
+    """The value the dashboard shows for a metric (its stable key is on the element)."""
+    return re.search(rf'data-metric="{key}">([^<]*)</dd>', html).group(1)
 
 
 def test_bad_dates_fall_back_with_a_message(app):
@@ -118,11 +128,19 @@ def test_bad_dates_fall_back_with_a_message(app):
 
 
 @pytest.mark.parametrize(("name", "first_row"), [
-    ("top_searches", ["Search", "Searches", "Average results"]),
-    ("zero_result_searches", ["Search", "Searches", "Average results"]),
-    ("searches_before_contact", ["Search", "Visits that then contacted support"]),
+    ("top_searches", ["Search query", "Searches", "Average results"]),
+    ("zero_result_searches", ["Search query", "Searches", "Average results"]),
+    ("searches_before_contact", ["Search query", "Contacts within 24 hours after it"]),
     ("least_helpful_articles", ["Article", "Helpful", "Not helpful", "Share helpful", "Reasons"]),
-    ("contacts_by_last_article", ["Article read just before", "Contacts"]),
+    ("articles_read_before_contact", ["Article", "Contacts that read it first",
+                                      "Read last before the contact"]),
+    ("deflection_by_locale", ["Language", "Self-service visits", "Deflection within the sitting",
+                              "Deflection within 24 hours", "Helpful", "Votes", "Contacts",
+                              "Contacts after self-service"]),
+    ("deflection_by_category", ["Category", "Self-service visits", "Deflection within the sitting",
+                                "Deflection within 24 hours", "Helpful", "Votes", "Contacts after reading"]),
+    ("deflection_by_article", ["Article", "Self-service visits", "Deflection within the sitting",
+                               "Deflection within 24 hours", "Helpful", "Votes", "Contacts after reading"]),
 ])
 def test_every_table_exports_as_csv(app, name, first_row):
     _store_visits(app)
@@ -140,7 +158,7 @@ def test_daily_export_and_unknown_table(app):
     login(client)
     export = client.get("/admin/export/deflection_by_day.csv").get_data(as_text=True)
     rows = list(csv.reader(io.StringIO(export)))
-    assert rows[0][:3] == ["day", "self_service_visits", "deflected_visits"]
+    assert rows[0][:3] == ["day", "self_service_visits", "deflected_visits_sitting"]
     assert rows[1][0] == dt.datetime.now(dt.UTC).date().isoformat() and rows[1][1] == "2"
     assert client.get("/admin/export/passwords.csv").status_code == 404
 
@@ -156,6 +174,17 @@ def test_purge_deletes_old_events(app):
     assert bad.exit_code != 0 and "90d" in bad.output
     with app.extensions["db"].session() as session:
         assert session.scalars(select(Event)).all() == []
+
+
+def test_purge_takes_the_attribution_ids_with_their_events(app):
+    old = utcnow() - dt.timedelta(days=800)
+    app.extensions["analytics"].write([
+        {"type": "view", "locale": "en", "visit_id": "a" * 32, "attribution_id": "1" * 32, "created_at": old},
+        {"type": "view", "locale": "en", "visit_id": "b" * 32, "attribution_id": "2" * 32,
+         "created_at": utcnow()}])
+    assert "deleted 1 events" in app.test_cli_runner().invoke(args=["analytics", "purge"]).output
+    with app.extensions["db"].session() as session:
+        assert session.scalars(select(Event.attribution_id)).all() == ["2" * 32]
 
 
 def test_failed_handoffs_are_shown_for_a_person_to_pass_on(app):
