@@ -6,7 +6,7 @@ import json
 import math
 from pathlib import Path
 
-from flask import Blueprint, g, jsonify, render_template, request
+from flask import Blueprint, g, jsonify, render_template, request, url_for
 from flask_babel import gettext
 from markupsafe import escape
 
@@ -60,7 +60,15 @@ def page():
         except SearchUnavailable:
             context["unavailable"] = True
             status = 503
+    context["language_links"] = _search_in_other_languages(content, text, category)
     return render_template("search.html", **context), status, {"X-Robots-Tag": "noindex"}
+
+
+def _search_in_other_languages(content, text, category):
+    """The language switch keeps the search: the same words (and category, where it exists)."""
+    return {locale: url_for("search.page", locale=locale, q=text or None,
+                            category=category if category and content.category(locale, category) else None)
+            for locale in content.locales}
 
 
 @api.route("/search")
