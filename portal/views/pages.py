@@ -29,6 +29,7 @@ def category(category):
     if found is None or not articles:
         abort(404)
     return render_template("category.html", category=found, articles=articles,
+                           elsewhere=content.only_elsewhere(g.locale, category),
                            alternates=seo.category_alternates(content, category),
                            language_links={locale: url_for("pages.category", locale=locale,
                                                            category=category)

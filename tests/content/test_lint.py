@@ -60,7 +60,8 @@ EXPECTED = [
     # translations without a source; synonyms and channels files
     ("sv/returns/orphan.md", None, "warning", "translation of 'returns/orphan', which has no source article"),
     ("en/synonyms.txt", 3, "error", "a synonym line needs two or more phrases"),
-    ("channels.yml", 3, "error", "not valid YAML"),
+    ("channels.yml", 2, "error", "the file cannot be read: a list in [ ] or a set in { } that is not "
+     "closed"),
 ]
 
 
@@ -106,17 +107,40 @@ def test_synonyms_file_that_is_not_utf8(content_copy):
 
 
 @pytest.mark.parametrize(("text", "expected"), [
-    ("phone:\n  hours: '09-17'\n", []),
-    ("- phone\n- email\n", []),
-    ("just a sentence\n", ["channels.yml:1: error: must be a list or a set of 'key: value' lines"]),
-    ("", ["channels.yml: warning: the file is empty"]),
-    ("phone: [\n", ["channels.yml:2: error: not valid YAML: "
-                    "expected the node content, but found '<stream end>'"]),
+    ("phone:\n  hours: '09-17'\n", ["channels.yml:1: warning: unknown key 'phone' is ignored"]),
+    ("- phone\n- email\n", ["channels.yml:1: error: must be a set of 'key: value' lines with 'topics:' and "
+                           "'channels:'"]),
+    ("", ["channels.yml: warning: the file is empty: the contact form alone is offered"]),
+    ("phone: [\n", ["channels.yml:2: error: the file cannot be read: a list in [ ] or a set in { } that is "
+                    "not closed, or has a ':' inside: check the brackets; the contact form alone is offered"]),
 ])
 def test_channels_file_must_parse(content_copy, text, expected):
     folder = content_copy("good")
     (folder / "channels.yml").write_text(text)
     assert [str(p) for p in lint_content(folder).problems] == expected
+
+
+def test_channels_file_is_checked_as_the_contact_page_reads_it(content_copy):
+    """Every entry problem the app would log at start, each with its line: not only the YAML."""
+    folder = content_copy("good")
+    (folder / "channels.yml").write_text(
+        "topics:\n"
+        "  returns:\n"
+        "    names: {en: Returns}\n"
+        "channels:\n"
+        "  chat:\n"
+        "    kind: pigeon\n"
+        "    languages: [en]\n"
+        "  phone:\n"
+        "    kind: phone\n"
+        "    phone: '+46 8 000'\n"
+        "    languages: [en]\n"
+        "    timezone: Mars/Olympus\n"
+        "    hours: {mon: ['09:00-17:00']}\n")
+    problems = [str(p) for p in lint_content(folder).problems if p.path == "channels.yml"]
+    assert any(p.startswith("channels.yml:6: error:") and "pigeon" in p for p in problems), problems
+    assert any(p.startswith("channels.yml:12: error:") and "Mars/Olympus" in p for p in problems), problems
+    assert len(problems) == len(set(problems))
 
 
 def test_check_command_prints_path_line_and_fails_on_errors(app_factory):
@@ -132,8 +156,9 @@ def test_check_command_json_for_ci(app_factory):
     result = runner.invoke(args=["content", "check", "--format", "json"])
     problems = json.loads(result.output)
     assert result.exit_code == 1
-    assert {"path": "channels.yml", "line": 3, "severity": "error",
-            "message": "not valid YAML: expected ',' or ']', but got ':'"} in problems
+    assert {"path": "channels.yml", "line": 2, "severity": "error",
+            "message": "the file cannot be read: a list in [ ] or a set in { } that is not closed, or has a "
+                       "':' inside: check the brackets; the contact form alone is offered"} in problems
     assert len(problems) == len(lint_content(BROKEN).problems)
 
 

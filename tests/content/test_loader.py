@@ -23,7 +23,7 @@ def _problem(loaded, path):
 
 
 @pytest.mark.parametrize(("path", "reason", "line"), [
-    ("en/returns/broken-yaml.md", "not valid YAML", 3),
+    ("en/returns/broken-yaml.md", "a quote that is never closed: end the text with the same quote mark", 2),
     ("en/returns/no-title.md", "'title' is required", 1),
     ("en/returns/no-front-matter.md", "no front matter", 1),
     ("en/returns/bad-date.md", "'updated' must be a date", 3),
