@@ -111,8 +111,9 @@ def test_synonyms_file_that_is_not_utf8(content_copy):
     ("- phone\n- email\n", ["channels.yml:1: error: must be a set of 'key: value' lines with 'topics:' and "
                            "'channels:'"]),
     ("", ["channels.yml: warning: the file is empty: the contact form alone is offered"]),
-    ("phone: [\n", ["channels.yml:2: error: the file cannot be read: a list in [ ] or a set in { } that is "
-                    "not closed, or has a ':' inside: check the brackets; the contact form alone is offered"]),
+    ("phone: [\n", ["channels.yml:2: error: the file cannot be read: a list in [ ] or a set in { } that "
+                    "is not closed, or has a ':' inside: check the brackets; the contact form alone is "
+                    "offered"]),
 ])
 def test_channels_file_must_parse(content_copy, text, expected):
     folder = content_copy("good")
