@@ -26,11 +26,16 @@ def _log_summary(problems):
     so the list is not printed twice."""
     errors = sum(1 for p in problems if p.severity == "error")
     warnings = len(problems) - errors
+    counts = f"{_count(errors, 'error')} and {_count(warnings, 'warning')}"
     if errors:
-        log.error("content: %d errors and %d warnings; files with errors are left out. "
-                  "See each one with: flask --app portal content check", errors, warnings)
+        log.error("content: %s; files with errors are left out. See each one with: "
+                  "flask --app portal content check", counts)
     elif warnings:
-        log.warning("content: %d warnings. See each one with: flask --app portal content check", warnings)
+        log.warning("content: %s. See each one with: flask --app portal content check", counts)
+
+
+def _count(number, noun):
+    return f"{number} {noun}{'' if number == 1 else 's'}"
 
 
 def get_content() -> ContentRepository:

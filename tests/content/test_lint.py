@@ -169,3 +169,107 @@ def test_warnings_alone_do_not_fail_the_check(app_factory, content_copy):
     result = app_factory(folder, SEARCH_BACKEND="null").test_cli_runner().invoke(args=["content", "check"])
     assert result.exit_code == 0, result.output
     assert "0 errors, 1 warnings" in result.output
+
+
+# -- every problem of every file, once, in plain words (issue 17) -----------------------------------
+
+
+def write(folder, relative, text):
+    path = folder / relative
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, "utf-8")
+
+
+def test_a_file_with_three_broken_links_reports_three_lines(content_copy):
+    folder = content_copy("good")
+    write(folder, "en/delivery/three-links.md",
+          "---\ntitle: Three links\n---\n"
+          "See [one](../delivery/track-parcle).\n"
+          "And [two](../returns/no-such-article) and [three](/en/delivery/nope).\n")
+    problems = [str(p) for p in lint_content(folder).problems if p.path == "en/delivery/three-links.md"]
+    assert problems == [
+        "en/delivery/three-links.md:4: error: link '../delivery/track-parcle' leads nowhere: there is no "
+        "article 'delivery/track-parcle' in en/",
+        "en/delivery/three-links.md:5: error: link '../returns/no-such-article' leads nowhere: there is no "
+        "article 'returns/no-such-article' in en/",
+        "en/delivery/three-links.md:5: error: link '/en/delivery/nope' leads nowhere: no page has that address",
+    ]
+
+
+def test_broken_anchors_are_reported_with_the_heading_meant(content_copy):
+    folder = content_copy("good")
+    write(folder, "en/delivery/anchors.md",
+          "---\ntitle: Anchors\n---\n## Where is it\n\n"
+          "[fine](#where-is-it) [own](#wher-is-it) [other](../returns/return-an-item#nothing-here)\n"
+          "[by url](/en/delivery/anchors#where-is-it) [by url, broken](/en/delivery/anchors#gone)\n")
+    problems = [str(p) for p in lint_content(folder).problems if p.path == "en/delivery/anchors.md"]
+    assert problems == [
+        "en/delivery/anchors.md:6: error: link '#wher-is-it' leads to no heading: this article has no "
+        "'#wher-is-it': did you mean '#where-is-it'?",
+        "en/delivery/anchors.md:6: error: link '../returns/return-an-item#nothing-here' leads to no heading: "
+        "en/returns/return-an-item.md has no '#nothing-here'; its headings are #steps",
+        "en/delivery/anchors.md:7: error: link '/en/delivery/anchors#gone' leads to no heading: "
+        "en/delivery/anchors.md has no '#gone'; its headings are #where-is-it",
+    ]
+
+
+def test_anchors_to_transliterated_headings_are_found(content_copy):
+    folder = content_copy("good")
+    write(folder, "sv/delivery/oppettider.md",
+          "---\ntitle: Öppettider\n---\n## När är ni öppna?\n\nSe [tiderna](#nar-ar-ni-oppna).\n")
+    assert [str(p) for p in lint_content(folder).problems if p.path == "sv/delivery/oppettider.md"] == [
+        "sv/delivery/oppettider.md: warning: translation of 'delivery/oppettider', which has no source "
+        "article in en/"]
+
+
+def test_every_front_matter_problem_of_a_file_comes_in_one_run(content_copy):
+    folder = content_copy("good")
+    write(folder, "en/delivery/many.md",
+          "---\ntitel: Oops\nupdated: 5 December\ndraft: maybe\ntags: {a: b}\n---\n"
+          "Read [this](../delivery/track-parcle) and see ![map](map.png).\n")
+    problems = [str(p) for p in lint_content(folder).problems if p.path == "en/delivery/many.md"]
+    assert problems == [
+        "en/delivery/many.md:1: error: 'title' is required",
+        "en/delivery/many.md:2: warning: unknown front-matter key 'titel' is ignored",
+        "en/delivery/many.md:3: error: 'updated' must be a date written YYYY-MM-DD, not '5 December'",
+        "en/delivery/many.md:4: error: 'draft' must be true or false",
+        "en/delivery/many.md:5: error: 'tags' must be a list of texts",
+        "en/delivery/many.md:7: error: link '../delivery/track-parcle' leads nowhere: there is no article "
+        "'delivery/track-parcle' in en/",
+        "en/delivery/many.md:7: error: image 'map.png' not found: there is no file en/delivery/map.png",
+    ]
+
+
+def test_front_matter_yaml_mistakes_are_explained_in_plain_words_and_links_still_checked(content_copy):
+    folder = content_copy("good")
+    write(folder, "en/delivery/yaml.md",
+          "---\ntitle: Where is it\nquestions: []\n  - where is my parcel\n---\n"
+          "See [this](../delivery/track-parcle).\n")
+    write(folder, "en/delivery/colon.md", "---\ntitle: Refunds: how long?\n---\nText.\n")
+    problems = [str(p) for p in lint_content(folder).problems if p.path.startswith("en/delivery/")]
+    assert problems == [
+        "en/delivery/colon.md:2: error: the front matter cannot be read: a second ':' on one line: put the "
+        "text in quotes, like title: \"Refunds: how long?\"",
+        "en/delivery/yaml.md:3: error: the front matter cannot be read: a list item or an indented line "
+        "where none can go: the line above already has a value (for a list, write the key alone, like "
+        "'questions:', and the items below it as '  - ...'; delete a '[]')",
+        "en/delivery/yaml.md:6: error: link '../delivery/track-parcle' leads nowhere: there is no article "
+        "'delivery/track-parcle' in en/",
+    ]
+
+
+def test_check_command_prints_each_problem_once(app_factory, content_copy, caplog):
+    """The app's start logs one summary line, not the problems the check itself prints."""
+    folder = content_copy("good")
+    write(folder, "en/delivery/three-links.md",
+          "---\ntitle: Three links\n---\n[one](../a/b) [two](../c/d)\n[three](../e/f)\n")
+    write(folder, "en/delivery/no-title.md", "---\ndescription: x\n---\nText.\n")
+    caplog.set_level("INFO")
+    runner = app_factory(folder, SEARCH_BACKEND="null").test_cli_runner()
+    result = runner.invoke(args=["content", "check"])
+    lines = result.output.strip().split("\n")
+    assert len(lines) == len(set(lines)) == 5  # four problems and the summary
+    assert lines[-1].endswith("4 errors, 0 warnings")
+    logged = [r.getMessage() for r in caplog.records if r.getMessage().startswith("content:")]
+    assert logged == ["content: 1 error and 0 warnings; files with errors are left out. "
+                      "See each one with: flask --app portal content check"]
