@@ -189,7 +189,8 @@ def store_handoff(app, **fields):
                   email="anna@example.com", message="Dragkedjan gick sönder.\nJag vill byta jackan.",
                   order_number="NV-123456",
                   context={"searches": ["trasig dragkedja"],
-                           "articles": [{"id": "returns/return-an-item", "title": "Hur returnerar jag en vara?",
+                           "articles": [{"id": "returns/return-an-item",
+                                         "title": "Hur returnerar jag en vara?",
                                          "url": "/sv/returns/returnera-en-vara"}]})
     values.update(fields)
     with app.extensions["db"].session() as session:
@@ -222,7 +223,8 @@ def test_a_stored_request_is_readable_in_full(app):
     reference = store_handoff(app, message=long_message)
     client = app.test_client()
     login(client)
-    html = client.get(f"/admin/handoffs/{reference}", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    response = client.get(f"/admin/handoffs/{reference}", headers={"Accept-Language": "en"})
+    html = response.get_data(as_text=True)
     assert f'<div class="handoff-message">{long_message}</div>' in html
     assert "NV-123456" in html and 'href="mailto:anna@example.com"' in html
     assert "Searched for “trasig dragkedja”" in html

@@ -192,7 +192,8 @@ def test_a_file_with_three_broken_links_reports_three_lines(content_copy):
         "article 'delivery/track-parcle' in en/",
         "en/delivery/three-links.md:5: error: link '../returns/no-such-article' leads nowhere: there is no "
         "article 'returns/no-such-article' in en/",
-        "en/delivery/three-links.md:5: error: link '/en/delivery/nope' leads nowhere: no page has that address",
+        "en/delivery/three-links.md:5: error: link '/en/delivery/nope' leads nowhere: no page has that "
+        "address",
     ]
 
 

@@ -101,7 +101,8 @@ def test_heading_anchors_are_stable_across_renders_and_threads():
 
 
 def test_a_table_scrolls_inside_a_named_region_keyboard_users_can_reach():
-    html = render_markdown("Intro\n\n| Payment method | Time | Where |\n|---|---|---|\n| Card | 3 days | card |\n")
+    html = render_markdown("Intro\n\n| Payment method | Time | Where |\n|---|---|---|\n"
+                           "| Card | 3 days | card |\n")
     assert ('<div aria-label="Payment method, Time, Where" class="table-scroll" role="region" tabindex="0">'
             "<table>") in html
     assert html.index("</table>") < html.index("</div>")
