@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 
+import click
 from flask import Flask, current_app
 
 from . import preview
@@ -16,14 +17,18 @@ def init_app(app: Flask):
     # Drafts are served in preview only (debug mode, or PREVIEW=True): see preview.py.
     drafts = app.config.get("PREVIEW_DRAFTS", preview.enabled(app))
     content = ContentRepository.from_folder(app.config["CONTENT_DIR"], include_drafts=drafts)
-    _log_summary(content.problems)
+    if click.get_current_context(silent=True) is None:
+        for problem in content.problems:  # a server's log names each file it left out
+            (log.error if problem.severity == "error" else log.warning)("content: %s", problem)
+    else:
+        _log_summary(content.problems)
     app.extensions["content"] = content
     preview.init_app(app)
 
 
 def _log_summary(problems):
-    """One line at start: `flask content check` lists each problem (`make run` runs it first),
-    so the list is not printed twice."""
+    """Under the `flask` command one line: `flask content check` prints each problem itself
+    (and `make run` runs it first), so the list is not printed twice."""
     errors = sum(1 for p in problems if p.severity == "error")
     warnings = len(problems) - errors
     counts = f"{_count(errors, 'error')} and {_count(warnings, 'warning')}"

@@ -79,7 +79,7 @@ def _visitor_zone(name):
         return None
     try:
         return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):  # unknown, or not a zone's name at all
         return None
 
 

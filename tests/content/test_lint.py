@@ -259,18 +259,26 @@ def test_front_matter_yaml_mistakes_are_explained_in_plain_words_and_links_still
     ]
 
 
-def test_check_command_prints_each_problem_once(app_factory, content_copy, caplog):
-    """The app's start logs one summary line, not the problems the check itself prints."""
+def test_check_command_prints_each_problem_once(content_copy):
+    """The real command: the app it starts logs one summary line, not the problems the check
+    itself prints (stdout and stderr together)."""
+    import os
+    import subprocess
+    import sys
+
     folder = content_copy("good")
     write(folder, "en/delivery/three-links.md",
           "---\ntitle: Three links\n---\n[one](../a/b) [two](../c/d)\n[three](../e/f)\n")
     write(folder, "en/delivery/no-title.md", "---\ndescription: x\n---\nText.\n")
-    caplog.set_level("INFO")
-    runner = app_factory(folder, SEARCH_BACKEND="null").test_cli_runner()
-    result = runner.invoke(args=["content", "check"])
-    lines = result.output.strip().split("\n")
-    assert len(lines) == len(set(lines)) == 5  # four problems and the summary
-    assert lines[-1].endswith("4 errors, 0 warnings")
-    logged = [r.getMessage() for r in caplog.records if r.getMessage().startswith("content:")]
-    assert logged == ["content: 1 error and 0 warnings; files with errors are left out. "
-                      "See each one with: flask --app portal content check"]
+    env = {**os.environ, "PORTAL_CONTENT_DIR": str(folder), "PORTAL_DATA_DIR": str(folder.parent / "data"),
+           "PORTAL_SEARCH_BACKEND": "null"}
+    result = subprocess.run([sys.executable, "-m", "flask", "--app", "portal", "content", "check"],
+                            env=env, capture_output=True, text=True, timeout=120, check=False)
+    assert result.returncode == 1
+    lines = [line for line in (result.stdout + result.stderr).split("\n") if line]
+    problems = [line for line in lines if line.startswith("en/delivery/")]
+    assert len(problems) == len(set(problems)) == 4
+    assert [line for line in lines if "content:" in line] == [
+        "content: 1 error and 0 warnings; files with errors are left out. "
+        "See each one with: flask --app portal content check"]
+    assert result.stdout.strip().endswith("; 4 errors, 0 warnings")
