@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import logging
 
-import click
 from flask import Flask, current_app
 
+from ..observability import serving
 from . import preview
 from .repository import ContentRepository
 
@@ -17,7 +17,7 @@ def init_app(app: Flask):
     # Drafts are served in preview only (debug mode, or PREVIEW=True): see preview.py.
     drafts = app.config.get("PREVIEW_DRAFTS", preview.enabled(app))
     content = ContentRepository.from_folder(app.config["CONTENT_DIR"], include_drafts=drafts)
-    if click.get_current_context(silent=True) is None:
+    if serving():
         for problem in content.problems:  # a server's log names each file it left out
             (log.error if problem.severity == "error" else log.warning)("content: %s", problem)
     else:

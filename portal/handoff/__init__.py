@@ -19,7 +19,9 @@ def init_app(app: Flask):
     for problem in problems:
         log.error("channels: %s", problem)
     app.extensions["channels"] = (channels, topics)
-    if not helpdesk_configured(app.config):
+    from ..observability import serving
+
+    if serving() and not helpdesk_configured(app.config):
         log.warning("handoff: no helpdesk is connected (PORTAL_WEBHOOK_URL or PORTAL_SMTP_HOST): contact "
                     "requests are only stored in the database. Signed-in editors read them at "
                     "/admin/handoffs; docs/handoff.md says how to connect a helpdesk.")
