@@ -128,3 +128,12 @@ def init_app(app: Flask):
     app.wsgi_app = RequestIdMiddleware(app.wsgi_app)
     if app.config.get("LOG_FORMAT") == "json" and not json_logging_configured():
         logging.config.dictConfig(logging_config(app.config.get("LOG_LEVEL") or "INFO"))
+
+
+def serving() -> bool:
+    """Whether this process starts the app to serve it (gunicorn, `flask run`, a WSGI host),
+    not for a one-off `flask` command: start-up notices are for the first only."""
+    import click
+
+    context = click.get_current_context(silent=True)
+    return context is None or context.info_name == "run"

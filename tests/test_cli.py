@@ -17,7 +17,7 @@ def test_content_check_reports_every_problem_and_fails(app_factory):
     runner = app_factory(DATA / "broken").test_cli_runner()
     result = runner.invoke(args=["content", "check"])
     assert result.exit_code == 1
-    for expected in ("en/returns/broken-yaml.md:3: error:", "en/returns/no-title.md:1: error:",
+    for expected in ("en/returns/broken-yaml.md:2: error:", "en/returns/no-title.md:1: error:",
                      "de/: error: unknown locale folder", "sv/returns/b-second.md:3: error: slug",
                      "en/returns/unknown-key.md:3: warning:"):
         assert expected in result.output

@@ -193,15 +193,40 @@ def export(name):
     return csv_response(header, rows, filename)
 
 
+RECENT_HANDOFFS = 100
+
+
 @bp.route("/handoffs")
 def handoffs():
-    """Contact requests the helpdesk never accepted, and how many are still on their way."""
+    """Contact requests: the latest ones to read, the ones the helpdesk never accepted, counts."""
     from sqlalchemy import func, select
 
+    from ..handoff import helpdesk_configured
     from ..handoff.delivery import failed_handoffs
     from ..models import Handoff
 
     with get_db().session() as session:
         failed = failed_handoffs(session)
         counts = dict(session.execute(select(Handoff.status, func.count()).group_by(Handoff.status)).all())
-    return render_template("admin/handoffs.html", failed=failed, counts=counts)
+        recent = session.scalars(select(Handoff).order_by(Handoff.created_at.desc(), Handoff.id.desc())
+                                 .limit(RECENT_HANDOFFS)).all()
+        session.expunge_all()
+    return render_template("admin/handoffs.html", failed=failed, counts=counts, recent=recent,
+                           connected=helpdesk_configured(current_app.config))
+
+
+@bp.route("/handoffs/<reference>")
+def handoff(reference):
+    """One contact request in full: the message and what the customer had already tried."""
+    from sqlalchemy import select
+
+    from ..handoff import helpdesk_configured
+    from ..models import Handoff
+
+    with get_db().session() as session:
+        found = session.scalar(select(Handoff).where(Handoff.reference == reference))
+        if found is None:
+            abort(404)
+        session.expunge(found)
+    return render_template("admin/handoff.html", handoff=found,
+                           connected=helpdesk_configured(current_app.config))

@@ -7,6 +7,7 @@ pages link to, and the files other features read from the content folder.
 
 from __future__ import annotations
 
+import difflib
 import posixpath
 import re
 from collections import defaultdict
@@ -16,7 +17,7 @@ from urllib.parse import unquote, urlsplit
 
 import yaml
 
-from .loader import ContentError, LoadedContent, load_content, split_front_matter
+from .loader import ContentError, LoadedContent, explain_yaml_error, load_content, split_front_matter
 from .model import Article, Problem
 from .synonym_check import check_synonym_lists
 
@@ -31,6 +32,7 @@ _INLINE_LINK = re.compile(r"(!?)\[(?:[^\]\\]|\\.)*\]\(\s*<?([^)\s>]*)>?(?:\s+[\"
 _REFERENCE = re.compile(r"^\s{0,3}\[(?!\^)[^\]]+\]:\s*<?([^\s>]+)>?")
 _HTML_LINK = re.compile(r"<(a|img)\b[^>]*?\b(href|src)\s*=\s*[\"']([^\"']*)[\"']", re.I)
 _HEADING_ID = re.compile(r"^\s{0,3}#{1,6}\s.*\{[^}]*#([\w-]+)[^}]*\}\s*$")
+_HTML_ID = re.compile(r"""\bid=["']([^"']+)["']""")
 
 
 @dataclass
@@ -64,11 +66,40 @@ def lint_content(content_dir, *, builtin_synonyms=False) -> LintReport:
         problems += _check_front_matter(article, meta, text, loaded)
         problems += _check_body(article, body, body_line, addresses)
         problems += _check_redirects(article, text, addresses)
+    # A file the loader left out for a front-matter error still has its links checked: every
+    # problem of a file is reported in one run.
+    for article, body, body_line in _left_out_articles(content_dir, loaded):
+        problems += _check_body(article, body, body_line, addresses)
     problems += _check_id_collisions(loaded, texts)
-    problems += _check_channels(content_dir)
+    problems += _check_channels(content_dir, loaded.site.locales)
     problems += check_synonym_lists(loaded, content_dir, builtin=builtin_synonyms)
     unique = list(dict.fromkeys(problems))
     return LintReport(loaded, sorted(unique, key=lambda p: (p.path, p.line or 0)))
+
+
+def _left_out_articles(content_dir: Path, loaded: LoadedContent):
+    """(stand-in article, body, first body line) for each article file the loader could not read."""
+    read = {article.path for article in loaded.articles}
+    for locale in loaded.site.locales:
+        for path in sorted((content_dir / locale).glob("*/*.md")):
+            relative = path.relative_to(content_dir).as_posix()
+            if relative in read or path.parent.name.startswith("."):
+                continue
+            try:
+                text = path.read_text("utf-8")
+            except (OSError, UnicodeDecodeError):
+                continue
+            lines = text.lstrip("\ufeff").split("\n")
+            if not lines or lines[0].strip() != "---":
+                continue
+            end = next((i for i in range(1, len(lines)) if lines[i].strip() in ("---", "...")), None)
+            if end is None:
+                continue
+            draft = any(re.match(r"^draft\s*:\s*true\b", line) for line in lines[1:end])
+            stand_in = Article(id=f"{path.parent.name}/{path.stem}", locale=locale, category=path.parent.name,
+                               title="", slug=path.stem, description="", body_text="", html="",
+                               draft=draft, path=relative)
+            yield stand_in, "\n".join(lines[end + 1:]), end + 2
 
 
 def _severity(article: Article, severity="error") -> str:
@@ -167,11 +198,17 @@ def _check_link(article: Article, attribute: str, url: str, addresses: _Addresse
     if not url:
         return "empty link: write the address between the ( )", "error"
     parts = urlsplit(url)
-    if parts.scheme or parts.netloc or url.startswith("#"):
+    if parts.scheme or parts.netloc:
         return None
+    if url.startswith("#"):
+        return _check_anchor(url, article, parts.fragment, "this article") if article.html else None
     path = unquote(parts.path)
     if url.startswith("/"):
-        return _check_site_path(article, path, addresses)
+        found = _check_site_path(article, path, addresses)
+        target = addresses.article_at("/" + "/".join(s for s in path.split("/") if s))
+        if found is None and parts.fragment and target is not None:
+            return _check_anchor(url, target, parts.fragment, target.path)
+        return found
     target = posixpath.normpath(posixpath.join(article.category, path))
     suffix = posixpath.splitext(target)[1].lower()
     if attribute == "src" or suffix in MEDIA_SUFFIXES:
@@ -198,7 +235,21 @@ def _check_link(article: Article, attribute: str, url: str, addresses: _Addresse
         return f"link '{url}' leads nowhere: there is no article '{article_id}' in {where}", "error"
     if found.draft and not article.draft:
         return f"link '{url}' goes to the draft {found.path}, which visitors cannot open", "error"
+    if parts.fragment:
+        return _check_anchor(url, found, parts.fragment, found.path)
     return None
+
+
+def _check_anchor(url: str, target: Article, fragment: str, where: str):
+    """A '#anchor' must name a heading (or another id) on the page it points to."""
+    ids = set(_HTML_ID.findall(target.html))
+    fragment = unquote(fragment)
+    if not fragment or fragment in ids:
+        return None
+    close = difflib.get_close_matches(fragment, sorted(ids), n=1)
+    hint = f": did you mean '#{close[0]}'?" if close else (
+        f"; its headings are {', '.join('#' + i for i in sorted(ids))}" if ids else ": it has no headings")
+    return f"link '{url}' leads to no heading: {where} has no '#{fragment}'{hint}", "error"
 
 
 def _check_site_path(article: Article, path: str, addresses: _Addresses):
@@ -307,20 +358,24 @@ def _check_id_collisions(loaded: LoadedContent, texts: dict[str, str]):
     return problems
 
 
-def _check_channels(content_dir: Path):
+def _check_channels(content_dir: Path, locales=("en",)):
+    """Everything the contact page would find wrong in channels.yml when the app starts."""
+    from ..handoff.channels import load_channels
+
     path = content_dir / CHANNELS_FILE
     if not path.is_file():
         return []
     try:
-        data = yaml.safe_load(path.read_text("utf-8"))
+        text = path.read_text("utf-8")
     except UnicodeDecodeError:
         return [Problem(CHANNELS_FILE, "not UTF-8 text: save the file as UTF-8")]
+    if not text.strip():
+        return [Problem(CHANNELS_FILE, "the file is empty: the contact form alone is offered",
+                        severity="warning")]
+    try:
+        yaml.safe_load(text)
     except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        reason = getattr(error, "problem", None) or str(error)
-        return [Problem(CHANNELS_FILE, f"not valid YAML: {reason}", mark.line + 1 if mark else None)]
-    if data is None:
-        return [Problem(CHANNELS_FILE, "the file is empty", severity="warning")]
-    if not isinstance(data, dict | list):
-        return [Problem(CHANNELS_FILE, "must be a list or a set of 'key: value' lines", 1)]
-    return []
+        message, line = explain_yaml_error(error, text.split("\n"))
+        return [Problem(CHANNELS_FILE, f"the file cannot be read: {message}; the contact form alone is "
+                        "offered", line)]
+    return load_channels(content_dir, locales)[2]

@@ -102,13 +102,52 @@ def split_front_matter(text: str):
     try:
         meta = load_yaml("\n".join(lines[1:index])) or {}
     except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        line = mark.line + 2 if mark is not None else 1
-        reason = getattr(error, "problem", None) or str(error)
-        raise ContentError(f"front matter is not valid YAML: {reason}", line) from None
+        message, line = explain_yaml_error(error, lines[1:index])
+        raise ContentError(f"the front matter cannot be read: {message}", line + 1) from None
     if not isinstance(meta, dict):
         raise ContentError("front matter must be a set of 'key: value' lines", 2)
     return meta, "\n".join(lines[index + 1 :]), index + 2
+
+
+def explain_yaml_error(error: yaml.YAMLError, lines: list[str]) -> tuple[str, int]:
+    """What is wrong, in plain words, and the 1-based line (of `lines`) where to fix it."""
+    mark = getattr(error, "problem_mark", None)
+    line = mark.line + 1 if mark is not None else 1
+    problem = getattr(error, "problem", None) or str(error)
+    context_mark = getattr(error, "context_mark", None)
+
+    def previous_key_line(before):
+        for number in range(min(before, len(lines)) - 1, 0, -1):
+            text = lines[number - 1].strip()
+            if text and not text.startswith("#"):
+                return number
+        return before
+
+    if "block sequence start" in problem or "block mapping start" in problem:
+        above = previous_key_line(line)
+        return ("a list item or an indented line where none can go: the line above already has a value "
+                "(for a list, write the key alone, like 'questions:', and the items below it as "
+                "'  - ...'; delete a '[]')" if "sequence" in problem else
+                "this line is indented more than the line above: indent only what belongs under a key",
+                above)
+    if "mapping values are not allowed" in problem:
+        return ("a second ':' on one line: put the text in quotes, like title: \"Refunds: how long?\"",
+                line)
+    if "'\\t'" in problem or "\\t" in repr(problem):
+        return "a tab character: indent with spaces only", line
+    if "could not find expected ':'" in problem:
+        where = context_mark.line + 1 if context_mark is not None else line
+        return "a line that is not 'key: value': add the ':' or remove the line", where
+    if "end of stream" in problem and "quoted" in (getattr(error, "context", "") or ""):
+        where = context_mark.line + 1 if context_mark is not None else line
+        return "a quote that is never closed: end the text with the same quote mark", where
+    if "expected ','" in problem or "flow" in (getattr(error, "context", "") or ""):
+        where = context_mark.line + 1 if context_mark is not None else line
+        return ("a list in [ ] or a set in { } that is not closed, or has a ':' inside: check the brackets",
+                where)
+    if "found duplicate" in problem or "duplicate" in problem:
+        return "a key written twice: keep one", line
+    return f"it is not valid YAML ({problem})", line
 
 
 def _key_line(text: str, key: str) -> int | None:
@@ -156,10 +195,38 @@ def load_site_file(content_dir: Path) -> tuple[Site | None, list[Problem]]:
     default = str(data.get("default_locale") or locales[0])
     if default not in locales:
         return None, [Problem(SITE_FILE, f"default_locale '{default}' is not in locales {list(locales)}")]
-    name = str(data.get("name") or "Help Centre")
+    names, problems = _site_names(data.get("name"), default, locales)
     email = data.get("support_email")
-    return Site(name=name, default_locale=default, locales=locales,
-                support_email=str(email) if email else None), []
+    return Site(name=names.get(default) or DEFAULT_SITE_NAME, default_locale=default, locales=locales,
+                support_email=str(email) if email else None, names=names), problems
+
+
+DEFAULT_SITE_NAME = "Help Centre"
+
+
+def _site_names(value, default, locales) -> tuple[dict, list[Problem]]:
+    """`name: Shop Help` (every locale) or `name: {en: Shop Help, sv: Butikens hjälp}` (per
+    locale; a locale without one gets the default locale's)."""
+    if value is None or isinstance(value, str | int | float):
+        text = str(value).strip() if value is not None else ""
+        return ({default: text} if text else {}), []
+    if not isinstance(value, dict):
+        return {}, [Problem(SITE_FILE, "'name' must be a text, or one text per locale like "
+                            "{en: Shop Help, sv: Butikens hjälp}")]
+    names, problems = {}, []
+    for locale, text in value.items():
+        locale = str(locale)
+        if locale not in locales:
+            problems.append(Problem(SITE_FILE, f"'name' has a text for '{locale}', which is not in "
+                                    f"locales {list(locales)}", severity="warning"))
+        elif isinstance(text, str | int | float) and str(text).strip():
+            names[locale] = str(text).strip()
+    if default not in names:
+        problems.append(Problem(SITE_FILE, f"'name' has no text for the default locale '{default}'",
+                                severity="warning"))
+        if names:
+            names[default] = next(iter(names.values()))
+    return names, problems
 
 
 def load_content(content_dir, include_drafts: bool = True) -> LoadedContent:
@@ -230,31 +297,36 @@ def _read_article(path: Path, relative, locale, category, problems) -> _Draft | 
         return None
     try:
         meta, body, _body_line = split_front_matter(text)
-        title = meta.get("title")
-        if not isinstance(title, str | int | float) or not str(title).strip():
-            raise ContentError("'title' is required", _key_line(text, "title") or 1)
-        for key in ("questions", "tags", "redirect_from"):
-            try:
-                _string_list(meta, key)
-            except ContentError as error:
-                raise ContentError(error.message, _key_line(text, key)) from None
-        try:
-            _parse_date(meta.get("updated"))
-        except ContentError as error:
-            raise ContentError(error.message, _key_line(text, "updated")) from None
-        slug = meta.get("slug")
-        if slug is not None and not SLUG.match(str(slug)):
-            raise ContentError(f"slug '{slug}' may hold only letters, digits and '-'",
-                               _key_line(text, "slug"))
-        for key in ("draft", "translate"):
-            if key in meta and not isinstance(meta[key], bool):
-                raise ContentError(f"'{key}' must be true or false", _key_line(text, key))
     except ContentError as error:
         problems.append(Problem(relative, error.message, error.line))
         return None
+    # Every problem of the file at once, so an editor fixes them in one go.
+    errors = []
+    title = meta.get("title")
+    if not isinstance(title, str | int | float) or not str(title).strip():
+        errors.append(ContentError("'title' is required", _key_line(text, "title") or 1))
+    for key in ("questions", "tags", "redirect_from"):
+        try:
+            _string_list(meta, key)
+        except ContentError as error:
+            errors.append(ContentError(error.message, _key_line(text, key)))
+    try:
+        _parse_date(meta.get("updated"))
+    except ContentError as error:
+        errors.append(ContentError(error.message, _key_line(text, "updated")))
+    slug = meta.get("slug")
+    if slug is not None and not SLUG.match(str(slug)):
+        errors.append(ContentError(f"slug '{slug}' may hold only letters, digits and '-'",
+                                   _key_line(text, "slug")))
+    for key in ("draft", "translate"):
+        if key in meta and not isinstance(meta[key], bool):
+            errors.append(ContentError(f"'{key}' must be true or false", _key_line(text, key)))
+    problems.extend(Problem(relative, error.message, error.line) for error in errors)
     for key in sorted(set(meta) - KNOWN_KEYS):
         problems.append(Problem(relative, f"unknown front-matter key '{key}' is ignored",
                                 _key_line(text, key), severity="warning"))
+    if errors:
+        return None
     return _Draft(meta, body, locale, category, path.stem, relative, content_hash(text),
                   _key_line(text, "slug"))
 
@@ -328,7 +400,7 @@ def _render_all(drafts: list[_Draft], site: Site, problems) -> list[Article]:
             slug=slug,
             description=description,
             body_text=body_text,
-            html=render_markdown(draft.body, resolver),
+            html=render_markdown(draft.body, resolver, draft.locale),
             questions=_string_list(meta, "questions"),
             tags=_string_list(meta, "tags"),
             updated=_parse_date(meta.get("updated")),

@@ -61,8 +61,13 @@ class Category:
 
 @dataclass(frozen=True)
 class Site:
-    name: str
+    name: str  # in the default locale
     default_locale: str
     locales: tuple[str, ...]
     support_email: str | None = None
     synonyms: dict = field(default_factory=dict, compare=False)  # locale -> tuple of synonym groups
+    names: dict = field(default_factory=dict, compare=False)  # locale -> the name in that language
+
+    def name_in(self, locale: str | None) -> str:
+        """The site's name as visitors of `locale` read it; the default locale's when not given."""
+        return self.names.get(locale) or self.name

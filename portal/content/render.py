@@ -5,6 +5,8 @@ from __future__ import annotations
 import html
 import re
 import threading
+import unicodedata
+import xml.etree.ElementTree as etree
 from collections.abc import Callable
 
 import markdown
@@ -23,12 +25,45 @@ MARKDOWN_EXTENSIONS = [
     "pymdownx.details",
     "pymdownx.tilde",
 ]
-EXTENSION_CONFIGS = {"toc": {"permalink": False}}
+# Letters that Unicode does not decompose into a base letter plus accents, written out as
+# their languages do in plain ASCII, so heading anchors keep every letter: "złożyć" -> "zlozyc".
+TRANSLITERATION = {
+    "ł": "l", "Ł": "L", "ß": "ss", "ẞ": "SS", "æ": "ae", "Æ": "AE", "ø": "oe", "Ø": "OE",
+    "œ": "oe", "Œ": "OE", "đ": "d", "Đ": "D", "ð": "d", "Ð": "D", "þ": "th", "Þ": "TH",
+    "ı": "i", "ŀ": "l", "Ŀ": "L",
+}
+# Where a language writes a letter out differently from the accent-stripped default.
+TRANSLITERATION_BY_LANGUAGE = {
+    "da": {"å": "aa", "Å": "AA"},
+    "nb": {"å": "aa", "Å": "AA"},
+    "nn": {"å": "aa", "Å": "AA"},
+    "no": {"å": "aa", "Å": "AA"},
+    "de": {"ä": "ae", "Ä": "AE", "ö": "oe", "Ö": "OE", "ü": "ue", "Ü": "UE"},
+}
+
+
+def slugify(text: str, separator: str = "-", locale: str | None = None) -> str:
+    """A readable ASCII anchor for a heading in `locale`:
+    'Jak złożyć reklamację?' -> 'jak-zlozyc-reklamacje'."""
+    language = (locale or "").replace("_", "-").split("-")[0].lower()
+    table = {**TRANSLITERATION, **TRANSLITERATION_BY_LANGUAGE.get(language, {})}
+    text = "".join(table.get(char, char) for char in text)
+    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+    text = re.sub(r"[^\w\s-]", "", text).strip().lower()
+    return re.sub(rf"[{re.escape(separator)}\s]+", separator, text).strip(separator)
+
+
+def _slugify_for_article(text: str, separator: str) -> str:
+    return slugify(text, separator, getattr(_per_thread, "locale", None))
+
+
+EXTENSION_CONFIGS = {"toc": {"permalink": False, "slugify": _slugify_for_article}}
 
 ALLOWED_TAGS = set(nh3.ALLOWED_TAGS) | {"details", "summary", "figure", "figcaption", "mark"}
 ALLOWED_ATTRIBUTES = {
     **{tag: set(attrs) for tag, attrs in nh3.ALLOWED_ATTRIBUTES.items()},
     "*": {"id", "class", "title", "lang", "dir"},
+    "div": {"tabindex", "role", "aria-label"},
     "a": {"href", "hreflang", "title"},
     "img": {"src", "alt", "width", "height", "title", "loading"},
     "details": {"open"},
@@ -59,9 +94,32 @@ class _LinkRewriter(Treeprocessor):
                 element.set("loading", "lazy")
 
 
+class _TableWrapper(Treeprocessor):
+    """A wide table scrolls inside its own box on a phone: a named region that keyboard users
+    can reach and scroll (WCAG scrollable-region-focusable), never the table itself."""
+
+    def run(self, root):
+        for parent in list(root.iter()):
+            for index, child in enumerate(list(parent)):
+                if child.tag != "table":
+                    continue
+                wrapper = etree.Element("div", {"class": "table-scroll", "tabindex": "0", "role": "region",
+                                                "aria-label": _table_label(child)})
+                parent.remove(child)
+                wrapper.append(child)
+                parent.insert(index, wrapper)
+
+
+def _table_label(table) -> str:
+    """The table's column headings, which say what it holds in the article's own language."""
+    headings = ["".join(cell.itertext()).strip() for cell in table.iter("th")]
+    return ", ".join(h for h in headings if h)[:200] or "Table"
+
+
 class _LinkRewriterExtension(Extension):
     def extendMarkdown(self, md):
         md.treeprocessors.register(_LinkRewriter(md), "portal_links", 1)
+        md.treeprocessors.register(_TableWrapper(md), "portal_tables", 0)
 
 
 _per_thread = threading.local()
@@ -77,14 +135,17 @@ def _markdown() -> markdown.Markdown:
     return md
 
 
-def render_markdown(text: str, resolve_link: LinkResolver | None = None) -> str:
-    """Markdown to safe HTML: rendering first, then nh3, so raw HTML is cleaned too."""
+def render_markdown(text: str, resolve_link: LinkResolver | None = None, locale: str | None = None) -> str:
+    """Markdown to safe HTML: rendering first, then nh3, so raw HTML is cleaned too.
+    `locale` is the article's language, for heading anchors (`slugify`)."""
     md = _markdown()
     md.treeprocessors["portal_links"].resolve = resolve_link
+    _per_thread.locale = locale
     try:
         rendered = md.reset().convert(text)
     finally:
         md.treeprocessors["portal_links"].resolve = None
+        _per_thread.locale = None
     return sanitize(rendered)
 
 

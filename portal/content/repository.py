@@ -74,6 +74,23 @@ class ContentRepository:
                 return self.translations(found.id)
         return []
 
+    def only_elsewhere(self, locale, category_id=None) -> list[Article]:
+        """Articles that have no `locale` version (one per id: the default locale's, else the
+        first in site order), so visitors in `locale` can still find them, marked as in another
+        language. With `category_id`, only that category's."""
+        found = []
+        for article_id, versions in self._translations.items():
+            if category_id is not None and article_id.split("/", 1)[0] != category_id:
+                continue
+            if any(a.locale == locale for a in versions):
+                continue
+            found.append(min(versions, key=lambda a: (a.locale != self.default_locale,
+                                                      self._locale_order(a.locale))))
+        return sorted(found, key=lambda a: a.title.casefold())
+
+    def _locale_order(self, locale) -> int:
+        return self.locales.index(locale) if locale in self.locales else len(self.locales)
+
     def categories(self, locale) -> list[Category]:
         found = [c for (loc, cid), c in self._categories.items()
                  if loc == locale and self._articles_in.get((loc, cid))]

@@ -14,7 +14,8 @@ ARTICLE_TEMPLATE = """\
 ---
 title: {title}
 description:  # one sentence for search results; when empty, the first paragraph is used
-questions: []  # other ways customers ask this, one per line below, like:  - where is my parcel
+questions:  # other ways customers ask this: one per line below, each starting with "  - "
+  # - where is my parcel
 tags: []
 updated: {updated}
 {draft}---

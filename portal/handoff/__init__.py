@@ -19,6 +19,17 @@ def init_app(app: Flask):
     for problem in problems:
         log.error("channels: %s", problem)
     app.extensions["channels"] = (channels, topics)
+    from ..observability import serving
+
+    if serving() and not helpdesk_configured(app.config):
+        log.warning("handoff: no helpdesk is connected (PORTAL_WEBHOOK_URL or PORTAL_SMTP_HOST): contact "
+                    "requests are only stored in the database. Signed-in editors read them at "
+                    "/admin/handoffs; docs/handoff.md says how to connect a helpdesk.")
     ratelimit.init_app(app)
     app.register_blueprint(bp)
     ratelimit.limit_view(app, "contact.submit", RATE_LIMITS, on_breach=rate_limited)
+
+
+def helpdesk_configured(config) -> bool:
+    """Whether contact requests go anywhere but the database: a webhook or an SMTP server."""
+    return bool(config.get("WEBHOOK_URL") or config.get("SMTP_HOST"))

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from flask import current_app, g, make_response, redirect, render_template, request, url_for
 from flask_babel import lazy_gettext as _l
@@ -24,6 +25,7 @@ from ..i18n import localized_blueprint
 from ..models import Handoff
 from ..ratelimit import network_key, visit_key
 from ..search import SearchUnavailable, get_search
+from .channels import is_open, next_opening
 from .context import decode_items, encode_item, visit_context
 from .recommend import describe, recommend_channels
 from .store import create_handoff
@@ -35,6 +37,11 @@ MIN_MESSAGE = 10
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 ORDER_NUMBER = re.compile(r"^#?[A-Za-z0-9][A-Za-z0-9-]*$")
 FORM_KINDS = ("form",)
+# Where the answer starts on the page: "Show me how to get help" lands here (docs/handoff.md).
+ANSWER_ANCHOR = "help"
+# How a weekday and date read in each language; Babel's pattern for the rest.
+DAY_PATTERNS = {"da": "EEEE 'den' d. MMMM"}
+DAY_PATTERN = "EEEE d MMMM"
 
 
 def _signer():
@@ -61,9 +68,24 @@ def _default_topic(article_id):
     return topic.id if topic else None
 
 
+def _now():
+    """The clock the channels' hours are read with; tests fix it with the FIXED_NOW setting."""
+    return current_app.config.get("FIXED_NOW") or dt.datetime.now(dt.UTC)
+
+
+def _visitor_zone(name):
+    """The visitor's time zone as their browser reported it (an IANA name), else None."""
+    if not name or len(name) > 64:
+        return None
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError, OSError):  # unknown, or not a zone's name at all
+        return None
+
+
 def _recommendations(topic, urgent):
     channels, _topics = _channels()
-    now = dt.datetime.now(dt.UTC)
+    now = _now()
     ranked = recommend_channels(topic, "urgent" if urgent else "normal", g.locale, now, channels)
     default = get_content().default_locale
     entries = []
@@ -85,6 +107,40 @@ def _recommendations(topic, urgent):
                         "link": link, "open_now": rec.open_now,
                         "is_form": channel.kind in FORM_KINDS})
     return entries
+
+
+def _closed_channels(topic, zone_name):
+    """Live channels for `topic` that are closed now, soonest opening first, with when they open
+    in the visitor's time zone (or, unknown, the channel's, named) and language."""
+    from babel.dates import format_date, format_time, get_timezone_location
+
+    channels, _topics = _channels()
+    now = _now()
+    default = get_content().default_locale
+    visitor_zone = _visitor_zone(zone_name)
+    closed = []
+    for channel in channels:
+        if not channel.live or not channel.handles(topic) or is_open(channel, now):
+            continue
+        opening = next_opening(channel, now)
+        if opening is None:
+            continue
+        zone = visitor_zone or channel.zone
+        local_opening, local_now = opening.astimezone(zone), now.astimezone(zone)
+        days = (local_opening.date() - local_now.date()).days
+        values = {"time": format_time(local_opening, "short", locale=g.locale)}
+        if days == 0:
+            when = _l("Closed now. Opens today at %(time)s", **values)
+        elif days == 1:
+            when = _l("Closed now. Opens tomorrow at %(time)s", **values)
+        else:
+            day = format_date(local_opening, DAY_PATTERNS.get(g.locale, DAY_PATTERN), locale=g.locale)
+            when = _l("Closed now. Opens %(day)s at %(time)s", day=day, **values)
+        zone_label = None if visitor_zone else get_timezone_location(zone, locale=g.locale)
+        closed.append({"channel": channel, "name": channel.name(g.locale, default), "when": when,
+                       "zone": zone_label, "opens": opening})
+    closed.sort(key=lambda entry: (entry["opens"], entry["channel"].id))
+    return closed
 
 
 def _suggestions(text):
@@ -132,6 +188,12 @@ def _render(form, errors=None, status=200, notice=None):
     return render_template(
         "contact.html", form=form, errors=errors or {}, topics=topics, topic=topic,
         recommendations=recommendations, form_channel=form_channel, notice=notice,
+        closed_channels=_closed_channels(topic, form.get("tz")) if topic else [],
+        answer_anchor=ANSWER_ANCHOR,
+        language_form={"form": "contact-form" if form_channel else "contact-describe",
+                       "targets": {tag: url_for("contact.carry", locale=tag)
+                                   for tag in get_content().locales}},
+        language_links={tag: url_for("contact.page", locale=tag) for tag in get_content().locales},
         suggestions=_suggestions(form.get("description", "")) if topic else [],
         context=_context_entries(context_items),
         started=_signer().sign(str(int(dt.datetime.now(dt.UTC).timestamp()))).decode(),
@@ -147,9 +209,27 @@ def page():
         "description": (args.get("description") or args.get("q") or "")[:LIMITS["message"]],
         "urgent": args.get("urgent", ""),
         "article": args.get("article", ""),
+        "tz": args.get("tz", ""),
     }
     form["message"] = form["description"]
     record("contact_opened", article_id=form["article"] or None)
+    return _render(form)
+
+
+@bp.route("/contact/continue", methods=["GET", "POST"])
+def carry():
+    """The contact page in another language, with everything the visitor had typed: the
+    language buttons post the page's form here (through /language/<locale>). Nothing is sent."""
+    if request.method == "GET":
+        return redirect(url_for("contact.page"), 303)
+    form = _posted_form()
+    form["description"] = request.form.get("description", "")[:LIMITS["message"]] or form["message"]
+    form["message"] = form["message"] or form["description"].strip()
+    if form["context_shown"]:
+        form["ticked"] = [encode_item(kind, value) for kind, value in form["context_items"]]
+        form["context_items"] = form["context_shown"]
+    else:
+        del form["context_items"]  # the first step carries no context: the visit's own applies
     return _render(form)
 
 
@@ -189,6 +269,7 @@ def _posted_form():
     form["description"] = form["message"]
     form["urgent"] = data.get("urgent", "")
     form["article"] = data.get("article", "")
+    form["tz"] = data.get("tz", "")
     form["context_items"] = decode_items(data.getlist("context"))
     form["context_shown"] = decode_items(data.getlist("context_shown"))
     return form

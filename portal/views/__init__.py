@@ -6,7 +6,7 @@ import hashlib
 from functools import lru_cache
 from pathlib import Path
 
-from flask import Flask, current_app, request, url_for
+from flask import Flask, current_app, g, request, url_for
 
 from ..content import get_content
 from . import errors, feedback, health, pages, root, search, seo, translations
@@ -24,7 +24,13 @@ def init_app(app: Flask):
     seo.init_app(app)
     app.jinja_env.globals.update(config_content=get_content, absolute=absolute_url,
                                  static_url=static_url, contact_url=contact_url,
-                                 has_endpoint=lambda name: name in current_app.view_functions)
+                                 has_endpoint=lambda name: name in current_app.view_functions,
+                                 site_name=site_name)
+
+
+def site_name() -> str:
+    """The site's name in the language of the page being rendered."""
+    return get_content().site.name_in(g.get("locale"))
 
 
 def absolute_url(path: str) -> str:

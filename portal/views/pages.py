@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import abort, g, redirect, render_template, request
+from flask import abort, g, redirect, render_template, request, url_for
 
 from .. import seo
 from ..analytics import record
@@ -29,7 +29,12 @@ def category(category):
     if found is None or not articles:
         abort(404)
     return render_template("category.html", category=found, articles=articles,
-                           alternates=seo.category_alternates(content, category))
+                           elsewhere=content.only_elsewhere(g.locale, category),
+                           alternates=seo.category_alternates(content, category),
+                           language_links={locale: url_for("pages.category", locale=locale,
+                                                           category=category)
+                                           for locale in content.locales
+                                           if content.articles_in(locale, category)})
 
 
 @bp.route("/<category>/<slug>")

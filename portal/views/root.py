@@ -22,9 +22,12 @@ def index():
     return response
 
 
-@bp.route("/language/<locale>")
+@bp.route("/language/<locale>", methods=["GET", "POST"])
 def choose_language(locale):
-    """An explicit language choice: remembered in a cookie, then back to the page asked for."""
+    """An explicit language choice: remembered in a cookie, then back to the page asked for.
+
+    A POST (the contact page's language buttons submit its form here) goes on with 307, so the
+    text the visitor typed travels along in the body and nothing typed is lost."""
     content = get_content()
     if locale not in content.locales:
         abort(404)
@@ -32,7 +35,7 @@ def choose_language(locale):
     parts = urlsplit(target)
     if parts.scheme or parts.netloc or not target.startswith(f"/{locale}/") or target.startswith("//"):
         target = f"/{locale}/"
-    response = redirect(target, code=303)
+    response = redirect(target, code=307 if request.method == "POST" else 303)
     response.set_cookie(LOCALE_COOKIE, locale, max_age=LOCALE_COOKIE_MAX_AGE, samesite="Lax",
                         httponly=True, secure=request.is_secure)
     return response

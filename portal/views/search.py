@@ -6,7 +6,7 @@ import json
 import math
 from pathlib import Path
 
-from flask import Blueprint, g, jsonify, render_template, request
+from flask import Blueprint, g, jsonify, render_template, request, url_for
 from flask_babel import gettext
 from markupsafe import escape
 
@@ -42,7 +42,8 @@ def page():
         category = None
     page_number = positive_int(request.args.get("page"), 1)
     context = dict(text=text, query=query, category=category, page_number=page_number,
-                   results=None, entries=[], fallback=None, fallback_entries=[], pages=0,
+                   results=None, entries=[], fallback=None, fallback_entries=[], elsewhere_entries=[],
+                   pages=0,
                    categories={c.id: c for c in content.categories(g.locale)})
     status = 200
     if query:
@@ -57,10 +58,36 @@ def page():
                 fallback = get_search().query(content.default_locale, query, limit=5)
                 context.update(fallback=fallback,
                                fallback_entries=_entries(fallback, content.default_locale))
+            if page_number == 1:
+                shown = {article.id for _hit, article in context["fallback_entries"]}
+                context["elsewhere_entries"] = [
+                    (hit, article) for hit, article in _found_only_elsewhere(content, query, category)
+                    if article.id not in shown]
         except SearchUnavailable:
             context["unavailable"] = True
             status = 503
+    context["language_links"] = _search_in_other_languages(content, text, category)
     return render_template("search.html", **context), status, {"X-Robots-Tag": "noindex"}
+
+
+def _found_only_elsewhere(content, query, category, limit=5):
+    """Matches among the articles that have no version in the visitor's language: searched in
+    the language they are written in, so the visitor finds them too (labelled by the page)."""
+    by_locale = {}
+    for article in content.only_elsewhere(g.locale, category):
+        by_locale.setdefault(article.locale, set()).add(article.id)
+    found = []
+    for locale, ids in by_locale.items():
+        results = get_search().query(locale, query, category=category, limit=limit * 4)
+        found += [(hit, article) for hit, article in _entries(results, locale) if article.id in ids]
+    return sorted(found, key=lambda pair: -pair[0].score)[:limit]
+
+
+def _search_in_other_languages(content, text, category):
+    """The language switch keeps the search: the same words (and category, where it exists)."""
+    return {locale: url_for("search.page", locale=locale, q=text or None,
+                            category=category if category and content.category(locale, category) else None)
+            for locale in content.locales}
 
 
 @api.route("/search")

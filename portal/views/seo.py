@@ -95,7 +95,7 @@ def article_json_ld(article, category) -> Markup:
     crumbs = [(category.title, category.url)] if category else []
     pairs = seo.faq_pairs(article)
     return json_ld(
-        seo.article_data(article, url, site.name, home, category),
+        seo.article_data(article, url, site.name_in(article.locale), home, category),
         _crumbs(*crumbs, (article.title, article.url)),
         seo.faq_page(pairs, url, article.locale) if pairs else None,
     )
@@ -107,5 +107,5 @@ def category_json_ld(category) -> Markup:
 
 def home_json_ld() -> Markup:
     base = public_base()
-    return json_ld(seo.website_data(get_content().site.name, base + url_for("pages.home"), g.locale,
-                                    base + url_for("search.page")))
+    return json_ld(seo.website_data(get_content().site.name_in(g.locale), base + url_for("pages.home"),
+                                    g.locale, base + url_for("search.page")))

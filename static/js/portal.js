@@ -177,4 +177,21 @@
       })
       .catch(function () { form.submit(); });
   });
+
+  // Contact page: opening times read in the visitor's own time zone (the server needs its name).
+  try {
+    var zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+    if (zone) {
+      document.querySelectorAll("input[data-timezone]").forEach(function (input) {
+        if (!input.value) { input.value = zone; }
+      });
+    }
+  } catch (error) { /* an old browser: the server names the channel's time zone instead */ }
+
+  // "Show me how to get help" lands on #help: the browser scrolls there by itself; move the
+  // keyboard and screen reader focus along so the answer is read first.
+  if (window.location.hash.length > 1) {
+    var target = document.getElementById(window.location.hash.slice(1));
+    if (target && target.getAttribute("tabindex") === "-1") { target.focus(); }
+  }
 })();

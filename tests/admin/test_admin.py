@@ -206,3 +206,76 @@ def test_failed_handoffs_are_shown_for_a_person_to_pass_on(app):
     html = client.get("/admin/handoffs").get_data(as_text=True)
     assert reference in html and "HTTP 503" in html and "anna@example.com" in html
     assert re.search(r"<dt>Failed</dt><dd>1</dd>", html)
+
+
+# -- stored contact requests when no helpdesk is connected (issue 17) --------------------------------
+
+
+def store_handoff(app, **fields):
+    from portal.handoff.store import create_handoff
+
+    values = dict(locale="sv", topic="return-or-refund", channel="form", name="Anna Berg",
+                  email="anna@example.com", message="Dragkedjan gick sönder.\nJag vill byta jackan.",
+                  order_number="NV-123456",
+                  context={"searches": ["trasig dragkedja"],
+                           "articles": [{"id": "returns/return-an-item",
+                                         "title": "Hur returnerar jag en vara?",
+                                         "url": "/sv/returns/returnera-en-vara"}]})
+    values.update(fields)
+    with app.extensions["db"].session() as session:
+        return create_handoff(session, **values).reference
+
+
+def test_app_start_says_requests_are_only_stored_without_a_helpdesk(app_factory, caplog):
+    caplog.set_level("WARNING")
+    app_factory()
+    assert any("no helpdesk is connected" in r.getMessage() and "/admin/handoffs" in r.getMessage()
+               for r in caplog.records)
+    caplog.clear()
+    app_factory(WEBHOOK_URL="https://helpdesk.example/hook", WEBHOOK_SECRET="s")
+    assert not any("no helpdesk" in r.getMessage() for r in caplog.records)
+
+
+def test_stored_requests_are_listed_with_a_banner_on_how_to_connect_a_helpdesk(app):
+    reference = store_handoff(app)
+    client = app.test_client()
+    login(client)
+    html = client.get("/admin/handoffs", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "No helpdesk is connected: contact requests are only stored here." in html
+    assert "PORTAL_WEBHOOK_URL" in html and "PORTAL_SMTP_HOST" in html and "docs/handoff.md" in html
+    assert f'<a href="/admin/handoffs/{reference}">{reference}</a>' in html
+    assert "Anna Berg &lt;anna@example.com&gt;" in html and "Waiting for delivery" in html
+
+
+def test_a_stored_request_is_readable_in_full(app):
+    long_message = "Dragkedjan gick sönder. " * 20 + "Slutet av meddelandet."
+    reference = store_handoff(app, message=long_message)
+    client = app.test_client()
+    login(client)
+    response = client.get(f"/admin/handoffs/{reference}", headers={"Accept-Language": "en"})
+    html = response.get_data(as_text=True)
+    assert f'<div class="handoff-message">{long_message}</div>' in html
+    assert "NV-123456" in html and 'href="mailto:anna@example.com"' in html
+    assert "Searched for “trasig dragkedja”" in html
+    assert '<a href="/sv/returns/returnera-en-vara">Read “Hur returnerar jag en vara?”</a>' in html
+
+
+def test_stored_requests_need_a_signed_in_editor(app):
+    reference = store_handoff(app)
+    for path in ("/admin/handoffs", f"/admin/handoffs/{reference}"):
+        response = app.test_client().get(path)
+        assert response.status_code == 302 and response.headers["Location"].startswith("/admin/login")
+
+
+def test_an_unknown_request_is_not_found(app):
+    client = app.test_client()
+    login(client)
+    assert client.get("/admin/handoffs/NV-NOSUCH1").status_code == 404
+
+
+def test_with_a_helpdesk_there_is_no_banner(app_factory):
+    app = app_factory(SMTP_HOST="smtp.example", SMTP_TO="support@shop.example")
+    app.test_cli_runner().invoke(args=["admin", "create-user", "editor@shop.example", "--password", PASSWORD])
+    client = app.test_client()
+    login(client)
+    assert "No helpdesk is connected" not in client.get("/admin/handoffs").get_data(as_text=True)

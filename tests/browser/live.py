@@ -24,11 +24,11 @@ ROOT = Path(__file__).resolve().parents[2]
 AXE_SCRIPT = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 
 
-def demo_app(data_dir: Path):
+def demo_app(data_dir: Path, **config):
     """The demo content, its own search index and SQLite file under `data_dir`."""
     from tests.conftest import make_app
 
-    return make_app(Path(data_dir))
+    return make_app(Path(data_dir), **config)
 
 
 class _QuietHandler(WSGIRequestHandler):
@@ -52,10 +52,10 @@ def serve(app, port: int = 0):
 
 
 @contextlib.contextmanager
-def demo_server(port: int = 0):
+def demo_server(port: int = 0, **config):
     data_dir = Path(tempfile.mkdtemp(prefix="portal-live-"))
     try:
-        with serve(demo_app(data_dir), port) as url:
+        with serve(demo_app(data_dir, **config), port) as url:
             yield url
     finally:
         shutil.rmtree(data_dir, ignore_errors=True)

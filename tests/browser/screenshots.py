@@ -7,6 +7,7 @@ Viewport-sized PNGs (not whole pages), so the folder stays small.
 
 from __future__ import annotations
 
+import datetime as dt
 import sys
 from pathlib import Path
 
@@ -25,12 +26,17 @@ PAGES = [  # name, path, colour scheme, devices
     ("search", "/sv/search?q=paket", "light", ("phone", "desktop")),
     ("article-dark", "/pl/returns/reklamacja", "dark", ("phone",)),
 ]
+# The contact page after "Show me how to get help", on a phone in every language: a payment
+# problem on the Saturday afternoon of the first-use review, when chat and phone are closed.
+CONTACT_TIME = dt.datetime(2026, 12, 5, 15, 33, tzinfo=dt.UTC)
+CONTACT_PROBLEM = {"en": "I was charged twice for one order", "sv": "Jag har debiterats två gånger",
+                   "da": "Jeg er blevet trukket to gange", "pl": "Pobrano ode mnie opłatę dwa razy"}
 
 
 def take(out: Path):
     out.mkdir(parents=True, exist_ok=True)
     written = []
-    with demo_server() as base, sync_playwright() as playwright:
+    with demo_server(FIXED_NOW=CONTACT_TIME) as base, sync_playwright() as playwright:
         browser = launch_chromium(playwright)
         for device, options in VIEWPORTS.items():
             for name, path, scheme, devices in PAGES:
@@ -54,6 +60,20 @@ def take(out: Path):
             page.keyboard.press("ArrowDown")
             target = out / f"suggestions-{device}.png"
             page.screenshot(path=str(target))
+            written.append(target)
+            context.close()
+        for locale, problem in CONTACT_PROBLEM.items():
+            context = browser.new_context(base_url=base, reduced_motion="reduce", locale=locale,
+                                          timezone_id="Europe/Stockholm", **VIEWPORTS["phone"])
+            page = context.new_page()
+            page.goto(f"/{locale}/contact")
+            page.check("#topic-payment-problem")
+            page.fill("#description", problem)
+            page.click(".contact-describe button[type=submit]")
+            page.wait_for_url("**#help")
+            page.wait_for_load_state("networkidle")
+            target = out / f"contact-answer-{locale}-phone.png"
+            page.screenshot(path=str(target), animations="disabled")
             written.append(target)
             context.close()
         browser.close()

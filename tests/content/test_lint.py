@@ -60,7 +60,8 @@ EXPECTED = [
     # translations without a source; synonyms and channels files
     ("sv/returns/orphan.md", None, "warning", "translation of 'returns/orphan', which has no source article"),
     ("en/synonyms.txt", 3, "error", "a synonym line needs two or more phrases"),
-    ("channels.yml", 3, "error", "not valid YAML"),
+    ("channels.yml", 2, "error", "the file cannot be read: a list in [ ] or a set in { } that is not "
+     "closed"),
 ]
 
 
@@ -106,17 +107,41 @@ def test_synonyms_file_that_is_not_utf8(content_copy):
 
 
 @pytest.mark.parametrize(("text", "expected"), [
-    ("phone:\n  hours: '09-17'\n", []),
-    ("- phone\n- email\n", []),
-    ("just a sentence\n", ["channels.yml:1: error: must be a list or a set of 'key: value' lines"]),
-    ("", ["channels.yml: warning: the file is empty"]),
-    ("phone: [\n", ["channels.yml:2: error: not valid YAML: "
-                    "expected the node content, but found '<stream end>'"]),
+    ("phone:\n  hours: '09-17'\n", ["channels.yml:1: warning: unknown key 'phone' is ignored"]),
+    ("- phone\n- email\n", ["channels.yml:1: error: must be a set of 'key: value' lines with 'topics:' and "
+                           "'channels:'"]),
+    ("", ["channels.yml: warning: the file is empty: the contact form alone is offered"]),
+    ("phone: [\n", ["channels.yml:2: error: the file cannot be read: a list in [ ] or a set in { } that "
+                    "is not closed, or has a ':' inside: check the brackets; the contact form alone is "
+                    "offered"]),
 ])
 def test_channels_file_must_parse(content_copy, text, expected):
     folder = content_copy("good")
     (folder / "channels.yml").write_text(text)
     assert [str(p) for p in lint_content(folder).problems] == expected
+
+
+def test_channels_file_is_checked_as_the_contact_page_reads_it(content_copy):
+    """Every entry problem the app would log at start, each with its line: not only the YAML."""
+    folder = content_copy("good")
+    (folder / "channels.yml").write_text(
+        "topics:\n"
+        "  returns:\n"
+        "    names: {en: Returns}\n"
+        "channels:\n"
+        "  chat:\n"
+        "    kind: pigeon\n"
+        "    languages: [en]\n"
+        "  phone:\n"
+        "    kind: phone\n"
+        "    phone: '+46 8 000'\n"
+        "    languages: [en]\n"
+        "    timezone: Mars/Olympus\n"
+        "    hours: {mon: ['09:00-17:00']}\n")
+    problems = [str(p) for p in lint_content(folder).problems if p.path == "channels.yml"]
+    assert any(p.startswith("channels.yml:6: error:") and "pigeon" in p for p in problems), problems
+    assert any(p.startswith("channels.yml:12: error:") and "Mars/Olympus" in p for p in problems), problems
+    assert len(problems) == len(set(problems))
 
 
 def test_check_command_prints_path_line_and_fails_on_errors(app_factory):
@@ -132,8 +157,9 @@ def test_check_command_json_for_ci(app_factory):
     result = runner.invoke(args=["content", "check", "--format", "json"])
     problems = json.loads(result.output)
     assert result.exit_code == 1
-    assert {"path": "channels.yml", "line": 3, "severity": "error",
-            "message": "not valid YAML: expected ',' or ']', but got ':'"} in problems
+    assert {"path": "channels.yml", "line": 2, "severity": "error",
+            "message": "the file cannot be read: a list in [ ] or a set in { } that is not closed, or has a "
+                       "':' inside: check the brackets; the contact form alone is offered"} in problems
     assert len(problems) == len(lint_content(BROKEN).problems)
 
 
@@ -143,3 +169,116 @@ def test_warnings_alone_do_not_fail_the_check(app_factory, content_copy):
     result = app_factory(folder, SEARCH_BACKEND="null").test_cli_runner().invoke(args=["content", "check"])
     assert result.exit_code == 0, result.output
     assert "0 errors, 1 warnings" in result.output
+
+
+# -- every problem of every file, once, in plain words (issue 17) -----------------------------------
+
+
+def write(folder, relative, text):
+    path = folder / relative
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, "utf-8")
+
+
+def test_a_file_with_three_broken_links_reports_three_lines(content_copy):
+    folder = content_copy("good")
+    write(folder, "en/delivery/three-links.md",
+          "---\ntitle: Three links\n---\n"
+          "See [one](../delivery/track-parcle).\n"
+          "And [two](../returns/no-such-article) and [three](/en/delivery/nope).\n")
+    problems = [str(p) for p in lint_content(folder).problems if p.path == "en/delivery/three-links.md"]
+    assert problems == [
+        "en/delivery/three-links.md:4: error: link '../delivery/track-parcle' leads nowhere: there is no "
+        "article 'delivery/track-parcle' in en/",
+        "en/delivery/three-links.md:5: error: link '../returns/no-such-article' leads nowhere: there is no "
+        "article 'returns/no-such-article' in en/",
+        "en/delivery/three-links.md:5: error: link '/en/delivery/nope' leads nowhere: no page has that "
+        "address",
+    ]
+
+
+def test_broken_anchors_are_reported_with_the_heading_meant(content_copy):
+    folder = content_copy("good")
+    write(folder, "en/delivery/anchors.md",
+          "---\ntitle: Anchors\n---\n## Where is it\n\n"
+          "[fine](#where-is-it) [own](#wher-is-it) [other](../returns/return-an-item#nothing-here)\n"
+          "[by url](/en/delivery/anchors#where-is-it) [by url, broken](/en/delivery/anchors#gone)\n")
+    problems = [str(p) for p in lint_content(folder).problems if p.path == "en/delivery/anchors.md"]
+    assert problems == [
+        "en/delivery/anchors.md:6: error: link '#wher-is-it' leads to no heading: this article has no "
+        "'#wher-is-it': did you mean '#where-is-it'?",
+        "en/delivery/anchors.md:6: error: link '../returns/return-an-item#nothing-here' leads to no heading: "
+        "en/returns/return-an-item.md has no '#nothing-here'; its headings are #steps",
+        "en/delivery/anchors.md:7: error: link '/en/delivery/anchors#gone' leads to no heading: "
+        "en/delivery/anchors.md has no '#gone'; its headings are #where-is-it",
+    ]
+
+
+def test_anchors_to_transliterated_headings_are_found(content_copy):
+    folder = content_copy("good")
+    write(folder, "sv/delivery/oppettider.md",
+          "---\ntitle: Öppettider\n---\n## När är ni öppna?\n\nSe [tiderna](#nar-ar-ni-oppna).\n")
+    assert [str(p) for p in lint_content(folder).problems if p.path == "sv/delivery/oppettider.md"] == [
+        "sv/delivery/oppettider.md: warning: translation of 'delivery/oppettider', which has no source "
+        "article in en/"]
+
+
+def test_every_front_matter_problem_of_a_file_comes_in_one_run(content_copy):
+    folder = content_copy("good")
+    write(folder, "en/delivery/many.md",
+          "---\ntitel: Oops\nupdated: 5 December\ndraft: maybe\ntags: {a: b}\n---\n"
+          "Read [this](../delivery/track-parcle) and see ![map](map.png).\n")
+    problems = [str(p) for p in lint_content(folder).problems if p.path == "en/delivery/many.md"]
+    assert problems == [
+        "en/delivery/many.md:1: error: 'title' is required",
+        "en/delivery/many.md:2: warning: unknown front-matter key 'titel' is ignored",
+        "en/delivery/many.md:3: error: 'updated' must be a date written YYYY-MM-DD, not '5 December'",
+        "en/delivery/many.md:4: error: 'draft' must be true or false",
+        "en/delivery/many.md:5: error: 'tags' must be a list of texts",
+        "en/delivery/many.md:7: error: link '../delivery/track-parcle' leads nowhere: there is no article "
+        "'delivery/track-parcle' in en/",
+        "en/delivery/many.md:7: error: image 'map.png' not found: there is no file en/delivery/map.png",
+    ]
+
+
+def test_front_matter_yaml_mistakes_are_explained_in_plain_words_and_links_still_checked(content_copy):
+    folder = content_copy("good")
+    write(folder, "en/delivery/yaml.md",
+          "---\ntitle: Where is it\nquestions: []\n  - where is my parcel\n---\n"
+          "See [this](../delivery/track-parcle).\n")
+    write(folder, "en/delivery/colon.md", "---\ntitle: Refunds: how long?\n---\nText.\n")
+    problems = [str(p) for p in lint_content(folder).problems if p.path.startswith("en/delivery/")]
+    assert problems == [
+        "en/delivery/colon.md:2: error: the front matter cannot be read: a second ':' on one line: put the "
+        "text in quotes, like title: \"Refunds: how long?\"",
+        "en/delivery/yaml.md:3: error: the front matter cannot be read: a list item or an indented line "
+        "where none can go: the line above already has a value (for a list, write the key alone, like "
+        "'questions:', and the items below it as '  - ...'; delete a '[]')",
+        "en/delivery/yaml.md:6: error: link '../delivery/track-parcle' leads nowhere: there is no article "
+        "'delivery/track-parcle' in en/",
+    ]
+
+
+def test_check_command_prints_each_problem_once(content_copy):
+    """The real command: the app it starts logs one summary line, not the problems the check
+    itself prints (stdout and stderr together)."""
+    import os
+    import subprocess
+    import sys
+
+    folder = content_copy("good")
+    write(folder, "en/delivery/three-links.md",
+          "---\ntitle: Three links\n---\n[one](../a/b) [two](../c/d)\n[three](../e/f)\n")
+    write(folder, "en/delivery/no-title.md", "---\ndescription: x\n---\nText.\n")
+    env = {**os.environ, "PORTAL_CONTENT_DIR": str(folder), "PORTAL_DATA_DIR": str(folder.parent / "data"),
+           "PORTAL_SEARCH_BACKEND": "null"}
+    result = subprocess.run([sys.executable, "-m", "flask", "--app", "portal", "content", "check"],
+                            env=env, capture_output=True, text=True, timeout=120, check=False)
+    assert result.returncode == 1
+    lines = [line for line in (result.stdout + result.stderr).split("\n") if line]
+    problems = [line for line in lines if line.startswith("en/delivery/")]
+    assert len(problems) == len(set(problems)) == 4
+    assert [line for line in lines if "content:" in line] == [
+        "content: 1 error and 0 warnings; files with errors are left out. "
+        "See each one with: flask --app portal content check"]
+    assert result.stdout.strip().endswith("; 4 errors, 0 warnings")

@@ -23,7 +23,7 @@ def _problem(loaded, path):
 
 
 @pytest.mark.parametrize(("path", "reason", "line"), [
-    ("en/returns/broken-yaml.md", "not valid YAML", 3),
+    ("en/returns/broken-yaml.md", "a quote that is never closed: end the text with the same quote mark", 2),
     ("en/returns/no-title.md", "'title' is required", 1),
     ("en/returns/no-front-matter.md", "no front matter", 1),
     ("en/returns/bad-date.md", "'updated' must be a date", 3),
@@ -133,3 +133,27 @@ def test_front_matter_is_parsed_by_libyaml_and_its_errors_read_as_pyyaml_writes_
     with pytest.raises(yaml.YAMLError) as ours:
         load_yaml(broken)
     assert str(ours.value) == str(pure.value)
+
+
+@pytest.mark.parametrize(("site_yml", "names", "problems"), [
+    # a plain text still works: one name for every locale
+    ("name: Shop Help\nlocales: [en, sv]\n", {"en": "Shop Help", "sv": "Shop Help"}, []),
+    ("name:\n  en: Shop Help\n  sv: Butikens hjälp\nlocales: [en, sv]\n",
+     {"en": "Shop Help", "sv": "Butikens hjälp"}, []),
+    ("name: {en: Shop Help}\nlocales: [en, sv]\n", {"en": "Shop Help", "sv": "Shop Help"}, []),
+    ("locales: [en, sv]\n", {"en": "Help Centre", "sv": "Help Centre"}, []),
+    ("name: {sv: Butikens hjälp, de: Hilfe}\nlocales: [en, sv]\n",
+     {"en": "Butikens hjälp", "sv": "Butikens hjälp"},
+     ["site.yml: warning: 'name' has a text for 'de', which is not in locales ['en', 'sv']",
+      "site.yml: warning: 'name' has no text for the default locale 'en'"]),
+    ("name: [a, b]\nlocales: [en, sv]\n", {"en": "Help Centre", "sv": "Help Centre"},
+     ["site.yml: error: 'name' must be a text, or one text per locale like {en: Shop Help, sv: Butikens "
+      "hjälp}"]),
+])
+def test_site_name_per_locale(tmp_path, site_yml, names, problems):
+    (tmp_path / "site.yml").write_text(site_yml, "utf-8")
+    loaded = load_content(tmp_path)
+    assert {locale: loaded.site.name_in(locale) for locale in ("en", "sv")} == names
+    assert loaded.site.name == names["en"]
+    assert [str(p) for p in loaded.problems if p.path == "site.yml" and "has no folder" not in p.message] \
+        == problems

@@ -73,3 +73,42 @@ def test_each_thread_renders_with_its_own_markdown_object():
     with ThreadPoolExecutor(4) as pool:
         rendered = list(pool.map(render_markdown, texts))
     assert rendered == [render_markdown(text) for text in texts]
+
+
+@pytest.mark.parametrize(("locale", "heading", "anchor"), [
+    ("pl", "Jak złożyć reklamację?", "jak-zlozyc-reklamacje"),
+    ("pl", "Łódź i Gdańsk", "lodz-i-gdansk"),
+    ("da", "Hvornår får jeg pengene tilbage?", "hvornaar-faar-jeg-pengene-tilbage"),
+    ("da", "Ærlige svar om Øresund", "aerlige-svar-om-oeresund"),
+    ("nb", "Når kommer pakken?", "naar-kommer-pakken"),
+    ("sv", "När får jag pengarna på kontot?", "nar-far-jag-pengarna-pa-kontot"),
+    ("sv", "Öppettider för kundtjänst", "oppettider-for-kundtjanst"),
+    ("de", "Größe und Straße", "groesse-und-strasse"),
+    ("en", "Size: S–XL (EU)", "size-sxl-eu"),
+    (None, "Jak złożyć reklamację?", "jak-zlozyc-reklamacje"),
+])
+def test_heading_anchors_keep_every_letter_in_the_articles_language(locale, heading, anchor):
+    assert f'<h2 id="{anchor}">' in render_markdown(f"## {heading}\n", locale=locale)
+
+
+def test_heading_anchors_are_stable_across_renders_and_threads():
+    text = "## Jak złożyć reklamację?\n\n## Hvornår?\n"
+    with ThreadPoolExecutor(4) as pool:
+        outputs = set(pool.map(lambda locale: render_markdown(text, locale=locale), ["pl"] * 8))
+    assert len(outputs) == 1 and 'id="jak-zlozyc-reklamacje"' in outputs.pop()
+    # the locale of one render does not leak into the next
+    assert 'id="hvornar"' in render_markdown(text) and 'id="hvornaar"' in render_markdown(text, locale="da")
+
+
+def test_a_table_scrolls_inside_a_named_region_keyboard_users_can_reach():
+    html = render_markdown("Intro\n\n| Payment method | Time | Where |\n|---|---|---|\n"
+                           "| Card | 3 days | card |\n")
+    assert ('<div aria-label="Payment method, Time, Where" class="table-scroll" role="region" tabindex="0">'
+            "<table>") in html
+    assert html.index("</table>") < html.index("</div>")
+
+
+def test_a_table_inside_a_block_is_wrapped_where_it_stands():
+    html = render_markdown('!!! note "Prices"\n    | Size | Price |\n    |---|---|\n    | S | 10 |\n')
+    note = html[html.index('<div class="admonition note">'):]
+    assert '<div aria-label="Size, Price" class="table-scroll" role="region" tabindex="0"><table>' in note

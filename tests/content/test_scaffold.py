@@ -69,3 +69,18 @@ def test_refuses_what_it_cannot_create(new, content_copy, spec, message):
     result = new(folder, spec)
     assert result.exit_code == 1 and message in result.output
     assert sorted(p.relative_to(folder) for p in folder.rglob("*")) == before
+
+
+def test_following_the_templates_comment_gives_valid_questions(new, content_copy):
+    """The comment under `questions:` says: one per line below, each starting with "  - "."""
+    folder = content_copy("good")
+    assert new(folder, "delivery/late-parcel", "--title", "My parcel is late").exit_code == 0
+    path = folder / "en" / "delivery" / "late-parcel.md"
+    lines = path.read_text().split("\n")
+    at = next(i for i, line in enumerate(lines) if line.startswith("questions:"))
+    assert '"  - "' in lines[at]
+    lines[at + 1:at + 1] = ["  - where is my parcel", "  - my order has not arrived"]
+    path.write_text("\n".join(lines))
+    article = next(a for a in load_content(folder).articles if a.id == "delivery/late-parcel")
+    assert article.questions == ("where is my parcel", "my order has not arrived")
+    assert [str(p) for p in lint_content(folder).problems] == []

@@ -3,6 +3,7 @@ abuse protection, context handover, and nothing lost when the database is down."
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import secrets
 
@@ -13,6 +14,7 @@ from flask_babel import force_locale, gettext
 from sqlalchemy import select
 
 from portal.models import Event, Handoff, OutboxMessage
+from tests.conftest import DATA
 
 LOCALES = ["en", "sv", "da", "pl"]
 VALID = {"name": "Anna Berg", "email": "anna@example.com", "message": "My jacket has a broken zip.",
@@ -194,3 +196,111 @@ def test_rate_limit_is_shared_through_redis(app_factory):
         if keys:
             store.delete(*keys)
         store.close()
+
+
+# -- first use (issue 17): land on the answer, closed channels, switching language ----------------
+
+SATURDAY_AFTERNOON = dt.datetime(2026, 12, 5, 15, 33, tzinfo=dt.UTC)  # 16:33 in Stockholm
+
+
+@pytest.fixture
+def shop(app_factory):
+    """Chat (Mon-Fri 08-20, Sat 10-16), phone (Mon-Fri 09-17) and the form, at a fixed time."""
+    def make(now=SATURDAY_AFTERNOON):
+        return app_factory(DATA / "first-use", FIXED_NOW=now, CONTACT_MIN_FILL_SECONDS=0).test_client()
+    return make
+
+
+def answer(html):
+    """The part of the page "Show me how to get help" lands on."""
+    return html[html.index('<section id="help"'):html.index("</section>", html.index('<section id="help"'))]
+
+
+def test_show_me_how_lands_on_the_answer_with_the_recommendation_first(shop):
+    html = open_form(shop(), "en", "payment-problem", description="charged twice")
+    assert re.search(r'<form method="get" action="/en/contact#help" class="contact-describe"', html)
+    assert '<section id="help" class="contact-answer" tabindex="-1" aria-labelledby="channels-title">' in html
+    part = answer(html)
+    first_item = part[part.index("<li"):part.index("</li>")]
+    assert "Contact form" in first_item and "Recommended" in first_item
+    assert html.index('id="help"') < html.index('id="contact-form"')
+
+
+def test_closed_channels_come_below_the_open_ones_with_their_next_opening(shop):
+    part = answer(open_form(shop(), "en", "payment-problem", description="x"))
+    open_list, closed = part.split('<h3 id="closed-title">Closed right now</h3>', 1)
+    assert "Contact form" in open_list and "Chat" not in open_list and "Phone" not in open_list
+    chat, phone = closed.index(">Chat<"), closed.index(">Phone<")
+    assert chat < phone  # the soonest opening first
+    assert ('<time datetime="2026-12-07T07:00:00+00:00">Closed now. Opens Monday 7 December at 8:00\u202fAM'
+            '</time> (Sweden Time)') in closed
+    assert "Opens Monday 7 December at 9:00\u202fAM</time> (Sweden Time)" in closed
+
+
+def test_closed_channels_in_the_visitors_language_and_time_zone(shop):
+    client = shop()
+    sv = answer(open_form(client, "sv", "payment-problem", description="x"))
+    assert "<h3 id=\"closed-title\">Stängt just nu</h3>" in sv
+    assert "Stängt nu. Öppnar måndag 7 december kl. 08:00</time> (Sverigetid)" in sv
+    pl = answer(open_form(client, "pl", "payment-problem", description="x", tz="Europe/Warsaw"))
+    assert "Teraz zamknięte. Otwarte od: poniedziałek 7 grudnia, godz. 08:00</time></p>" in pl  # same offset
+    new_york = answer(open_form(client, "en", "payment-problem", description="x", tz="America/New_York"))
+    assert "Opens Monday 7 December at 2:00\u202fAM</time></p>" in new_york  # 08:00 in Stockholm
+    bad_zone = answer(open_form(client, "en", "payment-problem", description="x", tz="Mars/Olympus"))
+    assert "(Sweden Time)" in bad_zone
+
+
+@pytest.mark.parametrize(("now", "expected"), [
+    (dt.datetime(2026, 12, 4, 19, 30, tzinfo=dt.UTC), "Closed now. Opens tomorrow at 10:00\u202fAM"),
+    (dt.datetime(2026, 12, 7, 6, 0, tzinfo=dt.UTC), "Closed now. Opens today at 8:00\u202fAM"),
+])
+def test_today_and_tomorrow_are_named(shop, now, expected):
+    part = answer(open_form(shop(now), "en", "payment-problem", description="x"))
+    closed = part.split("closed-title", 1)[1]
+    assert expected in closed
+
+
+def test_no_closed_list_when_everything_is_open(shop):
+    tuesday_noon = dt.datetime(2026, 12, 8, 11, 0, tzinfo=dt.UTC)
+    part = answer(open_form(shop(tuesday_noon), "en", "payment-problem", description="x"))
+    assert "closed-title" not in part and ">Chat<" in part and ">Phone<" in part
+
+
+def test_the_language_buttons_carry_what_was_typed_to_the_other_language(shop):
+    client = shop()
+    html = open_form(client, "en", "payment-problem", description="I was charged twice")
+    assert re.search(r'<button type="submit" form="contact-form" class="link-button" lang="sv"\s+'
+                     r'formaction="/language/sv\?next=/sv/contact/continue"\s+formmethod="post"', html)
+    typed = {"topic": "payment-problem", "name": "Anna Berg", "email": "anna@example.com",
+             "message": "Dubbel debitering på kortet, ordernummer saknas", "urgent": "1", "tz": "",
+             "csrf_token": hidden(html, "csrf_token"), "started": hidden(html, "started")}
+    switched = client.post("/language/sv?next=/sv/contact/continue", data=typed)
+    assert switched.status_code == 307 and switched.headers["Location"] == "/sv/contact/continue"
+    assert "locale=sv" in switched.headers["Set-Cookie"]
+    page = client.post("/sv/contact/continue", data=typed)
+    text = page.get_data(as_text=True)
+    assert page.status_code == 200 and '<html lang="sv"' in text
+    assert ">Dubbel debitering på kortet, ordernummer saknas</textarea>" in text
+    assert 'value="Anna Berg"' in text and 'value="anna@example.com"' in text
+    assert 'id="topic-payment-problem" name="topic" value="payment-problem" checked' in text
+    assert 'id="urgent" name="urgent" value="1" checked' in text
+    assert handoffs(client.application) == ([], [])  # switching language sends nothing
+
+
+def test_the_first_step_carries_its_description_too(shop):
+    client = shop()
+    page = client.post("/language/pl?next=/pl/contact/continue", follow_redirects=True,
+                       data={"topic": "", "description": "Gdzie jest moja paczka?", "article": ""})
+    text = page.get_data(as_text=True)
+    assert page.status_code == 200 and page.request.path == "/pl/contact/continue"
+    assert ">Gdzie jest moja paczka?</textarea>" in text
+
+
+def test_the_continue_address_opened_directly_goes_to_the_contact_page(shop):
+    response = shop().get("/sv/contact/continue")
+    assert response.status_code == 303 and response.headers["Location"] == "/sv/contact"
+
+
+def test_a_language_choice_by_post_only_goes_to_the_same_site(shop):
+    response = shop().post("/language/sv?next=https://evil.example/", data={"message": "x"})
+    assert response.status_code == 307 and response.headers["Location"] == "/sv/"

@@ -107,7 +107,7 @@ def test_a_release_with_an_invalid_file_never_goes_live(nodes, release, tmp_path
 
     refused = flask_command(node.env, "content", "deploy", str(broken), check=False)
     assert refused.returncode == 1
-    assert f"{ARTICLE_FILE}:" in refused.stderr and "front matter is not valid YAML" in refused.stderr
+    assert f"{ARTICLE_FILE}:" in refused.stderr and "the front matter cannot be read" in refused.stderr
     assert "nothing was deployed, the previous release keeps serving" in refused.stderr
     assert link.resolve() == first and index_generation(node) == generation
     assert title_of(node) == OLD_TITLE
@@ -122,7 +122,7 @@ def test_a_release_with_an_invalid_file_never_goes_live(nodes, release, tmp_path
     assert title_of(node) == OLD_TITLE
     [logged] = [record for record in node.log_records()
                 if record["logger"] == "portal.content" and ARTICLE_FILE in record["message"]]
-    assert logged["level"] == "error" and "front matter is not valid YAML" in logged["message"]
+    assert logged["level"] == "error" and "the front matter cannot be read" in logged["message"]
     assert f"the previous content (revision {revision}) keeps serving" in node.log_text()
 
 

@@ -287,3 +287,42 @@ def test_suggest_api_rejects_unknown_locale(client):
     """An unknown locale is a 400 with a JSON error naming the parameter."""
     response = client.get("/api/v1/suggest?q=retu&locale=xx")
     assert response.status_code == 400 and "'locale'" in response.get_json()["error"]
+
+
+# -- first use (issue 17) -------------------------------------------------------------------------
+
+def test_an_article_only_in_another_language_is_found_and_labelled(app_factory):
+    from tests.conftest import DATA
+
+    client = app_factory(DATA / "first-use").test_client()
+    html = client.get("/sv/search", query_string={"q": "order telephone"}).get_data(as_text=True)
+    section = html[html.index('class="elsewhere"'):]
+    assert ('<a href="/en/orders/order-by-phone?from=search" hreflang="en" lang="en">'
+            "Can I order by telephone?</a>") in section
+    assert "(engelska)" in section
+    assert "place-order" not in section  # it has a Swedish version: not offered in English
+
+
+def test_only_articles_missing_in_the_visitors_language_come_from_elsewhere(app_factory):
+    from tests.conftest import DATA
+
+    client = app_factory(DATA / "first-use").test_client()
+    html = client.get("/en/search", query_string={"q": "order telephone"}).get_data(as_text=True)
+    assert 'class="elsewhere"' not in html  # English has every article
+
+
+@pytest.mark.parametrize("category", [None, "delivery"])
+def test_the_language_switch_keeps_the_search(client, category):
+    import html as html_lib
+    from urllib.parse import parse_qs, urlsplit
+
+    params = {"q": "var är mitt paket"} | ({"category": category} if category else {})
+    page = client.get("/sv/search", query_string=params).get_data(as_text=True)
+    for locale in ("en", "da", "pl"):
+        href = html_lib.unescape(re.search(rf'href="(/language/{locale}\?next=[^"]+)"', page).group(1))
+        response = client.get(href)
+        assert response.status_code == 303
+        target = urlsplit(response.headers["Location"])
+        assert target.path == f"/{locale}/search"
+        assert parse_qs(target.query) == {"q": ["var är mitt paket"]} | (
+            {"category": [category]} if category else {})

@@ -150,3 +150,65 @@ def test_media_files_only_serve_images(app_factory, tmp_path):
     client = app_factory(DATA / "good").test_client()
     assert client.get("/media/site.yml").status_code == 404
     assert client.get("/media/../../etc/passwd.png").status_code == 404
+
+
+# -- first use (issue 17): keep the visitor's place, find one-language articles, name the site --------
+
+FIRST_USE = DATA / "first-use"
+
+
+@pytest.fixture
+def first_use(app_factory):
+    return app_factory(FIRST_USE).test_client()
+
+
+def test_a_category_lists_articles_that_exist_only_in_another_language(first_use):
+    html = first_use.get("/sv/orders/").get_data(as_text=True)
+    own = html.index('href="/sv/orders/lagga-en-bestallning"')
+    section = html[html.index('class="elsewhere"'):]
+    assert own < html.index('class="elsewhere"')
+    assert ('<a href="/en/orders/order-by-phone" hreflang="en" lang="en">Can I order by telephone?</a>'
+            in section)
+    assert "(engelska)" in section  # the language named in the visitor's own
+    assert "place-order" not in section  # translated articles are listed once, in Swedish
+
+
+def test_a_category_lists_no_other_language_when_everything_is_translated(app_factory, content_copy):
+    html = app_factory(content_copy("good")).test_client().get("/sv/returns/").get_data(as_text=True)
+    assert 'class="elsewhere"' not in html
+
+
+@pytest.mark.parametrize(("path", "expected"), [
+    ("/sv/orders/", {"en": "/en/orders/", "pl": "/pl/orders/"}),
+    ("/en/returns/", {"pl": "/pl/returns/", "sv": "/sv/"}),  # no Swedish returns: its home
+])
+def test_the_language_switch_keeps_the_category(first_use, path, expected):
+    html = first_use.get(path).get_data(as_text=True)
+    for locale, target in expected.items():
+        assert f'href="/language/{locale}?next={target}"' in html
+
+
+def test_the_404_page_has_a_search_form_in_the_visitors_language(first_use):
+    response = first_use.get("/sv/no/such-page")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 404
+    after = html.split("Prova att söka efter det du behöver:", 1)[1]
+    form = re.search(r'<form class="search-form" role="search" action="/sv/search" method="get">.*?</form>',
+                     after, re.S)
+    assert form and 'id="search-not-found"' in form.group(0) and 'name="q"' in form.group(0)
+    assert html.count('id="search-q"') == 1  # the header's box keeps its own id
+
+
+def test_the_404_search_form_leads_to_results(first_use):
+    response = first_use.get("/sv/search", query_string={"q": "beställning"})
+    assert response.status_code == 200
+    assert "/sv/orders/lagga-en-bestallning" in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize(("locale", "name"), [
+    ("en", "Test Shop Help"), ("sv", "Testbutikens kundtjänst"), ("pl", "Test Shop Help")])
+def test_the_site_name_is_in_the_pages_language(first_use, locale, name):
+    html = first_use.get(f"/{locale}/").get_data(as_text=True)
+    assert f'class="brand" href="/{locale}/">{name}</a>' in html
+    assert f'<meta property="og:site_name" content="{name}">' in html
+    assert re.search(rf"<title>[^<]* – {name}</title>", html)

@@ -54,7 +54,8 @@ def test_status_page_needs_the_admin_login(app):
 
 def test_status_page_is_an_accessible_table(editor):
     html = editor.get("/admin/translations/", headers={"Accept-Language": "en"}).get_data(as_text=True)
-    assert "<caption>Translation status by language</caption>" in html
+    assert '<caption id="status-caption">Translation status by language</caption>' in html
+    assert '<div class="table-scroll" tabindex="0" role="region" aria-labelledby="status-caption">' in html
     assert html.count('<th scope="col">') == 8
     assert '<th scope="row"><span lang="sv">Svenska</span> (sv)</th>' in html
     row = html.split('(sv)</th>', 1)[1].split("</tr>", 1)[0]
