@@ -23,7 +23,7 @@ PINNED = ("django-helpdesk==2.6.1", "djangorestframework==3.18.3", "Django==5.2.
 USER, PASSWORD = "portal-api", "portal-api-password"
 QUEUE_SLUG = "help-centre"
 
-SETTINGS = '''
+SETTINGS = """
 SECRET_KEY = "test-only"
 DEBUG = False
 ALLOWED_HOSTS = ["127.0.0.1", "localhost"]
@@ -56,13 +56,13 @@ HELPDESK_TEAMS_MODE_ENABLED = False  # teams need pinax-teams, which the help ce
 HELPDESK_ACTIVATE_API_ENDPOINT = True  # the setting's name before django-helpdesk 0.5
 REST_FRAMEWORK = {"DEFAULT_AUTHENTICATION_CLASSES": [
     "rest_framework.authentication.BasicAuthentication"]}
-'''
+"""
 
-URLS = '''
+URLS = """
 from django.urls import include, path
 
 urlpatterns = [path("helpdesk/", include("helpdesk.urls", namespace="helpdesk"))]
-'''
+"""
 
 SEED = f'''
 from django.contrib.auth import get_user_model
@@ -91,8 +91,12 @@ def ensure_virtualenv() -> Path:
     if folder.exists():
         shutil.rmtree(folder)  # an install that broke half-way
     subprocess.run([sys.executable, "-m", "venv", str(folder)], check=True)
-    install = subprocess.run([str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
-                              *PINNED], capture_output=True, text=True, timeout=900)
+    install = subprocess.run(
+        [str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check", *PINNED],
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
     if install.returncode != 0:
         raise RuntimeError(f"pip install {' '.join(PINNED)} failed:\n{install.stderr[-3000:]}")
     ready.write_text("\n".join(PINNED))
@@ -127,8 +131,14 @@ class DjangoHelpdesk:
         return f"http://127.0.0.1:{self.port}/helpdesk"
 
     def manage(self, *args: str) -> str:
-        done = subprocess.run([str(self.python), "-m", "django", *args], cwd=self.folder, env=self.env,
-                              capture_output=True, text=True, timeout=300)
+        done = subprocess.run(
+            [str(self.python), "-m", "django", *args],
+            cwd=self.folder,
+            env=self.env,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
         if done.returncode != 0:
             raise RuntimeError(f"django-admin {args[0]} failed:\n{done.stderr[-3000:]}")
         return done.stdout
@@ -136,12 +146,26 @@ class DjangoHelpdesk:
     def start(self):
         self.log = open(self.folder / "server.log", "ab")  # noqa: SIM115 (closed in stop())
         self.process = subprocess.Popen(
-            [str(self.python), "-m", "django", "runserver", "--noreload", "--skip-checks", f"127.0.0.1:{self.port}"],
-            cwd=self.folder, env=self.env, stdout=self.log, stderr=subprocess.STDOUT)
+            [
+                str(self.python),
+                "-m",
+                "django",
+                "runserver",
+                "--noreload",
+                "--skip-checks",
+                f"127.0.0.1:{self.port}",
+            ],
+            cwd=self.folder,
+            env=self.env,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+        )
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                raise RuntimeError("django-helpdesk exited:\n" + (self.folder / "server.log").read_text()[-3000:])
+                raise RuntimeError(
+                    "django-helpdesk exited:\n" + (self.folder / "server.log").read_text()[-3000:]
+                )
             try:
                 urllib.request.urlopen(f"{self.url}/api/tickets/", timeout=2).close()
             except urllib.error.HTTPError:

@@ -56,7 +56,7 @@ def retry_after_seconds(value: str | None, now: dt.datetime | None = None) -> fl
     return min(max(seconds, 0.0), MAX_RETRY_AFTER)
 
 
-MESSAGE_KEYS = ("error_human", "message", "description", "detail", "title", "error")
+MESSAGE_KEYS = ("error_human", "error_description", "message", "description", "detail", "title", "error")
 CONTAINER_KEYS = ("errors", "details", "_embedded", "attributes")
 
 

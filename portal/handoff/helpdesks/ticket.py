@@ -81,7 +81,7 @@ def build_ticket(payload: dict) -> Ticket:
     subject = f"[{reference}] {_one_line(payload['topic'])}: {name}"[:SUBJECT_LIMIT]
     language = language_name(payload["locale"])
     lines = [f"Help centre request {reference}, received {payload['created_at']}",
-             f"Customer: {name} <{customer.get('email')}>",
+             f"Customer: {name}, {customer.get('email')}",
              f"Order number: {customer.get('order_number') or '-'}",
              f"Topic: {payload['topic']}",
              f"Language: {language}",
@@ -101,7 +101,7 @@ def build_ticket(payload: dict) -> Ticket:
     if articles:
         lines.append("Articles read:")
         lines += [f"- {article.get('title') or article.get('id')}"
-                  + (f" <{article['url']}>" if article.get("url") else "") for article in articles]
+                  + (f": {article['url']}" if article.get("url") else "") for article in articles]
     else:
         lines.append("Articles read: none")
     tags = ("help-centre", f"topic-{tag_value(payload['topic'])}", f"lang-{tag_value(payload['locale'])}")
