@@ -176,6 +176,14 @@ class DjangoHelpdesk:
             return self
         raise RuntimeError("django-helpdesk did not start within 60 s")
 
+    def kill(self):
+        """SIGKILL: whatever it was doing is cut off, as in a crash or a power cut."""
+        if self.process is not None:
+            self.process.kill()
+            self.process.wait()
+            self.process = None
+            self.log.close()
+
     def stop(self):
         if self.process is not None:
             self.process.terminate()
@@ -190,4 +198,5 @@ class DjangoHelpdesk:
     def query(self, code: str) -> str:
         """Run Python in the project (Django set up) and return what it printed: the test's view
         of the helpdesk's database, independent of the REST API the portal uses."""
-        return self.manage("shell", "-c", code)
+        lines = self.manage("shell", "-c", code).strip().splitlines()
+        return lines[-1] if lines else ""  # Django 5.2's shell first says what it imported

@@ -53,9 +53,9 @@ class DjangoHelpdeskConnector(Connector):
         elif any(not followup.get("public") and ticket.note_marker in (followup.get("comment") or "")
                  for followup in found.get("followup_set") or []):
             return
+        # No "title": django-helpdesk renames the ticket to a follow-up's title.
         self.client.request("POST", "/api/followups/", json_body={
-            "ticket": found["id"], "title": "Help centre context", "comment": ticket.note_text,
-            "public": False})
+            "ticket": found["id"], "comment": ticket.note_text, "public": False})
 
     def check(self) -> str:
         self.client.request("GET", "/api/tickets/", params={"page_size": 1})

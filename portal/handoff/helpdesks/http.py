@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import datetime as dt
 import email.utils
+import html
 import http.client
 import json
+import re
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -147,8 +149,7 @@ class JsonClient:
 
 def status_error(what: str, response: Response) -> DeliveryError:
     """The error for a non-2xx answer: temporary or permanent, with the helpdesk's message."""
-    detail = error_detail(response.data) if not isinstance(response.data, str) else \
-        " ".join(response.data.split())[:MAX_DETAIL]
+    detail = error_detail(response.data) if not isinstance(response.data, str) else _page_text(response.data)
     message = f"{what}: HTTP {response.status}" + (f": {detail}" if detail else "")
     if response.status == 429:
         seconds = retry_after_seconds(response.header("Retry-After")
@@ -161,6 +162,13 @@ def status_error(what: str, response: Response) -> DeliveryError:
         error = PermanentDeliveryError(message + " (not retried)")
     error.status = response.status
     return error
+
+
+def _page_text(text: str) -> str:
+    """An error page's title (an HTML page says it in <title>), else its text on one line."""
+    title = re.search(r"<title[^>]*>(.*?)</title>", text, re.IGNORECASE | re.DOTALL)
+    text = title.group(1) if title else re.sub(r"<[^>]+>", " ", text)
+    return " ".join(html.unescape(text).split())[:MAX_DETAIL]
 
 
 def _read(status: int, headers, stream) -> Response:
