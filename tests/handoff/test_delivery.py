@@ -551,3 +551,35 @@ def test_killed_worker_restarted_delivers_every_handoff_exactly_once_by_key(
     with db.session() as session:
         assert set(session.scalars(select(Handoff.status))) == {"delivered"}
         assert session.query(OutboxMessage).where(OutboxMessage.locked_until.is_not(None)).count() == 0
+
+
+# --- choosing the helpdesk (PORTAL_HELPDESK) -----------------------------------------------------
+
+
+def test_portal_helpdesk_picks_the_sender_and_names_what_is_missing():
+    both = {"WEBHOOK_URL": "https://hooks.example/h", "WEBHOOK_SECRET": "s", "SMTP_HOST": "mail.example",
+            "SMTP_FROM": "portal@shop.example", "SMTP_TO": "help@shop.example"}
+    assert isinstance(sender_from_config(both), WebhookSender)  # unset: today's order
+    assert isinstance(sender_from_config({**both, "HELPDESK": "webhook"}), WebhookSender)
+    assert isinstance(sender_from_config({**both, "HELPDESK": "smtp"}), SmtpSender)
+    with pytest.raises(ConfigurationError, match="PORTAL_HELPDESK=webhook needs PORTAL_WEBHOOK_URL"):
+        sender_from_config({"HELPDESK": "webhook", "SMTP_HOST": "mail.example"})
+    with pytest.raises(ConfigurationError, match="PORTAL_HELPDESK=smtp needs PORTAL_SMTP_HOST"):
+        sender_from_config({"HELPDESK": "smtp", "WEBHOOK_URL": "https://hooks.example/h"})
+    with pytest.raises(ConfigurationError, match="PORTAL_DJANGO_HELPDESK_QUEUE must be a number"):
+        sender_from_config({"HELPDESK": "django-helpdesk", "DJANGO_HELPDESK_URL": "http://127.0.0.1:1",
+                            "DJANGO_HELPDESK_USER": "u", "DJANGO_HELPDESK_PASSWORD": "p",
+                            "DJANGO_HELPDESK_QUEUE": "help-centre"})
+
+
+def test_the_payload_carries_the_recommendation_and_search_confidence_only_when_stored(db):
+    from portal.handoff.delivery import build_payload
+
+    recommended = {"channel": "chat", "reason": "Chat: open now, answers in about 2 minutes, in Swedish"}
+    with db.session() as session:
+        plain = create_handoff(session, **HANDOFF)
+        context = {**HANDOFF["context"], "recommended": recommended, "search_confident": True}
+        extra = create_handoff(session, **{**HANDOFF, "context": context})
+        assert set(build_payload(plain, "k")["context"]) == {"searches", "articles"}
+        context = build_payload(extra, "k")["context"]
+        assert context["recommended"] == recommended and context["search_confident"] is True

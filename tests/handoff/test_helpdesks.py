@@ -411,3 +411,28 @@ def test_retry_after_reads_seconds_and_http_dates():
 )
 def test_error_detail_reads_each_vendors_error_shape(body, expected):
     assert error_detail(body) == expected
+
+
+def test_a_refused_ticket_shows_in_admin_with_the_helpdesks_words(app_factory):
+    with FakeFreshdesk() as fake:
+        app = app_factory(**settings_for("freshdesk", fake))
+        runner = app.test_cli_runner()
+        password = "correct horse battery"
+        assert (
+            runner.invoke(
+                args=["admin", "create-user", "editor@shop.example", "--password", password]
+            ).exit_code
+            == 0
+        )
+        with app.extensions["db"].session() as session:
+            reference = create_handoff(session, **{**HANDOFF, "email": "anna@example"}).reference
+        result = runner.invoke(args=["handoff", "deliver", "--once"])
+        assert "failed 1" in result.output, result.output
+    client = app.test_client()
+    page = client.get("/admin/login").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    client.post(
+        "/admin/login", data={"email": "editor@shop.example", "password": password, "csrf_token": token}
+    )
+    page = html.unescape(client.get("/admin/handoffs").get_data(as_text=True))
+    assert reference in page and "email: It should be a valid email address." in page
