@@ -48,9 +48,9 @@ class HelpScoutConnector(Connector):
 
     def call(self, method: str, path: str, **kwargs):
         """One API request with the bearer token; an expired token (401) is renewed once."""
+        token = self.token()  # refused client credentials are reported as they are, not retried
         try:
-            return self.client.request(method, path, headers={"Authorization": f"Bearer {self.token()}"},
-                                       **kwargs)
+            return self.client.request(method, path, headers={"Authorization": f"Bearer {token}"}, **kwargs)
         except DeliveryError as error:
             if getattr(error, "status", None) != 401:
                 raise
