@@ -52,6 +52,8 @@ STATIC_URL = "/static/"
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 DEFAULT_AUTO_FIELD = "django.db.models.AutoField"
 HELPDESK_API_ENABLED = True
+HELPDESK_USE_CDN = False  # its own copy of Bootstrap: the agent pages need no network
+LOGIN_URL = "/helpdesk/login/"
 HELPDESK_TEAMS_MODE_ENABLED = False  # teams need pinax-teams, which the help centre does not use
 HELPDESK_ACTIVATE_API_ENDPOINT = True  # the setting's name before django-helpdesk 0.5
 REST_FRAMEWORK = {"DEFAULT_AUTHENTICATION_CLASSES": [
@@ -150,7 +152,7 @@ class DjangoHelpdesk:
                 str(self.python),
                 "-m",
                 "django",
-                "runserver",
+                "runserver", "--insecure",  # --insecure: its CSS and scripts too, for people looking
                 "--noreload",
                 "--skip-checks",
                 f"127.0.0.1:{self.port}",
