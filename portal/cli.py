@@ -245,7 +245,7 @@ def handoff_deliver(once, interval):
 def handoff_check():
     """Check the configured helpdesk's settings and credentials with a harmless read."""
     from .handoff.delivery import ConfigurationError, SmtpSender, WebhookSender, sender_from_config
-    from .handoff.helpdesks import Connector, explain
+    from .handoff.helpdesks import Connector, check_smtp, explain
     from .handoff.helpdesks.http import DeliveryError
 
     try:
@@ -260,8 +260,10 @@ def handoff_check():
         click.echo(f"webhook: {sender.url} (signed; nothing is sent by this check)")
         return
     if isinstance(sender, SmtpSender):
-        click.echo(f"e-mail: {sender.host}:{sender.port} to {sender.recipient} "
-                   "(nothing is sent by this check)")
+        try:
+            click.echo(f"ok: {check_smtp(sender)} (nothing was sent)")
+        except DeliveryError as error:
+            raise click.ClickException(str(error)) from None
         return
     if not isinstance(sender, Connector):
         raise click.ClickException(f"{type(sender).__name__} has no check")

@@ -436,3 +436,63 @@ def test_a_refused_ticket_shows_in_admin_with_the_helpdesks_words(app_factory):
     )
     page = html.unescape(client.get("/admin/handoffs").get_data(as_text=True))
     assert reference in page and "email: It should be a valid email address." in page
+
+
+def test_check_signs_in_to_the_mail_server_without_sending_and_names_the_webhook(app_factory):
+    from tests.handoff.receiver import SmtpServer
+
+    with SmtpServer() as smtp:
+        mail = {
+            "SMTP_HOST": "127.0.0.1",
+            "SMTP_PORT": smtp.port,
+            "SMTP_STARTTLS": False,
+            "SMTP_USER": "portal",
+            "SMTP_PASSWORD": "pw",
+            "SMTP_FROM": "portal@shop.example",
+            "SMTP_TO": "help@shop.example",
+        }
+        result = app_factory(HELPDESK="smtp", **mail).test_cli_runner().invoke(args=["handoff", "check"])
+        assert result.exit_code == 0, result.output
+        assert (
+            f"connected to 127.0.0.1:{smtp.port} as portal; requests go to help@shop.example" in result.output
+        )
+        assert smtp.logins == [("portal", "pw")] and smtp.messages == []
+    closed = {**mail, "SMTP_PORT": 9}
+    result = app_factory(HELPDESK="smtp", **closed).test_cli_runner().invoke(args=["handoff", "check"])
+    assert (
+        result.exit_code == 1
+        and "could not be reached" in result.output
+        and "PORTAL_SMTP_HOST" in result.output
+    )
+    webhook = {"WEBHOOK_URL": "https://hooks.shop.example/handoff", "WEBHOOK_SECRET": "s"}
+    result = app_factory(**webhook).test_cli_runner().invoke(args=["handoff", "check"])
+    assert result.exit_code == 0 and "webhook: https://hooks.shop.example/handoff" in result.output
+
+
+@pytest.mark.parametrize(
+    ("status", "expected"),
+    [
+        (403, "accepted the credentials but this account may not do this"),
+        (404, "has no such address or object: check the URL and the ids"),
+        (422, "Zendesk refused the request"),
+        (503, "could not be reached or had a temporary problem"),
+    ],
+)
+def test_check_explains_each_kind_of_refusal(status, expected):
+    from portal.handoff.helpdesks import explain
+    from portal.handoff.helpdesks.http import Response, status_error
+
+    with FakeZendesk() as fake:
+        connector = sender_from_config(settings_for("zendesk", fake))
+    error = status_error("Zendesk: GET /api/v2/users/me.json", Response(status, {}, {"error": "Nope"}))
+    assert expected in explain(connector, error) and f"HTTP {status}: Nope" in explain(connector, error)
+
+
+def test_chatwoot_check_refuses_an_inbox_that_is_not_an_api_inbox():
+    with FakeChatwoot() as fake:
+        fake.get_inbox = lambda request, match: (
+            200,
+            {"id": 4, "name": "Website", "channel_type": "Channel::WebWidget"},
+        )
+        with pytest.raises(DeliveryError, match="create an API inbox"):
+            sender_from_config(settings_for("chatwoot", fake)).check()

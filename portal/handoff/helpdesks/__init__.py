@@ -13,6 +13,8 @@ chatwoot | django-helpdesk (docs/handoff.md).
 from __future__ import annotations
 
 import base64
+import smtplib
+import ssl
 from collections.abc import Callable
 
 from ..delivery import ConfigurationError, Delivery, DeliveryError, PermanentDeliveryError
@@ -104,3 +106,24 @@ def explain(connector: Connector, error: DeliveryError) -> str:
         hint = (f"{connector.title} could not be reached or had a temporary problem; deliveries "
                 "will be retried, but check the URL if this persists")
     return f"{hint}. ({error})"
+
+
+def check_smtp(sender) -> str:
+    """Connect, STARTTLS and log in as a delivery would, then leave without sending anything."""
+    try:
+        with smtplib.SMTP(sender.host, sender.port, timeout=sender.timeout) as smtp:
+            if sender.starttls:
+                smtp.starttls(context=ssl.create_default_context())
+            if sender.user:
+                smtp.login(sender.user, sender.password or "")
+            smtp.noop()
+    except smtplib.SMTPAuthenticationError as error:
+        answer = error.smtp_error.decode(errors="replace")
+        raise DeliveryError("the mail server refused the login: check PORTAL_SMTP_USER and "
+                            f"PORTAL_SMTP_PASSWORD ({error.smtp_code} {answer})") from None
+    except (smtplib.SMTPException, OSError) as error:
+        raise DeliveryError(f"the mail server {sender.host}:{sender.port} could not be reached or refused "
+                            "the connection: check PORTAL_SMTP_HOST, PORTAL_SMTP_PORT and "
+                            f"PORTAL_SMTP_STARTTLS ({type(error).__name__}: {error})") from None
+    login = f" as {sender.user}" if sender.user else ""
+    return f"e-mail: connected to {sender.host}:{sender.port}{login}; requests go to {sender.recipient}"
