@@ -25,8 +25,9 @@ class ZammadConnector(Connector):
         self.group = group
 
     def find(self, ticket: Ticket) -> int | None:
+        # The bare reference: Elasticsearch finds it, and so does Zammad's SQL search without one.
         found = self.client.request("GET", "/api/v1/tickets/search", params={
-            "query": f'title:"{ticket.reference}"', "limit": 10, "expand": "true"}).data
+            "query": ticket.reference, "limit": 10, "expand": "true"}).data
         for item in found if isinstance(found, list) else []:
             if f"[{ticket.reference}]" in (item.get("title") or ""):
                 return item["id"]
