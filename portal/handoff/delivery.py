@@ -379,12 +379,16 @@ def _claim(database: Database, now: dt.datetime, batch: int, locked_until: dt.da
     return claimed
 
 
-def _release(database: Database, items: list[_Claimed], locked_until: dt.datetime):
+def _release(database: Database, items: list[_Claimed], locked_until: dt.datetime,
+             not_before: dt.datetime | None = None):
+    """Hand claimed messages back unsent; with `not_before`, none is due before then."""
+    values = {"locked_until": None} if not_before is None else {"locked_until": None,
+                                                                "next_attempt_at": not_before}
     with database.session() as session:
         session.execute(update(OutboxMessage)
                         .where(OutboxMessage.id.in_([item.outbox_id for item in items]),
                                OutboxMessage.locked_until == locked_until)
-                        .values(locked_until=None))
+                        .values(**values))
 
 
 def _record_delivered(database: Database, item: _Claimed, now: dt.datetime):
@@ -467,6 +471,12 @@ def deliver_due(database: Database, sender: Sender, now: dt.datetime | None = No
             stats.failed += 1
         elif outcome == "retrying":
             stats.retrying += 1
+        if retry_after is not None and index + 1 < len(claimed):
+            # Rate-limited: the rest of the batch waits too, rather than asking again at once.
+            _release(database, claimed[index + 1:], locked_until,
+                     not_before=clock() + dt.timedelta(seconds=retry_after))
+            stats.released = len(claimed) - index - 1
+            break
     return stats
 
 

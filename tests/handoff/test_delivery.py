@@ -583,3 +583,26 @@ def test_the_payload_carries_the_recommendation_and_search_confidence_only_when_
         assert set(build_payload(plain, "k")["context"]) == {"searches", "articles"}
         context = build_payload(extra, "k")["context"]
         assert context["recommended"] == recommended and context["search_confident"] is True
+
+
+def test_a_rate_limit_holds_back_the_rest_of_the_batch_without_counting_an_attempt(db):
+    from portal.handoff.delivery import DeliveryError
+
+    class RateLimited:
+        def __init__(self):
+            self.sent = []
+
+        def send(self, delivery):
+            self.sent.append(delivery.idempotency_key)
+            raise DeliveryError("HTTP 429 Too Many Requests (retry after 120 s)", retry_after=120)
+
+    keys = add_handoffs(db, 4, created_at=T0)
+    sender = RateLimited()
+    stats = deliver_due(db, sender, now=T0, batch=4, backoff_base=1)
+    assert (stats.claimed, stats.retrying, stats.released) == (4, 1, 3)
+    assert len(sender.sent) == 1  # one request, not four, while the helpdesk asks for a pause
+    for key in keys:
+        row = outbox(db, key)
+        assert row.next_attempt_at >= T0 + dt.timedelta(seconds=120) and row.locked_until is None
+        assert row.attempts == (1 if key == sender.sent[0] else 0)
+    assert deliver_due(db, sender, now=T0 + dt.timedelta(seconds=119)).claimed == 0
