@@ -8,6 +8,7 @@ test_django_helpdesk.py and bench/faults.py.
 
 from __future__ import annotations
 
+import fcntl
 import os
 import shutil
 import socket
@@ -84,24 +85,27 @@ def cache_dir() -> Path:
 
 
 def ensure_virtualenv() -> Path:
-    """The virtualenv's python, made (and django-helpdesk installed) on first use."""
+    """The virtualenv's python, made (and django-helpdesk installed) on first use. A lock file
+    makes a second test run wait for the first one's install instead of racing it."""
     folder = cache_dir()
     python = folder / "bin" / "python"
     ready = folder / ".installed"
-    if ready.exists():
-        return python
-    if folder.exists():
-        shutil.rmtree(folder)  # an install that broke half-way
-    subprocess.run([sys.executable, "-m", "venv", str(folder)], check=True)
-    install = subprocess.run(
-        [str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check", *PINNED],
-        capture_output=True,
-        text=True,
-        timeout=900,
-    )
-    if install.returncode != 0:
-        raise RuntimeError(f"pip install {' '.join(PINNED)} failed:\n{install.stderr[-3000:]}")
-    ready.write_text("\n".join(PINNED))
+    with open(f"{folder}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if ready.exists():
+            return python
+        if folder.exists():
+            shutil.rmtree(folder)  # an install that broke half-way
+        subprocess.run([sys.executable, "-m", "venv", str(folder)], check=True)
+        install = subprocess.run(
+            [str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check", *PINNED],
+            capture_output=True,
+            text=True,
+            timeout=900,
+        )
+        if install.returncode != 0:
+            raise RuntimeError(f"pip install {' '.join(PINNED)} failed:\n{install.stderr[-3000:]}")
+        ready.write_text("\n".join(PINNED))
     return python
 
 
