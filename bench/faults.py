@@ -6,7 +6,9 @@ a TCP proxy the drill can cut, while 8 keep-alive clients read articles, search 
 For each fault it prints what the readers saw (requests, p50/p99, failures: a connection
 error or a status other than 200; while the index is gone, searches and suggestions answer
 503 by design and that is not counted), what a visitor sending the contact form saw, and how
-long recovery took. The same faults are tests (tests/ops/test_faults.py, test_deploy.py,
+long recovery took. Then the helpdesk goes down while customers keep writing, for the signed
+webhook and for a real django-helpdesk (`--only helpdesk` runs just that): requests lost and
+duplicated, both 0. The same faults are tests (tests/ops/test_faults.py, test_deploy.py,
 test_serving.py); this script measures them.
 """
 
@@ -14,12 +16,14 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import json
 import os
 import random
 import re
 import secrets
 import shutil
 import signal
+import subprocess
 import sys
 import tempfile
 import threading
@@ -28,12 +32,14 @@ from pathlib import Path
 from urllib.parse import quote
 
 import psycopg
+from sqlalchemy import func, select
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.load import Connection, percentile, workload  # noqa: E402
 from portal.migrations import upgrade  # noqa: E402
+from portal.models import Handoff  # noqa: E402
 from tests.ops.nodes import Node, Visitor, flask_command, send_contact_form  # noqa: E402
 from tests.ops.proxy import TcpProxy  # noqa: E402
 
@@ -233,10 +239,110 @@ def drill(folder: Path, database_url: str, seconds: float):
         store.close()
 
 
+def helpdesk_down(folder: Path, seconds: float, count: int = 20):
+    """The helpdesk down while customers keep writing: the signed webhook (the baseline) and a
+    real django-helpdesk (killed, then started again), each fed by a `flask handoff deliver`
+    worker. Prints what was lost and what was duplicated (both must be 0), and how long after
+    the helpdesk came back the last request arrived."""
+    from portal.db import Database
+    from portal.handoff.store import create_handoff
+    from tests.handoff.django_helpdesk_site import PASSWORD, USER, DjangoHelpdesk
+    from tests.handoff.receiver import WebhookReceiver
+
+    secret = "drill-secret"
+    message = {"locale": "sv", "topic": "return-or-refund", "channel": "form", "name": "Anna Berg",
+               "email": "anna@example.com", "message": "Fault drill: the zip broke.", "order_number": None,
+               "context": {"searches": ["byta jacka"], "articles": []}}
+
+    def run(name, settings, take_down, bring_up, received):
+        database_url = f"sqlite:///{folder / f'{name}.sqlite3'}"
+        upgrade(database_url)
+        database = Database(database_url)
+        references = []
+
+        def add(number):
+            with database.session() as session:
+                references.extend(create_handoff(session, **message).reference for _ in range(number))
+
+        def delivered():
+            with database.session() as session:
+                return session.scalar(select(func.count()).select_from(Handoff)
+                                      .where(Handoff.status == "delivered"))
+
+        env = {**os.environ, "DATABASE_URL": database_url, "PORTAL_DATA_DIR": str(folder / name),
+               "PORTAL_SEARCH_BACKEND": "null", "PORTAL_HANDOFF_BACKOFF_BASE_SECONDS": "0.5",
+               "PORTAL_HANDOFF_BATCH": "5", **settings}
+        worker = subprocess.Popen([sys.executable, "-m", "flask", "--app", "portal", "handoff", "deliver",
+                                   "--interval", "0.1"], cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
+                                  stderr=subprocess.DEVNULL)
+        try:
+            add(count // 2)
+            wait_for(lambda: delivered() >= 3, timeout=120)
+            take_down()
+            add(count - count // 2)  # customers keep writing while it is down
+            time.sleep(seconds)
+            pending_while_down = count - delivered()
+            bring_up()
+            back = time.perf_counter()
+            wait_for(lambda: delivered() == count, timeout=600)
+            recovered = time.perf_counter() - back
+        finally:
+            worker.send_signal(signal.SIGTERM)
+            worker.wait(60)
+            database.engine.dispose()
+        arrived = received()
+        lost = sum(1 for reference in references if arrived.get(reference, 0) == 0)
+        duplicates = sum(max(arrived.get(reference, 0) - 1, 0) for reference in references)
+        print(f"{name:<18}{count:>9}{pending_while_down:>14}{lost:>6}{duplicates:>12}{recovered:>16.1f}")
+        sys.stdout.flush()
+
+    print(f"{'helpdesk down':<18}{'requests':>9}{'waiting (down)':>14}{'lost':>6}{'duplicates':>12}"
+          f"{'s after back up':>16}")
+    with WebhookReceiver(secret) as receiver:
+        def webhook_received():
+            counts = {}
+            for payload in receiver.accepted.values():  # one per idempotency key: what an agent sees
+                counts[payload["reference"]] = counts.get(payload["reference"], 0) + 1
+            return counts
+
+        def webhook_down():
+            receiver.down = True
+
+        def webhook_up():
+            receiver.down = False
+
+        run("webhook", {"PORTAL_WEBHOOK_URL": receiver.url, "PORTAL_WEBHOOK_SECRET": secret},
+            webhook_down, webhook_up, webhook_received)
+
+    site = DjangoHelpdesk(folder / "django-helpdesk")
+    site.start()
+    try:
+        def tickets():
+            titles = json.loads(site.query(
+                "import json; from helpdesk.models import Ticket; "
+                "print(json.dumps(list(Ticket.objects.values_list('title', flat=True))))"))
+            counts = {}
+            for title in titles:
+                counts[title[1:12]] = counts.get(title[1:12], 0) + 1
+            return counts
+
+        settings = {"PORTAL_HELPDESK": "django-helpdesk", "PORTAL_DJANGO_HELPDESK_URL": site.url,
+                    "PORTAL_DJANGO_HELPDESK_USER": USER, "PORTAL_DJANGO_HELPDESK_PASSWORD": PASSWORD,
+                    "PORTAL_DJANGO_HELPDESK_QUEUE": str(site.queue_id), "PORTAL_HELPDESK_TIMEOUT": "5"}
+        run("django-helpdesk", settings, site.kill, site.start, tickets)
+    finally:
+        site.stop()
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=5)
+    parser.add_argument("--only", choices=["helpdesk"], help="run only the helpdesk-down drill")
     args = parser.parse_args(argv)
+    if args.only == "helpdesk":
+        with tempfile.TemporaryDirectory() as folder:
+            helpdesk_down(Path(folder), args.seconds)
+        return
     name = f"portal_drill_{secrets.token_hex(4)}"
     with psycopg.connect(POSTGRES_ADMIN, autocommit=True) as admin:
         admin.execute(f'CREATE DATABASE "{name}"')
@@ -245,6 +351,8 @@ def main(argv=None):
         upgrade(url)
         with tempfile.TemporaryDirectory() as folder:
             drill(Path(folder), url, args.seconds)
+            print()
+            helpdesk_down(Path(folder), args.seconds)
     finally:
         with psycopg.connect(POSTGRES_ADMIN, autocommit=True) as admin:
             admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

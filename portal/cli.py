@@ -258,7 +258,7 @@ def analytics_metrics(start, end, locale, output):
 @click.option("--interval", type=click.FloatRange(min=0.01), default=5.0, show_default=True,
               help="Seconds to wait when nothing is due.")
 def handoff_deliver(once, interval):
-    """Send stored handoffs to the helpdesk (webhook or e-mail) until stopped; SIGTERM finishes
+    """Send stored handoffs to the helpdesk (PORTAL_HELPDESK) until stopped; SIGTERM finishes
     the message being sent, then exits."""
     import signal
     import threading
@@ -276,8 +276,9 @@ def handoff_deliver(once, interval):
         raise click.ClickException(str(error)) from None
     if sender is None:
         raise click.ClickException(
-            "no helpdesk is configured: set PORTAL_WEBHOOK_URL and PORTAL_WEBHOOK_SECRET, or "
-            "PORTAL_SMTP_HOST, PORTAL_SMTP_FROM and PORTAL_SMTP_TO (docs/handoff.md)")
+            "no helpdesk is configured: set PORTAL_HELPDESK and its settings, or PORTAL_WEBHOOK_URL and "
+            "PORTAL_WEBHOOK_SECRET, or PORTAL_SMTP_HOST, PORTAL_SMTP_FROM and PORTAL_SMTP_TO "
+            "(docs/handoff.md)")
     give_up_after = config["HANDOFF_GIVE_UP_AFTER"]
     if isinstance(give_up_after, str):
         give_up_after = parse_duration(give_up_after)
@@ -296,6 +297,38 @@ def handoff_deliver(once, interval):
     finally:
         for signum, handler in previous.items():
             signal.signal(signum, handler)
+
+
+@handoff_cli.command("check")
+def handoff_check():
+    """Check the configured helpdesk's settings and credentials with a harmless read."""
+    from .handoff.delivery import ConfigurationError, SmtpSender, WebhookSender, sender_from_config
+    from .handoff.helpdesks import Connector, check_smtp, explain
+    from .handoff.helpdesks.http import DeliveryError
+
+    try:
+        sender = sender_from_config(current_app.config)
+    except ConfigurationError as error:
+        raise click.ClickException(str(error)) from None
+    if sender is None:
+        raise click.ClickException(
+            "no helpdesk is configured: set PORTAL_HELPDESK and its settings, or PORTAL_WEBHOOK_URL, "
+            "or PORTAL_SMTP_HOST (docs/handoff.md)")
+    if isinstance(sender, WebhookSender):
+        click.echo(f"webhook: {sender.url} (signed; nothing is sent by this check)")
+        return
+    if isinstance(sender, SmtpSender):
+        try:
+            click.echo(f"ok: {check_smtp(sender)} (nothing was sent)")
+        except DeliveryError as error:
+            raise click.ClickException(str(error)) from None
+        return
+    if not isinstance(sender, Connector):
+        raise click.ClickException(f"{type(sender).__name__} has no check")
+    try:
+        click.echo(f"ok: {sender.check()}")
+    except DeliveryError as error:
+        raise click.ClickException(explain(sender, error)) from None
 
 
 def init_app(app: Flask):

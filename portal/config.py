@@ -6,6 +6,15 @@ from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEV_SECRET_KEY = "dev-only-insecure-key"
+# Each helpdesk connector's settings, read from PORTAL_<name> (portal/handoff/helpdesks/).
+HELPDESK_SETTINGS = (
+    "ZENDESK_URL", "ZENDESK_EMAIL", "ZENDESK_API_TOKEN", "ZENDESK_GROUP_ID",
+    "FRESHDESK_URL", "FRESHDESK_API_KEY", "FRESHDESK_GROUP_ID",
+    "ZAMMAD_URL", "ZAMMAD_TOKEN", "ZAMMAD_GROUP",
+    "HELPSCOUT_APP_ID", "HELPSCOUT_APP_SECRET", "HELPSCOUT_MAILBOX_ID", "HELPSCOUT_URL",
+    "CHATWOOT_URL", "CHATWOOT_API_TOKEN", "CHATWOOT_ACCOUNT_ID", "CHATWOOT_INBOX_ID",
+    "DJANGO_HELPDESK_URL", "DJANGO_HELPDESK_USER", "DJANGO_HELPDESK_PASSWORD", "DJANGO_HELPDESK_QUEUE",
+)
 
 
 class Config:
@@ -46,6 +55,11 @@ class Config:
         self.SMTP_FROM = env.get("PORTAL_SMTP_FROM") or None
         self.SMTP_TO = env.get("PORTAL_SMTP_TO") or None
         self.SMTP_STARTTLS = _flag(env.get("PORTAL_SMTP_STARTTLS")) is not False  # on unless "0"/"false"
+        # Which helpdesk receives handoffs (docs/handoff.md); unset: the webhook or e-mail, as above.
+        self.HELPDESK = (env.get("PORTAL_HELPDESK") or "").strip().lower() or None
+        self.HELPDESK_TIMEOUT = float(env.get("PORTAL_HELPDESK_TIMEOUT", "10"))
+        for name in HELPDESK_SETTINGS:  # PORTAL_ZENDESK_URL -> ZENDESK_URL, ...
+            setattr(self, name, (env.get(f"PORTAL_{name}") or "").strip() or None)
         self.HANDOFF_GIVE_UP_AFTER = parse_duration(env.get("PORTAL_HANDOFF_GIVE_UP_AFTER") or "3d")
         self.HANDOFF_BACKOFF_BASE_SECONDS = float(env.get("PORTAL_HANDOFF_BACKOFF_BASE_SECONDS", "30"))
         self.HANDOFF_LEASE_SECONDS = float(env.get("PORTAL_HANDOFF_LEASE_SECONDS", "60"))

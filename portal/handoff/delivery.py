@@ -50,12 +50,28 @@ BACKOFF_CAP_SECONDS = 3600.0
 BACKOFF_JITTER = 0.1  # a retry comes up to 10% early, so messages that failed together spread out
 GIVE_UP_AFTER = dt.timedelta(days=3)
 SIGNATURE_PREFIX = "sha256="
+# Context fields passed on only when the contact form stored them: the channel recommended first
+# and why ({"channel", "reason"}), and whether the visitor's search found a confident answer.
+OPTIONAL_CONTEXT = ("recommended", "search_confident")
 MAX_ERROR_LENGTH = 1000
 USER_AGENT = "helpcentre-portal-handoff/1"
 
 
 class DeliveryError(Exception):
-    """The helpdesk did not take the message; the text is kept as the outbox row's last_error."""
+    """The helpdesk did not take the message; the text is kept as the outbox row's last_error.
+
+    `retry_after` (seconds) is the helpdesk's own wait (429 Retry-After): the next attempt is
+    not sooner than that, whatever the backoff says.
+    """
+
+    def __init__(self, message: str, *, retry_after: float | None = None):
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class PermanentDeliveryError(DeliveryError):
+    """The helpdesk refused the message for good (bad credentials, a validation error): retrying
+    cannot help, so the message is given up at once and shown in /admin/ with this text."""
 
 
 class ConfigurationError(ValueError):
@@ -127,6 +143,7 @@ def build_payload(handoff: Handoff, idempotency_key: str, public_url: str | None
             url = public_url.rstrip("/") + url
         return {"id": entry.get("id"), "title": entry.get("title"), "url": url}
 
+    extra = {key: context[key] for key in OPTIONAL_CONTEXT if key in context}
     return {
         "reference": handoff.reference,
         "created_at": _iso_utc(handoff.created_at),
@@ -139,6 +156,7 @@ def build_payload(handoff: Handoff, idempotency_key: str, public_url: str | None
             "searches": [str(text) for text in context.get("searches") or []],
             "articles": [article(entry) for entry in context.get("articles") or []
                          if isinstance(entry, dict)],
+            **extra,
         },
         "idempotency_key": idempotency_key,
     }
@@ -305,8 +323,19 @@ def compose_email(delivery: Delivery, sender: str, recipient: str) -> EmailMessa
 
 
 def sender_from_config(config) -> Sender | None:
-    """The webhook if WEBHOOK_URL is set, else e-mail if SMTP_HOST is, else None."""
-    if config.get("WEBHOOK_URL"):
+    """The helpdesk named by HELPDESK (portal/handoff/helpdesks/); without it, the webhook if
+    WEBHOOK_URL is set, else e-mail if SMTP_HOST is, else None."""
+    helpdesk = config.get("HELPDESK")
+    if helpdesk and helpdesk not in ("webhook", "smtp"):
+        from .helpdesks import connector_from_config
+
+        return connector_from_config(helpdesk, config)
+    if helpdesk == "webhook" and not config.get("WEBHOOK_URL"):
+        raise ConfigurationError("PORTAL_HELPDESK=webhook needs PORTAL_WEBHOOK_URL and PORTAL_WEBHOOK_SECRET")
+    if helpdesk == "smtp" and not config.get("SMTP_HOST"):
+        raise ConfigurationError("PORTAL_HELPDESK=smtp needs PORTAL_SMTP_HOST, PORTAL_SMTP_FROM and "
+                                 "PORTAL_SMTP_TO")
+    if config.get("WEBHOOK_URL") and helpdesk != "smtp":
         return WebhookSender(config["WEBHOOK_URL"], config.get("WEBHOOK_SECRET") or "",
                              timeout=float(config.get("WEBHOOK_TIMEOUT") or 10))
     if config.get("SMTP_HOST"):
@@ -350,12 +379,16 @@ def _claim(database: Database, now: dt.datetime, batch: int, locked_until: dt.da
     return claimed
 
 
-def _release(database: Database, items: list[_Claimed], locked_until: dt.datetime):
+def _release(database: Database, items: list[_Claimed], locked_until: dt.datetime,
+             not_before: dt.datetime | None = None):
+    """Hand claimed messages back unsent; with `not_before`, none is due before then."""
+    values = {"locked_until": None} if not_before is None else {"locked_until": None,
+                                                                "next_attempt_at": not_before}
     with database.session() as session:
         session.execute(update(OutboxMessage)
                         .where(OutboxMessage.id.in_([item.outbox_id for item in items]),
                                OutboxMessage.locked_until == locked_until)
-                        .values(locked_until=None))
+                        .values(**values))
 
 
 def _record_delivered(database: Database, item: _Claimed, now: dt.datetime):
@@ -367,7 +400,8 @@ def _record_delivered(database: Database, item: _Claimed, now: dt.datetime):
 
 
 def _record_failure(database: Database, item: _Claimed, now: dt.datetime, reason: str,
-                    give_up_after: dt.timedelta, backoff_base: float) -> str | None:
+                    give_up_after: dt.timedelta, backoff_base: float, *, permanent: bool = False,
+                    retry_after: float | None = None) -> str | None:
     """'retrying' or 'failed'; None if the row was settled meanwhile (by a worker whose lease we outlived)."""
     with database.session() as session:
         outbox = session.scalars(select(OutboxMessage).where(OutboxMessage.id == item.outbox_id)
@@ -377,14 +411,16 @@ def _record_failure(database: Database, item: _Claimed, now: dt.datetime, reason
         outbox.attempts += 1
         outbox.last_error = reason[:MAX_ERROR_LENGTH]
         outbox.locked_until = None
-        if now - outbox.created_at >= give_up_after:
+        if permanent or now - outbox.created_at >= give_up_after:
             outbox.failed_at = now
             session.execute(update(Handoff).where(Handoff.id == item.handoff_id).values(status="failed"))
             log.error("handoff %s: not delivered after %d attempts since %s; given up (%s)",
                       item.delivery.reference, outbox.attempts, outbox.created_at, reason)
             return "failed"
-        outbox.next_attempt_at = now + backoff_delay(outbox.attempts, outbox.idempotency_key,
-                                                     base=backoff_base)
+        delay = backoff_delay(outbox.attempts, outbox.idempotency_key, base=backoff_base)
+        if retry_after is not None:
+            delay = max(delay, dt.timedelta(seconds=retry_after))
+        outbox.next_attempt_at = now + delay
         log.warning("handoff %s: attempt %d failed (%s); next at %s", item.delivery.reference,
                     outbox.attempts, reason, outbox.next_attempt_at)
         return "retrying"
@@ -414,10 +450,12 @@ def deliver_due(database: Database, sender: Sender, now: dt.datetime | None = No
             _release(database, claimed[index:], locked_until)
             stats.released = len(claimed) - index
             break
+        permanent, retry_after = False, None
         try:
             sender.send(item.delivery)
         except DeliveryError as error:
             reason = str(error) or type(error).__name__
+            permanent, retry_after = isinstance(error, PermanentDeliveryError), error.retry_after
         except Exception as error:  # a bug in a sender must not stop the others' deliveries
             log.exception("handoff %s: the sender failed", item.delivery.reference)
             reason = f"{type(error).__name__}: {error}"
@@ -427,11 +465,18 @@ def deliver_due(database: Database, sender: Sender, now: dt.datetime | None = No
             _record_delivered(database, item, clock())
             stats.delivered += 1
             continue
-        outcome = _record_failure(database, item, clock(), reason, give_up_after, backoff_base)
+        outcome = _record_failure(database, item, clock(), reason, give_up_after, backoff_base,
+                                  permanent=permanent, retry_after=retry_after)
         if outcome == "failed":
             stats.failed += 1
         elif outcome == "retrying":
             stats.retrying += 1
+        if retry_after is not None and index + 1 < len(claimed):
+            # Rate-limited: the rest of the batch waits too, rather than asking again at once.
+            _release(database, claimed[index + 1:], locked_until,
+                     not_before=clock() + dt.timedelta(seconds=retry_after))
+            stats.released = len(claimed) - index - 1
+            break
     return stats
 
 

@@ -104,7 +104,7 @@ def _recommendations(topic, urgent):
         name = channel.name(g.locale, default)
         reason = describe(rec, g.locale, default).removeprefix(f"{name}: ")  # the name is the link
         entries.append({"channel": channel, "name": name, "reason": reason[:1].upper() + reason[1:],
-                        "link": link, "open_now": rec.open_now,
+                        "link": link, "open_now": rec.open_now, "recommendation": rec,
                         "is_form": channel.kind in FORM_KINDS})
     return entries
 
@@ -316,6 +316,11 @@ def submit():
         "searches": [value for kind, value in ticked if kind == "search"],
         "articles": [_article_ref(value) for kind, value in ticked if kind == "article"],
     }
+    if recommendations:
+        # For the agent, in the shop's own language: what the visitor was offered first, and why.
+        best, default = recommendations[0], get_content().default_locale
+        context["recommended"] = {"channel": best["channel"].id,
+                                  "reason": describe(best["recommendation"], default, default)}
     try:
         with get_db().session() as session:
             handoff = create_handoff(session, locale=g.locale, topic=form["topic"], channel=channel,

@@ -111,6 +111,10 @@ def test_a_message_is_stored_with_its_outbox_row_and_confirmed(app):
     assert (handoff.name, handoff.email) == ("Anna Berg", "anna@example.com")
     assert handoff.order_number == "NV-123456"
     assert handoff.topic == "return-or-refund" and handoff.locale == "en" and handoff.status == "pending"
+    # For the agent: the channel offered first and why, in the shop's default language.
+    recommended = handoff.context["recommended"]
+    channel_ids = {channel.id for channel in app.extensions["channels"][0]}
+    assert recommended["channel"] in channel_ids and recommended["reason"].count(":") >= 1
     app.extensions["analytics"].flush()
     with app.extensions["db"].session() as session:
         assert "contact_submitted" in session.scalars(select(Event.type)).all()

@@ -551,3 +551,58 @@ def test_killed_worker_restarted_delivers_every_handoff_exactly_once_by_key(
     with db.session() as session:
         assert set(session.scalars(select(Handoff.status))) == {"delivered"}
         assert session.query(OutboxMessage).where(OutboxMessage.locked_until.is_not(None)).count() == 0
+
+
+# --- choosing the helpdesk (PORTAL_HELPDESK) -----------------------------------------------------
+
+
+def test_portal_helpdesk_picks_the_sender_and_names_what_is_missing():
+    both = {"WEBHOOK_URL": "https://hooks.example/h", "WEBHOOK_SECRET": "s", "SMTP_HOST": "mail.example",
+            "SMTP_FROM": "portal@shop.example", "SMTP_TO": "help@shop.example"}
+    assert isinstance(sender_from_config(both), WebhookSender)  # unset: today's order
+    assert isinstance(sender_from_config({**both, "HELPDESK": "webhook"}), WebhookSender)
+    assert isinstance(sender_from_config({**both, "HELPDESK": "smtp"}), SmtpSender)
+    with pytest.raises(ConfigurationError, match="PORTAL_HELPDESK=webhook needs PORTAL_WEBHOOK_URL"):
+        sender_from_config({"HELPDESK": "webhook", "SMTP_HOST": "mail.example"})
+    with pytest.raises(ConfigurationError, match="PORTAL_HELPDESK=smtp needs PORTAL_SMTP_HOST"):
+        sender_from_config({"HELPDESK": "smtp", "WEBHOOK_URL": "https://hooks.example/h"})
+    with pytest.raises(ConfigurationError, match="PORTAL_DJANGO_HELPDESK_QUEUE must be a number"):
+        sender_from_config({"HELPDESK": "django-helpdesk", "DJANGO_HELPDESK_URL": "http://127.0.0.1:1",
+                            "DJANGO_HELPDESK_USER": "u", "DJANGO_HELPDESK_PASSWORD": "p",
+                            "DJANGO_HELPDESK_QUEUE": "help-centre"})
+
+
+def test_the_payload_carries_the_recommendation_and_search_confidence_only_when_stored(db):
+    from portal.handoff.delivery import build_payload
+
+    recommended = {"channel": "chat", "reason": "Chat: open now, answers in about 2 minutes, in Swedish"}
+    with db.session() as session:
+        plain = create_handoff(session, **HANDOFF)
+        context = {**HANDOFF["context"], "recommended": recommended, "search_confident": True}
+        extra = create_handoff(session, **{**HANDOFF, "context": context})
+        assert set(build_payload(plain, "k")["context"]) == {"searches", "articles"}
+        context = build_payload(extra, "k")["context"]
+        assert context["recommended"] == recommended and context["search_confident"] is True
+
+
+def test_a_rate_limit_holds_back_the_rest_of_the_batch_without_counting_an_attempt(db):
+    from portal.handoff.delivery import DeliveryError
+
+    class RateLimited:
+        def __init__(self):
+            self.sent = []
+
+        def send(self, delivery):
+            self.sent.append(delivery.idempotency_key)
+            raise DeliveryError("HTTP 429 Too Many Requests (retry after 120 s)", retry_after=120)
+
+    keys = add_handoffs(db, 4, created_at=T0)
+    sender = RateLimited()
+    stats = deliver_due(db, sender, now=T0, batch=4, backoff_base=1)
+    assert (stats.claimed, stats.retrying, stats.released) == (4, 1, 3)
+    assert len(sender.sent) == 1  # one request, not four, while the helpdesk asks for a pause
+    for key in keys:
+        row = outbox(db, key)
+        assert row.next_attempt_at >= T0 + dt.timedelta(seconds=120) and row.locked_until is None
+        assert row.attempts == (1 if key == sender.sent[0] else 0)
+    assert deliver_due(db, sender, now=T0 + dt.timedelta(seconds=119)).claimed == 0

@@ -51,8 +51,9 @@ class TcpProxy:
 
     def _start(self, target, *args):
         thread = threading.Thread(target=target, args=args, daemon=True)
-        self._threads.append(thread)
+        # Started before it is listed: down() (another thread) may join any listed thread at once.
         thread.start()
+        self._threads.append(thread)
 
     def _accept(self, listener):
         while not self._stop.is_set():
