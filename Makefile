@@ -42,10 +42,11 @@ COMPILE_CATALOGS := $(BIN)/pybabel compile --use-fuzzy -d translations -D messag
 compile-translations: $(STAMP)
 	$(COMPILE_CATALOGS)
 
+# Debug mode: without PORTAL_SECRET_KEY the app makes a random key once under PORTAL_DATA_DIR.
 run: install compile-translations
-	$(FLASK) content check || true
-	$(FLASK) db upgrade
-	$(FLASK) search build
+	$(FLASK) --debug content check || true
+	$(FLASK) --debug db upgrade
+	$(FLASK) --debug search build
 	$(FLASK) run --debug --host 127.0.0.1 --port 5000
 
 # Production serving: gunicorn as gunicorn.conf.py sets it up (workers from WEB_CONCURRENCY,

@@ -15,6 +15,7 @@ from ..content import get_content
 from ..i18n import localized_blueprint
 from ..search import SearchUnavailable, get_search
 from .params import positive_int
+from .seo import public_base
 
 bp = localized_blueprint("search", __name__)
 api = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -96,7 +97,7 @@ def search_api():
         results=[{
             "id": article.id,
             "title": article.title,
-            "url": request.host_url.rstrip("/") + article.url,
+            "url": public_base() + article.url,
             "snippet": hit.snippet or str(escape(article.description)),
             "score": hit.score,
             "category": article.category,

@@ -494,7 +494,9 @@ def start_worker(tmp_path, database_url, receiver, name):
            "PORTAL_WEBHOOK_URL": receiver.url, "PORTAL_WEBHOOK_SECRET": SECRET,
            "PORTAL_WEBHOOK_TIMEOUT": "30",  # a held request is still waiting when the worker is killed
            "PORTAL_HANDOFF_LEASE_SECONDS": "2", "PORTAL_HANDOFF_BACKOFF_BASE_SECONDS": "0.05",
-           "PORTAL_HANDOFF_BATCH": "20", "NO_PROXY": "127.0.0.1", "no_proxy": "127.0.0.1"}
+           "PORTAL_HANDOFF_BATCH": "20", "NO_PROXY": "127.0.0.1", "no_proxy": "127.0.0.1",
+           # A production process: it needs a key and the public origin (portal/security.py).
+           "PORTAL_SECRET_KEY": "worker-test-key-" + "w" * 32, "PORTAL_PUBLIC_URL": "https://help.shop.example"}
     log = tmp_path / f"{name}.log"
     with open(log, "wb") as output:
         process = subprocess.Popen([sys.executable, "-m", "flask", "--app", "portal", "handoff", "deliver",

@@ -69,7 +69,8 @@ class Node:
         self.env = node_environment(
             PORTAL_CONTENT_DIR=content_dir, PORTAL_DATA_DIR=self.data_dir, DATABASE_URL=database_url,
             PORTAL_BIND=f"127.0.0.1:{self.port}", WEB_CONCURRENCY=workers, PORTAL_PIDFILE=self.pidfile,
-            PORTAL_SECRET_KEY=SECRET_KEY, PORTAL_HTTPS="0", PORTAL_CONTACT_MIN_FILL_SECONDS="0",
+            PORTAL_SECRET_KEY=SECRET_KEY, PORTAL_ALLOWED_HOSTS="127.0.0.1,localhost",
+            PORTAL_HTTPS="0", PORTAL_CONTACT_MIN_FILL_SECONDS="0",
             **settings)
         self.process: subprocess.Popen | None = None
 
