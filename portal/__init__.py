@@ -23,6 +23,7 @@ def create_app(config: dict | None = None) -> Flask:
         http,
         i18n,
         observability,
+        ratelimit,
         search,
         security,
         views,
@@ -35,6 +36,7 @@ def create_app(config: dict | None = None) -> Flask:
     i18n.init_app(app)
     search.init_app(app)
     db.init_app(app)
+    ratelimit.init_app(app)  # the contact form and the editors' sign-in use it
     analytics.init_app(app)
     views.init_app(app)
     handoff.init_app(app)

@@ -23,6 +23,7 @@ SECRET_KEY_FILE = "secret-key"
 MIN_SECRET_KEY_LENGTH = 32
 # Keys that were public at some point (the development default of earlier versions).
 KNOWN_PUBLIC_KEYS = frozenset({"dev-only-insecure-key"})
+PROBE_ENDPOINTS = ("health.healthz", "health.readyz")
 
 
 class StartupError(RuntimeError):
@@ -103,6 +104,8 @@ def allowed_hosts(config) -> list[str]:
 
 
 def refuse_unknown_host():
+    if request.endpoint in PROBE_ENDPOINTS:
+        return  # load balancers probe a node by its address
     host = request.host.rsplit("@", 1)[-1]
     if not host or not host_is_trusted(host, current_app.config["ALLOWED_HOSTS"]):
         raise BadRequest("This site is not served under that host name.")

@@ -148,3 +148,8 @@ def test_the_default_limit_takes_a_full_contact_message_in_any_script():
 
     # Percent-encoded, a 4-byte character costs 12 bytes.
     assert sum(LIMITS.values()) * 12 < Config({}).MAX_CONTENT_LENGTH
+
+
+def test_health_probes_answer_on_any_host(tmp_path):
+    client = production_app(tmp_path, HTTPS=False).test_client()
+    assert client.get("/healthz", headers={"Host": "10.0.0.5:8000"}).status_code == 200

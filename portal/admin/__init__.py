@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from flask import Flask, redirect, request, session, url_for
+from flask import Flask, abort, redirect, request, session, url_for
 from flask_wtf.csrf import CSRFProtect
+from sqlalchemy.exc import SQLAlchemyError
 
 from . import auth, dashboard
 
@@ -16,8 +17,10 @@ def init_app(app: Flask):
     app.config.setdefault("WTF_CSRF_CHECK_DEFAULT", False)
     csrf.init_app(app)
     app.register_blueprint(auth.bp)
+    auth.init_app(app)
     app.register_blueprint(dashboard.bp)
     app.before_request(require_login)
+    app.after_request(no_store)
     app.cli.add_command(auth.admin_cli)
 
 
@@ -29,6 +32,18 @@ def require_login():
         csrf.protect()
     if request.endpoint in ("admin_auth.login", "static"):
         return None
-    if session.get("admin_user_id") is None:
+    try:
+        editor = auth.current_editor()
+    except SQLAlchemyError:
+        abort(503)
+    if editor is None:
+        session.clear()
         return redirect(url_for("admin_auth.login", next=request.full_path.rstrip("?")))
     return None
+
+
+def no_store(response):
+    """Admin pages and exports hold customers' data: never kept by a browser or proxy cache."""
+    if request.path.startswith("/admin"):
+        response.headers["Cache-Control"] = "no-store"
+    return response

@@ -10,7 +10,7 @@ log = logging.getLogger(__name__)
 
 
 def init_app(app: Flask):
-    from .. import ratelimit
+    from ..ratelimit import limit_view
     from .channels import load_channels
     from .views import RATE_LIMITS, bp, rate_limited
 
@@ -19,6 +19,7 @@ def init_app(app: Flask):
     for problem in problems:
         log.error("channels: %s", problem)
     app.extensions["channels"] = (channels, topics)
-    ratelimit.init_app(app)
     app.register_blueprint(bp)
-    ratelimit.limit_view(app, "contact.submit", RATE_LIMITS, on_breach=rate_limited)
+    # Only accepted submissions count: a typo the visitor corrects is not one more message.
+    limit_view(app, "contact.submit", RATE_LIMITS, on_breach=rate_limited,
+               deduct_when=lambda response: response.status_code == 303)

@@ -167,11 +167,11 @@ def test_database_down_keeps_everything_typed(app_factory):
     assert 'value="Anna Berg"' in page and "My jacket has a broken zip.</textarea>" in page
 
 
-def test_rate_limit_is_shared_through_redis(app_factory):
+def test_rate_limit_is_shared_through_redis(app_factory, redis_url):
     prefix = f"portal-test-{secrets.token_hex(4)}"
-    app = app_factory(CONTACT_MIN_FILL_SECONDS=0, REDIS_URL="redis://127.0.0.1:6379/0",
+    app = app_factory(CONTACT_MIN_FILL_SECONDS=0, REDIS_URL=redis_url,
                       RATELIMIT_KEY_PREFIX=prefix, CONTACT_LIMIT_PER_VISIT="2 per minute")
-    store = redis.Redis.from_url("redis://127.0.0.1:6379/0")
+    store = redis.Redis.from_url(redis_url)
     try:
         client = app.test_client()
         html = open_form(client)
@@ -183,7 +183,7 @@ def test_rate_limit_is_shared_through_redis(app_factory):
         assert "My jacket has a broken zip." in limited.get_data(as_text=True)
         assert store.keys(f"*{prefix}*"), "the limiter counted in Redis"
         # A second app (another worker or node) sees the same count.
-        other = app_factory(CONTACT_MIN_FILL_SECONDS=0, REDIS_URL="redis://127.0.0.1:6379/0",
+        other = app_factory(CONTACT_MIN_FILL_SECONDS=0, REDIS_URL=redis_url,
                             RATELIMIT_KEY_PREFIX=prefix, CONTACT_LIMIT_PER_VISIT="2 per minute",
                             DATABASE_URL=app.config["DATABASE_URL"])
         other_client = other.test_client()

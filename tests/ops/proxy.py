@@ -16,6 +16,7 @@ class TcpProxy:
         self.port = 0
         self._sockets: list[socket.socket] = []
         self._threads: list[threading.Thread] = []
+        self._threads_lock = threading.Lock()
         self._stop = threading.Event()
         self._listener: socket.socket | None = None
         self.up()
@@ -34,11 +35,16 @@ class TcpProxy:
     def down(self):
         """Refuse new connections and cut the open ones; returns when everything is closed."""
         self._stop.set()
-        while self._threads:
-            self._threads.pop().join(10)
-        for sock in self._sockets:
+        while True:
+            with self._threads_lock:
+                if not self._threads:
+                    break
+                thread = self._threads.pop()
+            thread.join(10)  # the accept thread may start pipes until it stops: they are joined too
+        with self._threads_lock:
+            sockets, self._sockets = self._sockets, []
+        for sock in sockets:
             sock.close()
-        self._sockets.clear()
         if self._listener is not None:
             self._listener.close()
             self._listener = None
@@ -50,9 +56,11 @@ class TcpProxy:
         self.down()
 
     def _start(self, target, *args):
+        # Registered only once started (under the lock): down() may join any thread it finds.
         thread = threading.Thread(target=target, args=args, daemon=True)
-        self._threads.append(thread)
-        thread.start()
+        with self._threads_lock:
+            thread.start()
+            self._threads.append(thread)
 
     def _accept(self, listener):
         while not self._stop.is_set():
@@ -60,13 +68,15 @@ class TcpProxy:
                 client, _ = listener.accept()
             except TimeoutError:
                 continue
-            self._sockets.append(client)
+            with self._threads_lock:
+                self._sockets.append(client)
             try:
                 upstream = socket.create_connection(self.target, timeout=5)
             except OSError:
                 client.close()
                 continue
-            self._sockets.append(upstream)
+            with self._threads_lock:
+                self._sockets.append(upstream)
             for sock in (client, upstream):
                 sock.settimeout(0.05)
             self._start(self._pipe, client, upstream)

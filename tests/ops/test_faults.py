@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import shutil
+from urllib.parse import urlsplit
 
 import pytest
 import redis
@@ -18,7 +19,6 @@ from sqlalchemy.engine import make_url
 from portal.models import Handoff
 from tests.handoff.test_contact import open_form, post
 
-from .conftest import REDIS_URL
 from .proxy import TcpProxy
 
 ARTICLE = "/en/delivery/track-your-order"
@@ -85,14 +85,15 @@ def test_redis_down_the_contact_form_works_with_per_process_limits_and_says_so(a
 
 
 def test_redis_going_down_while_counting_falls_back_without_a_failed_request(app_factory, caplog,
-                                                                            redis_prefix):
-    with TcpProxy(("127.0.0.1", 6379)) as proxy:
+                                                                            redis_url, redis_prefix):
+    redis_address = urlsplit(redis_url)
+    with TcpProxy((redis_address.hostname, redis_address.port)) as proxy:
         app = app_factory(CONTACT_MIN_FILL_SECONDS=0, REDIS_URL=f"redis://127.0.0.1:{proxy.port}/0",
                           RATELIMIT_KEY_PREFIX=redis_prefix, CONTACT_LIMIT_PER_VISIT="3 per minute")
         client = app.test_client()
         html = open_form(client)
         assert post(client, html).status_code == 303
-        store = redis.Redis.from_url(REDIS_URL)
+        store = redis.Redis.from_url(redis_url)
         try:
             assert list(store.scan_iter(match=f"*{redis_prefix}*")), "counted in Redis"
         finally:
