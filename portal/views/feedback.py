@@ -8,6 +8,7 @@ from flask_babel import lazy_gettext as _l
 from ..analytics import record
 from ..content import get_content
 from ..i18n import localized_blueprint
+from .params import clean_text
 
 bp = localized_blueprint("feedback", __name__)
 
@@ -42,7 +43,7 @@ def vote():
         return (jsonify(error="unknown article"), 400) if _wants_json() else redirect(f"/{g.locale}/", 303)
     answer = request.form.get("helpful")
     reason = request.form.get("reason")
-    comment = request.form.get("comment", "")
+    comment = clean_text(request.form.get("comment"), multiline=True)
     if answer in ("yes", "no") and reason is None:
         record("vote", article_id=article.id, category=article.category, helpful=answer == "yes")
         step = answer

@@ -14,7 +14,7 @@ from ..analytics import record
 from ..content import get_content
 from ..i18n import localized_blueprint
 from ..search import SearchUnavailable, get_search
-from .params import positive_int
+from .params import clean_text, positive_int
 from .seo import public_base
 
 bp = localized_blueprint("search", __name__)
@@ -36,7 +36,7 @@ def _entries(results, locale):
 @bp.route("/search")
 def page():
     content = get_content()
-    text = request.args.get("q", "")
+    text = clean_text(request.args.get("q"))
     query = text.strip()[:MAX_QUERY_LENGTH]
     category = request.args.get("category") or None
     if category and content.category(g.locale, category) is None:
@@ -68,7 +68,7 @@ def page():
 def search_api():
     content = get_content()
     args = request.args
-    query = args.get("q", "").strip()
+    query = clean_text(args.get("q")).strip()
     locale = args.get("locale") or content.default_locale
     category = args.get("category") or None
     problems = []
@@ -110,7 +110,7 @@ def suggest_api():
     """As-you-type suggestions for the search box's combobox."""
     content = get_content()
     locale = request.args.get("locale") or content.default_locale
-    text = request.args.get("q", "")[:MAX_QUERY_LENGTH]
+    text = clean_text(request.args.get("q"))[:MAX_QUERY_LENGTH]
     if locale not in content.locales:
         return jsonify(error=f"'locale' must be one of: {', '.join(content.locales)}"), 400
     if len(text.strip()) < 2:

@@ -98,3 +98,19 @@ class TcpProxy:
         for sock in (source, sink):
             with contextlib.suppress(OSError):
                 sock.shutdown(socket.SHUT_RDWR)
+
+
+class SilentServer:
+    """Accepts TCP connections and never answers: a server that hangs (a blackholed Redis)."""
+
+    def __init__(self):
+        self._listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self._listener.bind(("127.0.0.1", 0))
+        self._listener.listen(128)  # the kernel completes the handshakes; nobody ever reads
+        self.port = self._listener.getsockname()[1]
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self._listener.close()
