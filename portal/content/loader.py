@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 import yaml
 
 from .model import Article, Category, Problem, Site
-from .render import first_sentences, plain_text, render_markdown
+from .render import first_sentences, plain_text, render_markdown, strip_comments
 
 FastLoader = getattr(yaml, "CSafeLoader", None)
 SITE_FILE = "site.yml"
@@ -318,8 +318,9 @@ def _render_all(drafts: list[_Draft], site: Site, problems) -> list[Article]:
         resolver = _link_resolver(draft, by_locale_id, site)
         body_text = plain_text(draft.body)
         meta = draft.meta
+        published = strip_comments(draft.body).strip()  # a first paragraph that is a note is skipped
         description = str(meta.get("description") or "").strip() or first_sentences(
-            plain_text(draft.body.strip().split("\n\n", 1)[0]) if draft.body.strip() else "")
+            plain_text(published.split("\n\n", 1)[0]) if published else "")
         articles.append(Article(
             id=draft.id,
             locale=draft.locale,

