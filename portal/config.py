@@ -40,6 +40,8 @@ class Config:
         # The built-in shop vocabulary (portal/search/synonyms/) beside the editors' synonyms.
         self.SEARCH_BUILTIN_SYNONYMS = _flag(env.get("PORTAL_SEARCH_BUILTIN_SYNONYMS")) is not False
         self.ANALYTICS_RETENTION = env.get("PORTAL_ANALYTICS_RETENTION", "25m")
+        # Delivered contact requests (names, e-mails, messages): the helpdesk keeps its copy.
+        self.HANDOFF_RETENTION = env.get("PORTAL_HANDOFF_RETENTION", "90d")
         # Shared rate limits across workers and nodes; without it, limits are per process.
         self.REDIS_URL = env.get("REDIS_URL") or None
         self.REDIS_KEY_PREFIX = env.get("PORTAL_REDIS_PREFIX", "portal")

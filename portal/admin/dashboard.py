@@ -15,6 +15,7 @@ from ..i18n import LOCALES, negotiate_locale
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 DEFAULT_DAYS = 28
+EARLIEST = dt.date(2000, 1, 1)  # dates outside these bounds are typos (and overflow date arithmetic)
 
 
 @bp.before_request
@@ -32,10 +33,14 @@ def _filters():
         if not value:
             return default
         try:
-            return dt.date.fromisoformat(value)
+            day = dt.date.fromisoformat(value)
         except ValueError:
             errors.append(name)
             return default
+        if not EARLIEST <= day <= today + dt.timedelta(days=366):
+            errors.append(name)
+            return default
+        return day
 
     end = parse("to", today)
     start = parse("from", end - dt.timedelta(days=DEFAULT_DAYS - 1))
@@ -92,8 +97,10 @@ def index():
     with get_db().session() as session:
         report = metrics.deflection_report(session, start, end, locale)
         tables = _tables(session, start, end, locale)
+    # The export links carry the filters shown, and nothing else from the query string.
+    export_args = {"from": start.isoformat(), "to": end.isoformat(), **({"locale": locale} if locale else {})}
     return render_template("admin/dashboard.html", report=report, tables=tables, chart=_chart(report),
-                           start=start, end=end, locale=locale, errors=errors,
+                           start=start, end=end, locale=locale, errors=errors, export_args=export_args,
                            locales=get_content().locales)
 
 
