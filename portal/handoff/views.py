@@ -240,9 +240,9 @@ def submit():
     form["ticked"] = [encode_item(kind, value) for kind, value in ticked]
     form["context_items"] = form["context_shown"] or ticked
     try:
-        from ..admin import csrf
+        from ..admin import protect_form
 
-        csrf.protect()
+        protect_form()
     except CSRFError:
         return _render(form, status=400, notice=_l(
             "This form was open for a long time. Please check it and send it again."))

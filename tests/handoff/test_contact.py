@@ -271,3 +271,25 @@ def test_an_unknown_or_over_long_article_is_not_echoed(app):
     assert "x" * 300 not in html
     known = open_form(client, article="returns/return-an-item")
     assert 'name="article" value="returns/return-an-item"' in known
+
+
+@pytest.mark.parametrize(("headers", "status"), [
+    ({}, 303),  # no Referer, no Origin: some browsers, extensions and proxies send neither
+    ({"Origin": "https://localhost"}, 303),
+    ({"Referer": "https://localhost/en/contact"}, 303),
+    ({"Origin": "https://evil.example"}, 400),
+    ({"Referer": "https://evil.example/form"}, 400),
+    ({"Referer": "http://localhost/en/contact"}, 400),  # another scheme is another origin
+])
+def test_https_mode_checks_the_origin_when_sent_and_accepts_a_post_without_referer(app_factory, headers,
+                                                                                   status):
+    """L7: in HTTPS mode a POST without a Referer was always refused, as "open for a long time"."""
+    app = app_factory(CONTACT_MIN_FILL_SECONDS=0, HTTPS=True)
+    client = app.test_client()
+    html = client.get("/en/contact?topic=return-or-refund", base_url="https://localhost").get_data(as_text=True)
+    data = {"csrf_token": hidden(html, "csrf_token"), "started": hidden(html, "started"),
+            "topic": "return-or-refund", **VALID}
+    response = client.post("/en/contact", data=data, headers=headers, base_url="https://localhost")
+    assert response.status_code == status
+    if status == 400:
+        assert "My jacket has a broken zip." in response.get_data(as_text=True)

@@ -23,6 +23,7 @@ from portal.db import Database
 from portal.handoff.delivery import (
     ConfigurationError,
     Delivery,
+    DeliveryError,
     DeliveryStats,
     SmtpSender,
     WebhookSender,
@@ -553,3 +554,37 @@ def test_killed_worker_restarted_delivers_every_handoff_exactly_once_by_key(
     with db.session() as session:
         assert set(session.scalars(select(Handoff.status))) == {"delivered"}
         assert session.query(OutboxMessage).where(OutboxMessage.locked_until.is_not(None)).count() == 0
+
+
+def test_the_webhook_timeout_is_a_deadline_for_the_whole_send():
+    """L8: a receiver that trickles one header line at a time held a send 31 s past its lease,
+    because the timeout applied to each read."""
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(1)
+    stop = threading.Event()
+    lines_sent = []
+
+    def trickle():
+        connection, _ = listener.accept()
+        with connection:
+            connection.recv(65536)
+            connection.sendall(b"HTTP/1.1 200 OK\r\n")
+            while not stop.wait(0.05):  # a header line every 50 ms, never the end of the headers
+                try:
+                    connection.sendall(b"X-Slow: 1\r\n")
+                except OSError:
+                    return
+                lines_sent.append(1)
+
+    thread = threading.Thread(target=trickle, daemon=True)
+    thread.start()
+    sender = WebhookSender(f"http://127.0.0.1:{listener.getsockname()[1]}/hook", SECRET, timeout=0.5)
+    try:
+        with pytest.raises(DeliveryError, match=r"no complete answer within 0\.5 s"):
+            sender.send(Delivery("k" * 32, "NV-7K3M9QXD", {"reference": "NV-7K3M9QXD"}))
+        assert lines_sent, "the receiver was still answering, one line at a time"
+    finally:
+        stop.set()
+        thread.join(5)
+        listener.close()
