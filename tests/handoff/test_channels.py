@@ -393,7 +393,8 @@ def test_channel_urls_other_than_web_mail_and_phone_are_refused(tmp_path, url):
     assert any("'url' must start with https://" in p.message and p.severity == "error" for p in problems)
 
 
-@pytest.mark.parametrize("url", ["https://chat.example/start", "http://chat.example", "mailto:help@shop.example",
+@pytest.mark.parametrize("url", ["https://chat.example/start", "http://chat.example",
+                                 "mailto:help@shop.example",
                                  "tel:+46701234567", "/en/chat"])
 def test_web_mail_phone_and_own_page_urls_are_accepted(tmp_path, url):
     write(tmp_path, f"""\
