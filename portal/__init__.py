@@ -36,7 +36,7 @@ def create_app(config: dict | None = None) -> Flask:
     i18n.init_app(app)
     search.init_app(app)
     db.init_app(app)
-    ratelimit.init_app(app)  # the contact form and the editors' sign-in use it
+    ratelimit.init_app(app)  # votes, the contact form and the editors' sign-in use it
     analytics.init_app(app)
     views.init_app(app)
     handoff.init_app(app)

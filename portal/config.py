@@ -48,6 +48,8 @@ class Config:
         self.CONTACT_MIN_FILL_SECONDS = float(env.get("PORTAL_CONTACT_MIN_FILL_SECONDS", "3"))
         self.CONTACT_LIMIT_PER_VISIT = env.get("PORTAL_CONTACT_LIMIT_PER_VISIT", "5 per 10 minutes")
         self.CONTACT_LIMIT_PER_NETWORK = env.get("PORTAL_CONTACT_LIMIT_PER_NETWORK", "30 per hour")
+        # "Was this helpful?" votes counted per network; more are thanked for but not counted.
+        self.VOTE_LIMIT_PER_NETWORK = env.get("PORTAL_VOTE_LIMIT_PER_NETWORK", "60 per hour")
         # Handoff delivery (docs/handoff.md): a signed webhook if WEBHOOK_URL, else e-mail if SMTP_HOST.
         self.WEBHOOK_URL = env.get("PORTAL_WEBHOOK_URL") or None
         self.WEBHOOK_SECRET = env.get("PORTAL_WEBHOOK_SECRET") or None
