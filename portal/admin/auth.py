@@ -115,7 +115,7 @@ def login_throttled(request_limit):
     scope = "account" if "/account:" in request_limit.key else "network"
     log.warning("admin login throttled: too many failed attempts for one %s", scope)
     return _try_again_later(429, retry_after_seconds(request_limit), _l(
-        "Too many failed sign-in attempts. Please wait %(minutes)d minutes and try again.",
+        "Too many failed sign-in attempts. Please wait and try again in %(minutes)d min.",
         minutes=max(1, -(-retry_after_seconds(request_limit) // 60))))
 
 
