@@ -258,7 +258,8 @@ def run(label, database_url, data_dir, args):
            "PORTAL_BIND": f"127.0.0.1:{port}", "WEB_CONCURRENCY": "2",
            "PORTAL_CONTENT_DIR": str(ROOT / "content"),
            # Production needs a key and its host names (portal/security.py); plain HTTP here.
-           "PORTAL_SECRET_KEY": secrets.token_urlsafe(48), "PORTAL_ALLOWED_HOSTS": "127.0.0.1",
+           "PORTAL_SECRET_KEY": secrets.token_urlsafe(48),
+           "PORTAL_ALLOWED_HOSTS": "127.0.0.1,help.example,bench",
            "PORTAL_HTTPS": "0"}
     env.pop("REDIS_URL", None)
     upgrade(database_url)

@@ -147,7 +147,8 @@ def measure(label, content_dir, data_dir, mode, paths):
            # Without preload a worker loads every article before its first heartbeat.
            "PORTAL_WORKER_TIMEOUT": "900",
            # Production needs a key and its host names (portal/security.py); plain HTTP here.
-           "PORTAL_SECRET_KEY": secrets.token_urlsafe(48), "PORTAL_ALLOWED_HOSTS": "127.0.0.1",
+           "PORTAL_SECRET_KEY": secrets.token_urlsafe(48),
+           "PORTAL_ALLOWED_HOSTS": "127.0.0.1,help.example,bench",
            "PORTAL_HTTPS": "0"}
     env.pop("REDIS_URL", None)
     started = time.monotonic()

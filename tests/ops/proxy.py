@@ -18,8 +18,16 @@ class TcpProxy:
         self._threads: list[threading.Thread] = []
         self._threads_lock = threading.Lock()
         self._stop = threading.Event()
+        self._silent = threading.Event()  # accept and read, never forward or answer
         self._listener: socket.socket | None = None
         self.up()
+
+    def silent(self, on: bool = True):
+        """A server that hangs: connections are accepted, requests read, and nothing ever answered."""
+        if on:
+            self._silent.set()
+        else:
+            self._silent.clear()
 
     def up(self):
         listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
@@ -70,6 +78,8 @@ class TcpProxy:
                 continue
             with self._threads_lock:
                 self._sockets.append(client)
+            if self._silent.is_set():
+                continue  # held open, never answered
             try:
                 upstream = socket.create_connection(self.target, timeout=5)
             except OSError:
@@ -91,7 +101,8 @@ class TcpProxy:
                     continue
                 if not data:
                     break
-                sink.sendall(data)
+                if not self._silent.is_set():
+                    sink.sendall(data)
         except OSError:
             pass
         # One side hung up: hang up the other, as a real connection would.
