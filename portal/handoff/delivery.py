@@ -292,6 +292,8 @@ class WebhookSender:
                 if deadline.expired:
                     raise DeliveryError(f"timed out: no complete answer within {self.timeout:g} s") from None
                 raise
+            if deadline.expired:  # the cut can look like the end of the answer: not a delivery
+                raise DeliveryError(f"timed out: no complete answer within {self.timeout:g} s")
 
     def _open(self, opener, request):
         try:

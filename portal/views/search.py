@@ -68,7 +68,7 @@ def page():
 def search_api():
     content = get_content()
     args = request.args
-    query = clean_text(args.get("q")).strip()
+    query = args.get("q", "").strip()  # stored nowhere: the engine takes any text
     locale = args.get("locale") or content.default_locale
     category = args.get("category") or None
     problems = []
@@ -110,7 +110,7 @@ def suggest_api():
     """As-you-type suggestions for the search box's combobox."""
     content = get_content()
     locale = request.args.get("locale") or content.default_locale
-    text = clean_text(request.args.get("q"))[:MAX_QUERY_LENGTH]
+    text = request.args.get("q", "")[:MAX_QUERY_LENGTH]
     if locale not in content.locales:
         return jsonify(error=f"'locale' must be one of: {', '.join(content.locales)}"), 400
     if len(text.strip()) < 2:
