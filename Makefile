@@ -6,28 +6,35 @@ BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app portal
 STAMP := $(VENV)/.installed
 
-.PHONY: system-deps compile-translations run serve test lint install translations translations-check check-translations clean
+.PHONY: system-deps test-system-deps compile-translations run serve test lint install translations translations-check check-translations clean
 .PHONY: node-deps browser-deps screenshots lighthouse
 
-# Debian packages the build and tests need; installed only when missing (needs root).
-# chromium: the browser tests, screenshots and Lighthouse. Java (the HTML validator) and
-# Node (axe-core, Lighthouse) come from Debian only when no java / npm is on the PATH.
-APT_PACKAGES := gettext chromium
+# Debian packages, installed only when missing (needs root). `make run` needs gettext only.
+APT_PACKAGES := gettext
 system-deps:
 	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; fi
+
+# What only the tests need. chromium: the browser tests, screenshots and Lighthouse. postgresql and
+# redis-server: the tests start throw-away servers from them when none answers (tests/servers.py).
+# Java (the HTML validator) and Node (axe-core, Lighthouse) come from Debian only when no java / npm
+# is on the PATH.
+TEST_APT_PACKAGES := chromium postgresql redis-server
+test-system-deps: system-deps
+	@missing=""; for p in $(TEST_APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	command -v java >/dev/null 2>&1 || missing="$$missing default-jre-headless"; \
 	command -v npm >/dev/null 2>&1 || missing="$$missing nodejs npm"; \
 	if [ -n "$$missing" ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; fi
 
 # axe-core and Lighthouse, exactly as package-lock.json pins them, in ./node_modules.
 NODE_STAMP := node_modules/.installed
-$(NODE_STAMP): package.json package-lock.json | system-deps
+$(NODE_STAMP): package.json package-lock.json | test-system-deps
 	npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
 	@touch $(NODE_STAMP)
 
 node-deps: $(NODE_STAMP)
 
-browser-deps: system-deps node-deps
+browser-deps: test-system-deps node-deps
 
 $(STAMP): pyproject.toml | system-deps
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -42,10 +49,11 @@ COMPILE_CATALOGS := $(BIN)/pybabel compile --use-fuzzy -d translations -D messag
 compile-translations: $(STAMP)
 	$(COMPILE_CATALOGS)
 
+# Debug mode: without PORTAL_SECRET_KEY the app makes a random key once under PORTAL_DATA_DIR.
 run: install compile-translations
-	$(FLASK) content check || true
-	$(FLASK) db upgrade
-	$(FLASK) search build
+	$(FLASK) --debug content check || true
+	$(FLASK) --debug db upgrade
+	$(FLASK) --debug search build
 	$(FLASK) run --debug --host 127.0.0.1 --port 5000
 
 # Production serving: gunicorn as gunicorn.conf.py sets it up (workers from WEB_CONCURRENCY,

@@ -89,7 +89,11 @@ def serve(env, port):
 
 
 def run(label, database_url, data_dir, seconds, clients):
-    env = {**os.environ, "PORTAL_DATA_DIR": str(data_dir), "DATABASE_URL": database_url}
+    env = {**os.environ, "PORTAL_DATA_DIR": str(data_dir), "DATABASE_URL": database_url,
+           # Production needs a key and its host names (portal/security.py); plain HTTP here.
+           "PORTAL_SECRET_KEY": secrets.token_urlsafe(48),
+           "PORTAL_ALLOWED_HOSTS": "127.0.0.1,help.example,bench",
+           "PORTAL_HTTPS": "0"}
     flask = [str(ROOT / ".venv/bin/flask"), "--app", "portal"]
     subprocess.run([*flask, "db", "upgrade"], cwd=ROOT, env=env, check=True, capture_output=True)
     subprocess.run([*flask, "search", "build"], cwd=ROOT, env=env, check=True, capture_output=True)

@@ -1,5 +1,7 @@
 """A fault drill under load: one node (gunicorn, 2 workers) on PostgreSQL and Redis, each behind
 a TCP proxy the drill can cut, while 8 keep-alive clients read articles, search and suggest.
+Besides outages: a flood of admin sign-ins beside the readers, and Redis silent (accepting
+connections, never answering) while 8 visitors send the contact form at once.
 
     .venv/bin/python bench/faults.py [--seconds 5]
 
@@ -144,7 +146,14 @@ def drill(folder: Path, database_url: str, seconds: float):
                 database_url=database_url.replace(f"@{host}:{port}/", f"@127.0.0.1:{database.port}/"),
                 REDIS_URL=f"redis://127.0.0.1:{redis.port}/0", PORTAL_REDIS_PREFIX=prefix,
                 PORTAL_CONTACT_LIMIT_PER_VISIT="1000 per minute",
-                PORTAL_CONTACT_LIMIT_PER_NETWORK="1000 per minute")
+                PORTAL_CONTACT_LIMIT_PER_NETWORK="1000 per minute",
+                PORTAL_ALLOWED_HOSTS="127.0.0.1,help.example",  # the readers' Host (bench/load.py)
+                # The sign-in flood below comes from one address; with the per-network limit
+                # (30 per 15 minutes) it would get cheap 429s after 30 attempts. Lifted here, it
+                # measures the other protection: one password hash at a time per worker, as for a
+                # flood from many networks.
+                PORTAL_LOGIN_LIMIT_PER_NETWORK="100000 per minute",
+                PORTAL_LOGIN_LIMIT_PER_ACCOUNT="100000 per minute")
     readers = None
     try:
         node.start()
@@ -217,7 +226,66 @@ def drill(folder: Path, database_url: str, seconds: float):
             time.sleep(seconds / 2)
             return f"searches 503 until `flask search build` ({rebuilt:.1f} s) put a new index in place"
 
+        def login_flood():
+            outcomes: list[int] = []
+            stop = threading.Event()
+
+            def flood(index):
+                intruder = Visitor()
+                html = intruder.get(node, "/admin/login").text
+                token = re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
+                while not stop.is_set():
+                    outcomes.append(intruder.post(node, "/admin/login", {
+                        "csrf_token": token, "email": "editor@shop.example",
+                        "password": f"wrong-{index}-{len(outcomes)}"}).status)
+
+            threads = [threading.Thread(target=flood, args=(i,)) for i in range(16)]
+            for thread in threads:
+                thread.start()
+            time.sleep(seconds)
+            stop.set()
+            for thread in threads:
+                thread.join(60)
+            counts = {status: outcomes.count(status) for status in sorted(set(outcomes))}
+            return f"16 clients posting wrong passwords: {len(outcomes)} attempts, statuses {counts}"
+
+        def redis_silent():
+            import psycopg as pg
+
+            def stored():
+                with pg.connect(database_url) as connection:
+                    return connection.execute("SELECT count(*) FROM handoffs").fetchone()[0]
+
+            def message(index):
+                return f"Silent Redis {index}: the zip broke."
+
+            before = stored()
+            redis.silent()
+            visitors = [Visitor() for _ in range(8)]
+            forms = {}
+            barrier = threading.Barrier(len(visitors))
+
+            def send(index):
+                barrier.wait()
+                forms[index] = send_contact_form(visitors[index], node, node, message(index))
+
+            threads = [threading.Thread(target=send, args=(i,)) for i in range(len(visitors))]
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join(120)
+            redis.silent(False)
+            statuses = [forms[i].status for i in sorted(forms)]
+            accepted = statuses.count(303)
+            kept = sum(1 for i, r in forms.items() if r.status != 303 and message(i) in r.text)
+            lost = (accepted - (stored() - before)) + (len(statuses) - accepted - kept)
+            return (f"8 concurrent contact forms: statuses {statuses}; "
+                    f"5xx: {sum(s >= 500 for s in statuses)}, lost: {lost}")
+
         phase("normal", normal)
+        phase("admin login flood x16", login_flood)
+        phase("after the flood", lambda: time.sleep(seconds))
+        phase("redis silent, 8 forms", redis_silent)
         phase("database down", database_down)
         phase("database back", database_back)
         phase("redis down", redis_down)

@@ -256,7 +256,11 @@ def run(label, database_url, data_dir, args):
     port = free_port()
     env = {**os.environ, "PORTAL_DATA_DIR": str(data_dir), "DATABASE_URL": database_url,
            "PORTAL_BIND": f"127.0.0.1:{port}", "WEB_CONCURRENCY": "2",
-           "PORTAL_CONTENT_DIR": str(ROOT / "content")}
+           "PORTAL_CONTENT_DIR": str(ROOT / "content"),
+           # Production needs a key and its host names (portal/security.py); plain HTTP here.
+           "PORTAL_SECRET_KEY": secrets.token_urlsafe(48),
+           "PORTAL_ALLOWED_HOSTS": "127.0.0.1,help.example,bench",
+           "PORTAL_HTTPS": "0"}
     env.pop("REDIS_URL", None)
     upgrade(database_url)
     with open(Path(data_dir) / f"gunicorn-{label}.log", "ab") as log:

@@ -27,6 +27,7 @@ import datetime as dt
 import json
 import os
 import random
+import secrets
 import signal
 import socket
 import subprocess
@@ -145,7 +146,11 @@ def measure(label, content_dir, data_dir, mode, paths):
            "DATABASE_URL": f"sqlite:///{data_dir}/bench.sqlite3", "PORTAL_BIND": f"127.0.0.1:{port}",
            "WEB_CONCURRENCY": "2", "PORTAL_PRELOAD": "1" if mode == "preload" else "0",
            # Without preload a worker loads every article before its first heartbeat.
-           "PORTAL_WORKER_TIMEOUT": "900"}
+           "PORTAL_WORKER_TIMEOUT": "900",
+           # Production needs a key and its host names (portal/security.py); plain HTTP here.
+           "PORTAL_SECRET_KEY": secrets.token_urlsafe(48),
+           "PORTAL_ALLOWED_HOSTS": "127.0.0.1,help.example,bench",
+           "PORTAL_HTTPS": "0"}
     env.pop("REDIS_URL", None)
     started = time.monotonic()
     with open(log_path, "wb") as log:

@@ -13,14 +13,30 @@ def create_app(config: dict | None = None) -> Flask:
     if config:
         app.config.from_mapping(config)
 
-    from . import admin, analytics, cli, content, db, handoff, http, i18n, observability, search, views
+    from . import (
+        admin,
+        analytics,
+        cli,
+        content,
+        db,
+        handoff,
+        http,
+        i18n,
+        observability,
+        ratelimit,
+        search,
+        security,
+        views,
+    )
 
+    security.init_app(app)  # refuses a production start without a secret key or public origin
     observability.init_app(app)  # request ids and log format before anything logs
     http.init_app(app)  # first, so its response hooks run after everyone else's
     content.init_app(app)
     i18n.init_app(app)
     search.init_app(app)
     db.init_app(app)
+    ratelimit.init_app(app)  # votes, the contact form and the editors' sign-in use it
     analytics.init_app(app)
     views.init_app(app)
     handoff.init_app(app)

@@ -24,6 +24,7 @@ analytics_cli = AppGroup("analytics", help="Manage stored visitor events.")
 handoff_cli = AppGroup("handoff", help="Deliver contact requests to the helpdesk.")
 
 DURATION_UNITS = {"d": 1, "w": 7, "m": 30.44, "y": 365.25}
+MAX_AGE_DAYS = 100 * 365  # a longer age is a typo (and would overflow the date arithmetic)
 
 
 @content_cli.command("check")
@@ -187,9 +188,12 @@ def db_upgrade(revision):
 def parse_age(text: str) -> dt.timedelta:
     """'25m' (months), '90d', '12w', '2y' -> a duration."""
     text = text.strip().lower()
-    if len(text) < 2 or text[-1] not in DURATION_UNITS or not text[:-1].isdigit():
+    if len(text) < 2 or text[-1] not in DURATION_UNITS or not text[:-1].isascii() or not text[:-1].isdigit():
         raise click.BadParameter("write a number and a unit: 90d, 12w, 25m (months) or 2y")
-    return dt.timedelta(days=int(text[:-1]) * DURATION_UNITS[text[-1]])
+    days = int(text[:-1]) * DURATION_UNITS[text[-1]]
+    if days > MAX_AGE_DAYS:
+        raise click.BadParameter("at most 100 years (100y)")
+    return dt.timedelta(days=days)
 
 
 @analytics_cli.command("purge")
@@ -329,6 +333,25 @@ def handoff_check():
         click.echo(f"ok: {sender.check()}")
     except DeliveryError as error:
         raise click.ClickException(explain(sender, error)) from None
+
+
+@handoff_cli.command("purge")
+@click.option("--older-than", "older_than", default=None,
+              help="Age of the delivered requests to delete: 90d, 12w, 6m, 1y. Default: HANDOFF_RETENTION.")
+def handoff_purge(older_than):
+    """Delete contact requests the helpdesk has had for longer than the retention period.
+
+    Requests still on their way, or that failed and wait for a person, are kept."""
+    from sqlalchemy import delete
+
+    from .db import get_db
+    from .models import Handoff, utcnow
+
+    age = parse_age(older_than or current_app.config["HANDOFF_RETENTION"])
+    with get_db().session() as session:
+        deleted = session.execute(delete(Handoff).where(
+            Handoff.status == "delivered", Handoff.created_at < utcnow() - age)).rowcount
+    click.echo(f"deleted {deleted} delivered contact requests older than {age.days} days")
 
 
 def init_app(app: Flask):

@@ -5,7 +5,6 @@ import os
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-DEV_SECRET_KEY = "dev-only-insecure-key"
 # Each helpdesk connector's settings, read from PORTAL_<name> (portal/handoff/helpdesks/).
 HELPDESK_SETTINGS = (
     "ZENDESK_URL", "ZENDESK_EMAIL", "ZENDESK_API_TOKEN", "ZENDESK_GROUP_ID",
@@ -25,11 +24,25 @@ class Config:
         self.CONTENT_DIR = Path(env.get("PORTAL_CONTENT_DIR") or PROJECT_ROOT / "content").resolve()
         self.DATA_DIR = Path(env.get("PORTAL_DATA_DIR") or PROJECT_ROOT / "instance").resolve()
         self.DATABASE_URL = env.get("DATABASE_URL") or f"sqlite:///{self.DATA_DIR / 'portal.sqlite3'}"
-        self.SECRET_KEY = env.get("PORTAL_SECRET_KEY") or DEV_SECRET_KEY
-        # Unset: on in production (not debug/testing, PORTAL_SECRET_KEY set); see portal/http.py.
+        # Required in production; `make run` makes one under DATA_DIR (portal/security.py).
+        self.SECRET_KEY = env.get("PORTAL_SECRET_KEY") or None
+        # Unset: on in production (neither debug nor testing); see portal/http.py.
         self.HTTPS = _flag(env.get("PORTAL_HTTPS"))
         # The origin visitors use, for canonical URLs, hreflang and sitemaps; else the request's.
         self.PUBLIC_URL = (env.get("PORTAL_PUBLIC_URL") or "").rstrip("/") or None
+        # Host names answered besides PUBLIC_URL's; production needs one of the two (portal/security.py).
+        self.ALLOWED_HOSTS = [h.strip() for h in env.get("PORTAL_ALLOWED_HOSTS", "").split(",") if h.strip()]
+        # Larger request bodies get 413 (a contact message is at most 5,000 characters).
+        self.MAX_CONTENT_LENGTH = int(env.get("PORTAL_MAX_BODY_BYTES", str(128 * 1024)))
+        # Editors' sign-in (portal/admin/auth.py): attempts that fail, per account and per network.
+        self.LOGIN_LIMIT_PER_ACCOUNT = env.get("PORTAL_LOGIN_LIMIT_PER_ACCOUNT", "10 per 15 minutes")
+        self.LOGIN_LIMIT_PER_NETWORK = env.get("PORTAL_LOGIN_LIMIT_PER_NETWORK", "30 per 15 minutes")
+        # Password checks (argon2, about 0.2 s of CPU each) one process computes at once.
+        self.LOGIN_CONCURRENT_HASHES = int(env.get("PORTAL_LOGIN_CONCURRENT_HASHES", "1"))
+        # An editor's session ends after this long without a request, and this long after sign-in.
+        self.ADMIN_IDLE_TIMEOUT = parse_duration(env.get("PORTAL_ADMIN_IDLE_TIMEOUT") or "1h")
+        self.ADMIN_SESSION_LIFETIME = parse_duration(env.get("PORTAL_ADMIN_SESSION_LIFETIME") or "12h")
+        self.PERMANENT_SESSION_LIFETIME = self.ADMIN_SESSION_LIFETIME
         self.SEARCH_BACKEND = env.get("PORTAL_SEARCH_BACKEND", "tantivy")
         self.BABEL_TRANSLATION_DIRECTORIES = str(PROJECT_ROOT / "translations")
         self.SEARCH_CACHE_SIZE = int(env.get("PORTAL_SEARCH_CACHE_SIZE", "2048"))
@@ -38,12 +51,16 @@ class Config:
         self.ANALYTICS_RETENTION = env.get("PORTAL_ANALYTICS_RETENTION", "25m")
         # The 24-hour attribution cookie behind the 24-hour deflection figure (docs/deflection.md).
         self.ANALYTICS_ATTRIBUTION = _flag(env.get("PORTAL_ANALYTICS_ATTRIBUTION")) is not False
+        # Delivered contact requests (names, e-mails, messages): the helpdesk keeps its copy.
+        self.HANDOFF_RETENTION = env.get("PORTAL_HANDOFF_RETENTION", "90d")
         # Shared rate limits across workers and nodes; without it, limits are per process.
         self.REDIS_URL = env.get("REDIS_URL") or None
         self.REDIS_KEY_PREFIX = env.get("PORTAL_REDIS_PREFIX", "portal")
         self.CONTACT_MIN_FILL_SECONDS = float(env.get("PORTAL_CONTACT_MIN_FILL_SECONDS", "3"))
         self.CONTACT_LIMIT_PER_VISIT = env.get("PORTAL_CONTACT_LIMIT_PER_VISIT", "5 per 10 minutes")
         self.CONTACT_LIMIT_PER_NETWORK = env.get("PORTAL_CONTACT_LIMIT_PER_NETWORK", "30 per hour")
+        # "Was this helpful?" votes counted per network; more are thanked for but not counted.
+        self.VOTE_LIMIT_PER_NETWORK = env.get("PORTAL_VOTE_LIMIT_PER_NETWORK", "60 per hour")
         # Handoff delivery (docs/handoff.md): a signed webhook if WEBHOOK_URL, else e-mail if SMTP_HOST.
         self.WEBHOOK_URL = env.get("PORTAL_WEBHOOK_URL") or None
         self.WEBHOOK_SECRET = env.get("PORTAL_WEBHOOK_SECRET") or None

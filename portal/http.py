@@ -2,7 +2,7 @@
 
 HTTPS mode (HSTS, Secure `__Host-` session cookie, https URLs) is on when PORTAL_HTTPS=1,
 off when PORTAL_HTTPS=0, and otherwise on exactly when the app is neither in debug nor in
-testing mode and PORTAL_SECRET_KEY is set: a production deployment. In HTTPS mode every
+testing mode: a production deployment (which cannot start without PORTAL_SECRET_KEY). In HTTPS mode every
 request is treated as HTTPS, because visitors only ever reach the app through HTTPS (a
 TLS-terminating proxy in front of it included).
 """
@@ -17,8 +17,6 @@ from flask import Flask, current_app, request
 from flask.sessions import SecureCookieSessionInterface
 from flask_compress import Compress
 from werkzeug.middleware.proxy_fix import ProxyFix
-
-from .config import DEV_SECRET_KEY
 
 # No inline script or style anywhere; JSON-LD blocks are data, not script, so CSP allows them.
 CONTENT_SECURITY_POLICY = "; ".join([
@@ -70,7 +68,7 @@ def https_mode(app: Flask) -> bool:
     setting = app.config.get("HTTPS")
     if setting is not None:
         return bool(setting)
-    return not (app.debug or app.testing) and app.config.get("SECRET_KEY") not in (None, "", DEV_SECRET_KEY)
+    return not (app.debug or app.testing)
 
 
 class _ForceHTTPS:

@@ -49,6 +49,8 @@ class AdminUser(Base):
     email: Mapped[str] = mapped_column(String(255), unique=True)
     password_hash: Mapped[str] = mapped_column(String(255))
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    # Stored in each session cookie; raised by sign-out and a new password, which ends every session.
+    session_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 
@@ -71,6 +73,8 @@ class Handoff(Base):
     # The searches and articles the customer chose to send along.
     context: Mapped[dict] = mapped_column(JSON, default=dict)
     status: Mapped[str] = mapped_column(String(16), default="pending")  # pending | delivered | failed
+    # The contact form's one-time id: the same form sent twice is stored once.
+    form_id: Mapped[str | None] = mapped_column(String(64), unique=True)
 
 
 class OutboxMessage(Base):

@@ -69,6 +69,16 @@ class RequestIdMiddleware:
             request_id_var.reset(token)
 
 
+_CLIENT_ADDRESS = re.compile(r"\s*\bfrom ip=\S+?(?=:\s|$)|\bip=\S+")
+_QUERY_STRING = re.compile(r"\?[^\s'\"]*")
+
+
+def scrub_server_message(message: str) -> str:
+    """gunicorn's own warnings (invalid requests) name the client's address and quote the whole
+    request line: neither the address nor the query string (search text, e-mails) is logged."""
+    return _QUERY_STRING.sub("?[query]", _CLIENT_ADDRESS.sub("", message))
+
+
 class JsonFormatter(logging.Formatter):
     """One JSON object per record: time, level, logger, message, request_id, pid, exception.
 
@@ -89,6 +99,8 @@ class JsonFormatter(logging.Formatter):
             request_id = atoms.get("{x-request-id}o")
         else:
             entry["message"] = record.getMessage()
+            if record.name.startswith("gunicorn."):
+                entry["message"] = scrub_server_message(entry["message"])
             request_id = getattr(record, "request_id", None) or current_request_id()
         if request_id and request_id != "-":
             entry["request_id"] = request_id

@@ -1,10 +1,17 @@
 """Rate limits (Flask-Limiter): in Redis when REDIS_URL is set, so they hold across workers
-and nodes; in process memory otherwise, and as the fallback when Redis is unreachable."""
+and nodes; in process memory otherwise, and as the fallback when Redis is unreachable.
+
+A Redis that fails or stays silent in the middle of a request never turns that request into
+an error: the limiter falls back to per-process limits (the first failing thread switches it
+over), and a thread that fails at the same moment is let through rather than answered 500.
+"""
 
 from __future__ import annotations
 
 import hashlib
 import ipaddress
+import math
+import time
 
 from flask import Flask, current_app, g, request
 from flask_limiter import Limiter
@@ -35,6 +42,7 @@ def init_app(app: Flask) -> Limiter:
         key_prefix=app.config.get("RATELIMIT_KEY_PREFIX") or app.config.get("REDIS_KEY_PREFIX", "portal"),
         strategy="moving-window",
         in_memory_fallback_enabled=True,  # Redis down: per-process limits, and a log line
+        swallow_errors=True,  # a storage error in a concurrent request: no limit rather than a 500
         # An unreachable Redis host must cost a request half a second, not a TCP timeout.
         storage_options={"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
         headers_enabled=False,
@@ -44,10 +52,21 @@ def init_app(app: Flask) -> Limiter:
     return limiter
 
 
-def limit_view(app: Flask, endpoint: str, limits, on_breach):
-    """Wrap a registered view with limits: [(limit or callable, key function, scope)]."""
+def limit_view(app: Flask, endpoint: str, limits, on_breach, **options):
+    """Wrap a registered view with limits: [(limit or callable, key function, scope)].
+
+    `options` go to Flask-Limiter: `deduct_when` (count only some responses), `methods`."""
     limiter = app.extensions["rate_limiter"]
     view = app.view_functions[endpoint]
     for value, key_func, scope in limits:
-        view = limiter.limit(value, key_func=key_func, scope=scope, on_breach=on_breach)(view)
+        view = limiter.limit(value, key_func=key_func, scope=scope, on_breach=on_breach, **options)(view)
     app.view_functions[endpoint] = view
+
+
+def retry_after_seconds(request_limit) -> int:
+    """Whole seconds until the breached limit lets the next attempt through (at least 1)."""
+    try:
+        reset_at = request_limit.reset_at
+    except Exception:  # the storage failed just now: a minute is a fair guess
+        return 60
+    return max(1, math.ceil(reset_at - time.time()))

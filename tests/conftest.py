@@ -14,14 +14,32 @@ import pytest
 
 from portal import create_app
 from portal.migrations import upgrade
+from tests.servers import TestServers
 
 ROOT = Path(__file__).resolve().parent.parent
 DEMO_CONTENT = ROOT / "content"
 DATA = Path(__file__).resolve().parent / "data"
 
 
-# The PostgreSQL server of this machine; each test session makes and drops its own database.
-POSTGRES_ADMIN_URL = os.environ.get("PORTAL_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")
+@pytest.fixture(scope="session")
+def test_servers():
+    """TEST_DATABASE_URL / TEST_REDIS_URL, else this machine's servers, else throw-away ones
+    (tests/servers.py), stopped when the session ends."""
+    servers = TestServers()
+    yield servers
+    servers.stop()
+
+
+@pytest.fixture(scope="session")
+def postgres_admin_url(test_servers):
+    """A PostgreSQL URL allowed to create databases; tests make and drop their own."""
+    return test_servers.postgres_url
+
+
+@pytest.fixture(scope="session")
+def redis_url(test_servers):
+    """A Redis URL; tests keep their keys under a prefix of their own and delete them."""
+    return test_servers.redis_url
 
 
 _BUILT_INDEXES: dict = {}
@@ -56,14 +74,14 @@ def make_app(tmp_path, content_dir=DEMO_CONTENT, **config):
 
 
 @pytest.fixture(scope="session")
-def postgres_url():
+def postgres_url(postgres_admin_url):
     """A fresh PostgreSQL database for this test run, dropped at the end."""
     name = f"portal_test_{os.getpid()}_{secrets.token_hex(4)}"
-    with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True) as admin:
+    with psycopg.connect(postgres_admin_url, autocommit=True) as admin:
         admin.execute(f'CREATE DATABASE "{name}"')
-    url = POSTGRES_ADMIN_URL.rsplit("/", 1)[0] + "/" + name
+    url = postgres_admin_url.rsplit("/", 1)[0] + "/" + name
     yield url
-    with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True) as admin:
+    with psycopg.connect(postgres_admin_url, autocommit=True) as admin:
         admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 

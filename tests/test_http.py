@@ -182,7 +182,6 @@ def test_https_mode_sends_hsts_and_secure_host_only_session_cookie(app_factory):
 
 @pytest.mark.parametrize(("config", "expected"), [
     ({"HTTPS": None, "TESTING": False, "DEBUG": False, "SECRET_KEY": "a-real-secret"}, True),
-    ({"HTTPS": None, "TESTING": False, "DEBUG": False, "SECRET_KEY": "dev-only-insecure-key"}, False),
     ({"HTTPS": None, "TESTING": True, "DEBUG": False, "SECRET_KEY": "a-real-secret"}, False),
     ({"HTTPS": None, "TESTING": False, "DEBUG": True, "SECRET_KEY": "a-real-secret"}, False),
     ({"HTTPS": True, "TESTING": True, "DEBUG": True, "SECRET_KEY": ""}, True),

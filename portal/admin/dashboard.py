@@ -19,6 +19,7 @@ DEFAULT_DAYS = 28
 TABLE_LIMIT = 50
 # A spreadsheet runs a cell that starts like a formula (OWASP "CSV injection").
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+EARLIEST = dt.date(2000, 1, 1)  # dates outside these bounds are typos (and overflow date arithmetic)
 
 
 @bp.before_request
@@ -41,10 +42,14 @@ def _filters():
         if not value:
             return default
         try:
-            return dt.date.fromisoformat(value)
+            day = dt.date.fromisoformat(value)
         except ValueError:
             errors.append(name)
             return default
+        if not EARLIEST <= day <= today + dt.timedelta(days=366):
+            errors.append(name)
+            return default
+        return day
 
     end = parse("to", today)
     start = parse("from", end - dt.timedelta(days=DEFAULT_DAYS - 1))
@@ -152,8 +157,10 @@ def index():
     with get_db().session() as session:
         report = build_report(session, start, end, locale)
         tables = _tables(session, report)
+    # The export links carry the filters shown, and nothing else from the query string.
+    export_args = {"from": start.isoformat(), "to": end.isoformat(), **({"locale": locale} if locale else {})}
     return render_template("admin/dashboard.html", report=report, tables=tables, chart=_chart(report),
-                           start=start, end=end, locale=locale, errors=errors,
+                           start=start, end=end, locale=locale, errors=errors, export_args=export_args,
                            locales=get_content().locales)
 
 

@@ -3,6 +3,8 @@
 A request hands its events to a queue and returns; one writer thread per process stores
 them in batches. When the database is unreachable a batch is dropped and counted in the
 log, and no write is tried again for a few seconds, so an outage costs a page nothing.
+Only a connection error counts as an outage: a row the database refuses (bad data) is
+dropped alone, and the rest of its batch is stored.
 """
 
 from __future__ import annotations
@@ -14,7 +16,8 @@ import queue
 import threading
 import time
 
-from sqlalchemy import insert
+from sqlalchemy import String, insert
+from sqlalchemy import exc as sa_exc
 
 from ..models import Event, utcnow
 
@@ -29,12 +32,34 @@ QUEUE_LIMIT = 20_000
 
 
 _COLUMNS = tuple(column.name for column in Event.__table__.columns if column.name != "id")
+_LENGTHS = {column.name: column.type.length for column in Event.__table__.columns
+            if isinstance(column.type, String) and column.type.length}
+# Errors that say the database cannot be reached (or the pool is exhausted), not that a row is bad.
+_CONNECTION_ERRORS = (sa_exc.OperationalError, sa_exc.InterfaceError, sa_exc.DisconnectionError,
+                      sa_exc.TimeoutError)
+
+
+def _storable(value, column):
+    """Text as every database takes it: no NUL (PostgreSQL refuses it), within the column's length."""
+    if not isinstance(value, str):
+        return value
+    value = value.replace("\x00", "")
+    limit = _LENGTHS.get(column)
+    return value[:limit] if limit else value
 
 
 def _row(fields: dict) -> dict:
     """Every column present, so one executemany INSERT can take the whole batch."""
     return {"created_at": fields.get("created_at") or utcnow(),
-            **{name: fields.get(name) for name in _COLUMNS if name != "created_at"}}
+            **{name: _storable(fields.get(name), name) for name in _COLUMNS if name != "created_at"}}
+
+
+def is_connection_error(error: BaseException) -> bool:
+    return isinstance(error, _CONNECTION_ERRORS) or bool(getattr(error, "connection_invalidated", False))
+
+
+def _describe(error: BaseException) -> str:
+    return f"{type(error).__name__}: {str(error).splitlines()[0][:200] if str(error) else ''}"
 
 
 class EventRecorder:
@@ -98,16 +123,40 @@ class EventRecorder:
         if time.monotonic() < self._down_until:
             self._count_lost(len(events), "database marked unavailable")
             return False
+        rows = [_row(fields) for fields in events]
         try:
-            with self.database.engine.begin() as connection:
-                connection.execute(insert(Event), [_row(fields) for fields in events])
+            self._insert(rows)
         except Exception as error:
-            self._down_until = time.monotonic() + self.retry_after
-            self._count_lost(len(events), f"{type(error).__name__}: {str(error).splitlines()[0][:200]}")
-            return False
+            if is_connection_error(error):
+                self._down_until = time.monotonic() + self.retry_after
+                self._count_lost(len(rows), _describe(error))
+                return False
+            return self._write_one_by_one(rows)
         with self._lock:
-            self.written += len(events)
+            self.written += len(rows)
         return True
+
+    def _insert(self, rows):
+        with self.database.engine.begin() as connection:
+            connection.execute(insert(Event), rows)
+
+    def _write_one_by_one(self, rows) -> bool:
+        """A row the database refused spoiled the batch: store the others, drop only that row."""
+        stored = 0
+        for index, row in enumerate(rows):
+            try:
+                self._insert([row])
+            except Exception as error:
+                if is_connection_error(error):
+                    self._down_until = time.monotonic() + self.retry_after
+                    self._count_lost(len(rows) - index, _describe(error))
+                    break
+                self._count_lost(1, f"refused by the database: {_describe(error)}")
+            else:
+                stored += 1
+        with self._lock:
+            self.written += stored
+        return stored == len(rows)
 
     def _count_lost(self, count, reason):
         with self._lock:

@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 import yaml
 
 from .model import Article, Category, Problem, Site
-from .render import first_sentences, plain_text, render_markdown
+from .render import first_sentences, plain_text, render_markdown, strip_comments
 
 FastLoader = getattr(yaml, "CSafeLoader", None)
 SITE_FILE = "site.yml"
@@ -390,8 +390,9 @@ def _render_all(drafts: list[_Draft], site: Site, problems) -> list[Article]:
         resolver = _link_resolver(draft, by_locale_id, site)
         body_text = plain_text(draft.body)
         meta = draft.meta
+        published = strip_comments(draft.body).strip()  # a first paragraph that is a note is skipped
         description = str(meta.get("description") or "").strip() or first_sentences(
-            plain_text(draft.body.strip().split("\n\n", 1)[0]) if draft.body.strip() else "")
+            plain_text(published.split("\n\n", 1)[0]) if published else "")
         articles.append(Article(
             id=draft.id,
             locale=draft.locale,
@@ -405,16 +406,25 @@ def _render_all(drafts: list[_Draft], site: Site, problems) -> list[Article]:
             tags=_string_list(meta, "tags"),
             updated=_parse_date(meta.get("updated")),
             redirect_from=tuple(_normalize_path(p) for p in _string_list(meta, "redirect_from")),
-            draft=bool(meta.get("draft", False)),
+            draft=bool(meta.get("draft", False)) or _source_is_draft(draft, by_locale_id, site),
             translate=meta.get("translate", True) is not False,
             source_hash=str(meta["source_hash"]) if meta.get("source_hash") else None,
             content_hash=draft.content_hash,
             path=draft.path,
         ))
+        if not meta.get("draft") and _source_is_draft(draft, by_locale_id, site):
+            problems.append(Problem(draft.path, f"translation of the draft '{draft.id}': it stays a draft "
+                                    f"until {site.default_locale}/ publishes its source", severity="warning"))
         if draft.locale != site.default_locale and (site.default_locale, draft.id) not in by_locale_id:
             problems.append(Problem(draft.path, f"translation of '{draft.id}', which has no source "
                                     f"article in {site.default_locale}/", severity="warning"))
     return articles
+
+
+def _source_is_draft(draft: _Draft, by_locale_id, site: Site) -> bool:
+    """A translation is not published before its source article is."""
+    source = by_locale_id.get((site.default_locale, draft.id))
+    return draft.locale != site.default_locale and source is not None and bool(source.meta.get("draft"))
 
 
 def _link_resolver(draft: _Draft, by_locale_id, site: Site):

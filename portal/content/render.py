@@ -159,7 +159,13 @@ def sanitize(fragment: str) -> str:
     )
 
 
-_TAG = re.compile(r"<[^>]+>")
+_TAG = re.compile(r"</?[A-Za-z][^>]*>")
+# Editors' notes: never published, so never in descriptions, snippets or the index either.
+_COMMENT = re.compile(r"<!--.*?(?:-->|\Z)", re.S)
+# Raw HTML whose content the sanitiser drops entirely: its text is not the article's.
+_DROPPED_BLOCK = re.compile(
+    r"<(script|style|template|textarea|iframe|object|noscript|select)\b.*?(?:</\1\s*>|\Z)", re.S | re.I)
+_AUTOLINK = re.compile(r"<((?:https?|mailto|tel):[^>\s]+)>")
 _MARKUP = re.compile(
     r"(!?\[([^\]]*)\]\([^)]*\))"  # links and images: keep the text
     r"|^\s*(!!!|\?\?\?\+?)\s*\w+"  # admonition and details markers: keep the title
@@ -171,11 +177,20 @@ _MARKUP = re.compile(
 )
 
 
+def strip_comments(markdown_text: str) -> str:
+    """Markdown without HTML comments (an unclosed one runs to the end, as in a browser)."""
+    return _COMMENT.sub("", markdown_text)
+
+
 def plain_text(markdown_text: str) -> str:
-    """Markdown reduced to readable words, for snippets, descriptions and the index."""
-    text = _MARKUP.sub(lambda m: m.group(2) or " ", markdown_text)
-    text = html.unescape(_TAG.sub(" ", text))
-    return re.sub(r"\s+", " ", text).strip()
+    """Markdown reduced to readable words, for snippets, descriptions and the index.
+
+    Comments and raw HTML go first: `>` is also Markdown (a quote), so once markup characters
+    are removed a tag or comment can no longer be recognised."""
+    text = _DROPPED_BLOCK.sub(" ", strip_comments(markdown_text))
+    text = _TAG.sub(" ", _AUTOLINK.sub(r"\1", text))
+    text = _MARKUP.sub(lambda m: m.group(2) or " ", text)
+    return re.sub(r"\s+", " ", html.unescape(text)).strip()
 
 
 def first_sentences(text: str, limit: int = 160) -> str:

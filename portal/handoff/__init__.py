@@ -10,7 +10,7 @@ log = logging.getLogger(__name__)
 
 
 def init_app(app: Flask):
-    from .. import ratelimit
+    from ..ratelimit import limit_view
     from .channels import load_channels
     from .views import RATE_LIMITS, bp, rate_limited
 
@@ -22,14 +22,15 @@ def init_app(app: Flask):
     from ..observability import serving
 
     if serving() and not helpdesk_configured(app.config):
-        log.warning("handoff: no helpdesk is connected (PORTAL_WEBHOOK_URL or PORTAL_SMTP_HOST): contact "
-                    "requests are only stored in the database. Signed-in editors read them at "
-                    "/admin/handoffs; docs/handoff.md says how to connect a helpdesk.")
-    ratelimit.init_app(app)
+        log.warning("handoff: no helpdesk is connected (PORTAL_HELPDESK, PORTAL_WEBHOOK_URL or "
+                    "PORTAL_SMTP_HOST): contact requests are only stored in the database. Signed-in "
+                    "editors read them at /admin/handoffs; docs/handoff.md says how to connect a helpdesk.")
     app.register_blueprint(bp)
-    ratelimit.limit_view(app, "contact.submit", RATE_LIMITS, on_breach=rate_limited)
+    # Only accepted submissions count: a typo the visitor corrects is not one more message.
+    limit_view(app, "contact.submit", RATE_LIMITS, on_breach=rate_limited,
+               deduct_when=lambda response: response.status_code == 303)
 
 
 def helpdesk_configured(config) -> bool:
-    """Whether contact requests go anywhere but the database: a webhook or an SMTP server."""
-    return bool(config.get("WEBHOOK_URL") or config.get("SMTP_HOST"))
+    """Whether contact requests go anywhere but the database: a helpdesk, a webhook or e-mail."""
+    return bool(config.get("HELPDESK") or config.get("WEBHOOK_URL") or config.get("SMTP_HOST"))

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import urllib.parse
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -222,6 +223,16 @@ def topic_for_category(topics: Iterable[Topic], category: str) -> Topic | None:
 
 
 # -- loading ------------------------------------------------------------------------------
+
+
+URL_SCHEMES = ("https", "http", "mailto", "tel")
+
+
+def _reachable_url(url: str) -> bool:
+    """A place a visitor can go: never javascript:, data: or vbscript:."""
+    if url.startswith("/") and not url.startswith("//"):
+        return True
+    return urllib.parse.urlsplit(url).scheme.lower() in URL_SCHEMES
 
 
 class _EntryError(Exception):
@@ -441,6 +452,9 @@ def _read_channel(channel_id, settings, line_at, problems, topic_ids, locales):
         reach[key] = str(value).strip() if value is not None else None
     if kind != "form" and not any(reach.values()):
         raise _EntryError(f"a {kind} channel needs 'url', 'phone' or 'address' so visitors can reach it")
+    if reach["url"] and not _reachable_url(reach["url"]):
+        raise _EntryError(f"'url' must start with https://, http://, mailto:, tel: or / (a page of this "
+                          f"site), not '{reach['url'][:40]}'", ("url",))
     if kind == "email" and reach["address"] and "@" not in reach["address"]:
         raise _EntryError(f"'address' '{reach['address']}' is not an e-mail address", ("address",))
 

@@ -16,6 +16,7 @@ The payload, the signature and the receiver's side are described in docs/handoff
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import hmac
@@ -24,6 +25,7 @@ import json
 import logging
 import re
 import smtplib
+import socket
 import ssl
 import threading
 import time
@@ -207,8 +209,77 @@ class _NoRedirects(urllib.request.HTTPRedirectHandler):
         return None  # a redirect is not a delivery: urllib would turn the POST into a GET
 
 
+class _Deadline:
+    """Cuts the connections of one send when its time is up: a socket timeout applies to each
+    read, so a receiver that trickles one header line a second would otherwise hold a send forever."""
+
+    def __init__(self, seconds: float):
+        self.sockets: list = []
+        self.expired = False
+        self._lock = threading.Lock()
+        self._timer = threading.Timer(seconds, self._expire)
+        self._timer.daemon = True
+
+    def watch(self, sock):
+        with self._lock:
+            self.sockets.append(sock)
+            expired = self.expired
+        if expired:
+            self._cut(sock)
+
+    def _expire(self):
+        with self._lock:
+            self.expired = True
+            sockets = list(self.sockets)
+        for sock in sockets:
+            self._cut(sock)
+
+    @staticmethod
+    def _cut(sock):
+        with contextlib.suppress(OSError):
+            sock.shutdown(socket.SHUT_RDWR)
+
+    def __enter__(self):
+        self._timer.start()
+        return self
+
+    def __exit__(self, *exc):
+        self._timer.cancel()
+
+
+def _watched(connection_class, deadline: _Deadline):
+    class Watched(connection_class):
+        def connect(self):
+            super().connect()
+            deadline.watch(self.sock)
+
+    return Watched
+
+
+class _DeadlineHTTPHandler(urllib.request.HTTPHandler):
+    def __init__(self, deadline):
+        super().__init__()
+        self.deadline = deadline
+
+    def http_open(self, req):
+        return self.do_open(_watched(http.client.HTTPConnection, self.deadline), req)
+
+
+class _DeadlineHTTPSHandler(urllib.request.HTTPSHandler):
+    def __init__(self, deadline):
+        super().__init__()
+        self.deadline = deadline
+
+    def https_open(self, req):
+        return self.do_open(_watched(http.client.HTTPSConnection, self.deadline), req,
+                            context=self._context)
+
+
 class WebhookSender:
-    """POSTs the signed JSON payload; any 2xx, or 409 (already received), means delivered."""
+    """POSTs the signed JSON payload; any 2xx, or 409 (already received), means delivered.
+
+    `timeout` is a total deadline for the whole send (connect, request, answer), shorter than the
+    delivery lease, so a send never outlives its lease."""
 
     def __init__(self, url: str, secret: str, timeout: float = 10, *, clock: Callable[[], float] = time.time):
         if urllib.parse.urlsplit(url).scheme not in ("http", "https"):
@@ -219,7 +290,6 @@ class WebhookSender:
         self.secret = secret
         self.timeout = timeout
         self.clock = clock
-        self._opener = urllib.request.build_opener(_NoRedirects)
 
     def headers(self, delivery: Delivery, body: bytes) -> dict[str, str]:
         timestamp = str(int(self.clock()))
@@ -231,8 +301,21 @@ class WebhookSender:
         body = encode_body(delivery.payload)
         request = urllib.request.Request(self.url, data=body, method="POST",
                                          headers=self.headers(delivery, body))
+        with _Deadline(self.timeout) as deadline:
+            opener = urllib.request.build_opener(_NoRedirects, _DeadlineHTTPHandler(deadline),
+                                                 _DeadlineHTTPSHandler(deadline))
+            try:
+                self._open(opener, request)
+            except DeliveryError:
+                if deadline.expired:
+                    raise DeliveryError(f"timed out: no complete answer within {self.timeout:g} s") from None
+                raise
+            if deadline.expired:  # the cut can look like the end of the answer: not a delivery
+                raise DeliveryError(f"timed out: no complete answer within {self.timeout:g} s")
+
+    def _open(self, opener, request):
         try:
-            with self._opener.open(request, timeout=self.timeout) as response:
+            with opener.open(request, timeout=self.timeout) as response:
                 response.read(65536)  # only 2xx get here; the answer itself is not needed
         except urllib.error.HTTPError as error:
             try:

@@ -28,11 +28,12 @@ def new_reference() -> str:
 
 def create_handoff(session: Session, *, locale: str, topic: str, channel: str, name: str, email: str,
                    message: str, order_number: str | None, context: dict | None,
-                   created_at: dt.datetime | None = None) -> Handoff:
+                   created_at: dt.datetime | None = None, form_id: str | None = None) -> Handoff:
     """Add a handoff and its outbox message to the session; the caller's commit stores both or neither.
 
     `context` is {"searches": [text, ...], "articles": [{"id", "title", "url"}, ...]}.
-    `created_at` (naive UTC) is for tests and imports; the default is now.
+    `created_at` (naive UTC) is for tests and imports; the default is now. `form_id`, the form's
+    one-time id, is unique: a second handoff from the same form fails with an IntegrityError.
     """
     created_at = created_at or utcnow()
     reference = new_reference()
@@ -41,7 +42,8 @@ def create_handoff(session: Session, *, locale: str, topic: str, channel: str, n
         reference = new_reference()
     handoff = Handoff(reference=reference, created_at=created_at, locale=locale, topic=topic,
                       channel=channel, name=name, email=email, message=message,
-                      order_number=order_number or None, context=dict(context or {}), status="pending")
+                      order_number=order_number or None, context=dict(context or {}), status="pending",
+                      form_id=form_id)
     session.add(handoff)
     session.flush()  # the handoff's id, for its outbox message
     session.add(OutboxMessage(handoff_id=handoff.id, idempotency_key=uuid.uuid4().hex,

@@ -9,14 +9,16 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import secrets
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from flask import current_app, g, make_response, redirect, render_template, request, url_for
+from flask import abort, current_app, g, make_response, redirect, render_template, request, url_for
+from flask import session as session_store
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError, generate_csrf
 from itsdangerous import BadSignature, SignatureExpired, TimestampSigner
 from sqlalchemy import select
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from ..analytics import record
 from ..content import get_content
@@ -25,10 +27,11 @@ from ..i18n import localized_blueprint
 from ..models import Handoff
 from ..ratelimit import network_key, visit_key
 from ..search import SearchUnavailable, get_search
+from ..views.params import clean_text
 from .channels import is_open, next_opening
 from .context import decode_items, encode_item, visit_context
 from .recommend import describe, recommend_channels
-from .store import create_handoff
+from .store import create_handoff, new_reference
 
 bp = localized_blueprint("contact", __name__)
 
@@ -42,6 +45,9 @@ ANSWER_ANCHOR = "help"
 # How a weekday and date read in each language; Babel's pattern for the rest.
 DAY_PATTERNS = {"da": "EEEE 'den' d. MMMM"}
 DAY_PATTERN = "EEEE d MMMM"
+FORM_ID = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
+REFERENCE = re.compile(r"^NV-[0-9A-HJKMNP-TV-Z]{8}$")
+SENT_IN_SESSION = 10  # the references this visit may look at again on /contact/sent/
 
 
 def _signer():
@@ -197,6 +203,7 @@ def _render(form, errors=None, status=200, notice=None):
         suggestions=_suggestions(form.get("description", "")) if topic else [],
         context=_context_entries(context_items),
         started=_signer().sign(str(int(dt.datetime.now(dt.UTC).timestamp()))).decode(),
+        form_id=form.get("form_id") or secrets.token_urlsafe(16),
         csrf_token=generate_csrf(),
     ), status
 
@@ -204,12 +211,14 @@ def _render(form, errors=None, status=200, notice=None):
 @bp.route("/contact", methods=["GET"])
 def page():
     args = request.args
+    article = _known_article_id(args.get("article"))
     form = {
-        "topic": args.get("topic") or _default_topic(args.get("article")),
-        "description": (args.get("description") or args.get("q") or "")[:LIMITS["message"]],
+        "topic": clean_text(args.get("topic")) or _default_topic(article),
+        "description": clean_text(args.get("description") or args.get("q"),
+                                  multiline=True)[:LIMITS["message"]],
         "urgent": args.get("urgent", ""),
-        "article": args.get("article", ""),
-        "tz": args.get("tz", ""),
+        "article": article,
+        "tz": clean_text(args.get("tz")),
     }
     form["message"] = form["description"]
     record("contact_opened", article_id=form["article"] or None)
@@ -223,7 +232,8 @@ def carry():
     if request.method == "GET":
         return redirect(url_for("contact.page"), 303)
     form = _posted_form()
-    form["description"] = request.form.get("description", "")[:LIMITS["message"]] or form["message"]
+    form["description"] = clean_text(request.form.get("description"), multiline=True)[:LIMITS["message"]] \
+        or form["message"]
     form["message"] = form["message"] or form["description"].strip()
     if form["context_shown"]:
         form["ticked"] = [encode_item(kind, value) for kind, value in form["context_items"]]
@@ -231,6 +241,15 @@ def carry():
     else:
         del form["context_items"]  # the first step carries no context: the visit's own applies
     return _render(form)
+
+
+def _known_article_id(value) -> str:
+    """The article a visitor came from, if it is one: anything else is not stored or echoed."""
+    content = get_content()
+    value = clean_text(value)[:255]
+    found = value and (content.article_by_id(g.locale, value)
+                       or content.article_by_id(content.default_locale, value))
+    return value if found else ""
 
 
 def _validate(form):
@@ -264,21 +283,29 @@ def _too_fast(token):
 
 def _posted_form():
     data = request.form
-    form = {field: data.get(field, "").strip() for field in ("topic", "name", "email", "order_number")}
-    form["message"] = data.get("message", "").strip()
+    # Control characters (a NUL pasted from a PDF) are removed here, before anything stores them.
+    form = {field: clean_text(data.get(field)).strip()
+            for field in ("topic", "name", "email", "order_number")}
+    form["message"] = clean_text(data.get("message"), multiline=True).strip()
     form["description"] = form["message"]
     form["urgent"] = data.get("urgent", "")
-    form["article"] = data.get("article", "")
-    form["tz"] = data.get("tz", "")
+    form["article"] = _known_article_id(data.get("article"))
+    form["tz"] = clean_text(data.get("tz"))
+    form_id = data.get("form_id", "")
+    form["form_id"] = form_id if FORM_ID.match(form_id) else None
     form["context_items"] = decode_items(data.getlist("context"))
     form["context_shown"] = decode_items(data.getlist("context_shown"))
     return form
 
 
-def rate_limited(_limit):
-    return make_response(*_render(_posted_form(), status=429, notice=_l(
+def rate_limited(request_limit):
+    from ..ratelimit import retry_after_seconds
+
+    response = make_response(*_render(_posted_form(), status=429, notice=_l(
         "You have sent several messages in a short time. Please wait a few minutes and try again; "
         "your text is kept below.")))
+    response.headers["Retry-After"] = str(retry_after_seconds(request_limit))
+    return response
 
 
 RATE_LIMITS = [
@@ -295,15 +322,16 @@ def submit():
     form["ticked"] = [encode_item(kind, value) for kind, value in ticked]
     form["context_items"] = form["context_shown"] or ticked
     try:
-        from ..admin import csrf
+        from ..admin import protect_form
 
-        csrf.protect()
+        protect_form()
     except CSRFError:
         return _render(form, status=400, notice=_l(
             "This form was open for a long time. Please check it and send it again."))
     if request.form.get("website"):
-        # The honeypot: a field people cannot see. Answer like a success, store nothing.
-        return redirect(url_for("contact.sent", reference="NV-RECEIVED"), 303)
+        # The honeypot: a field people cannot see. Answer like a success (a reference that looks
+        # real, for this visit only), store nothing.
+        return _sent(new_reference())
     errors = _validate(form)
     if errors:
         return _render(form, errors, status=422)
@@ -322,17 +350,43 @@ def submit():
         context["recommended"] = {"channel": best["channel"].id,
                                   "reason": describe(best["recommendation"], default, default)}
     try:
+        reference = _already_sent(form["form_id"])
+        if reference is not None:
+            return _sent(reference)  # the same form again (a double click): one handoff
         with get_db().session() as session:
             handoff = create_handoff(session, locale=g.locale, topic=form["topic"], channel=channel,
                                      name=form["name"], email=form["email"], message=form["message"],
-                                     order_number=form["order_number"] or None, context=context)
+                                     order_number=form["order_number"] or None, context=context,
+                                     form_id=form["form_id"])
             reference = handoff.reference
+    except IntegrityError:
+        reference = _already_sent(form["form_id"])  # sent twice at the same moment: the other one won
+        if reference is None:
+            current_app.logger.exception("contact: handoff could not be stored")
+            return _render(form, status=503, notice=_l(
+                "We could not send your message because of a technical problem on our side. Your text is "
+                "kept below: please try again in a few minutes, or use one of the other ways to reach us."))
+        return _sent(reference)
     except SQLAlchemyError:
         current_app.logger.exception("contact: handoff could not be stored")
         return _render(form, status=503, notice=_l(
             "We could not send your message because of a technical problem on our side. Your text is "
             "kept below: please try again in a few minutes, or use one of the other ways to reach us."))
     record("contact_submitted", article_id=form["article"] or None)
+    return _sent(reference)
+
+
+def _already_sent(form_id) -> str | None:
+    if not form_id:
+        return None
+    with get_db().session() as session:
+        return session.scalar(select(Handoff.reference).where(Handoff.form_id == form_id))
+
+
+def _sent(reference):
+    """To the confirmation page, which shows only references sent in this visit's session."""
+    sent = [ref for ref in session_store.get("contact_sent", []) if ref != reference]
+    session_store["contact_sent"] = [*sent, reference][-SENT_IN_SESSION:]
     return redirect(url_for("contact.sent", reference=reference), 303)
 
 
@@ -347,14 +401,16 @@ def _article_ref(article_id):
 
 @bp.route("/contact/sent/<reference>")
 def sent(reference):
+    # Only a reference this visit was given: the page cannot be made to show someone else's text.
+    if not REFERENCE.match(reference) or reference not in session_store.get("contact_sent", []):
+        abort(404)
     reply_minutes = None
-    if re.fullmatch(r"NV-[0-9A-Z]{4,16}", reference) and reference != "NV-RECEIVED":
-        try:
-            with get_db().session() as session:
-                handoff = session.scalar(select(Handoff).where(Handoff.reference == reference))
-        except SQLAlchemyError:
-            handoff = None
-        if handoff is not None:
-            channel = next((c for c in _channels()[0] if c.id == handoff.channel), None)
-            reply_minutes = channel.response_minutes if channel else None
+    try:
+        with get_db().session() as session:
+            handoff = session.scalar(select(Handoff).where(Handoff.reference == reference))
+    except SQLAlchemyError:
+        handoff = None
+    if handoff is not None:
+        channel = next((c for c in _channels()[0] if c.id == handoff.channel), None)
+        reply_minutes = channel.response_minutes if channel else None
     return render_template("contact_sent.html", reference=reference, reply_minutes=reply_minutes)

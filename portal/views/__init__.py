@@ -18,6 +18,7 @@ def init_app(app: Flask):
     app.register_blueprint(pages.bp)
     app.register_blueprint(search.bp)
     app.register_blueprint(feedback.bp)
+    feedback.init_app(app)
     app.register_blueprint(search.api)
     app.register_blueprint(translations.bp)
     errors.init_app(app)

@@ -14,7 +14,7 @@ def init_app(app: Flask):
     app.register_error_handler(405, method_not_allowed)
 
 
-def _error_locale():
+def error_locale():
     content = get_content()
     prefix = request.path.strip("/").split("/", 1)[0]
     if prefix in content.locales:
@@ -33,10 +33,10 @@ def redirect_moved_article():
 def not_found(error):
     if request.path.startswith("/api/"):
         return jsonify(error="no such API endpoint"), 404
-    g.locale = _error_locale()
+    g.locale = error_locale()
     return render_template("errors/404.html"), 404
 
 
 def method_not_allowed(error):
-    g.locale = _error_locale()
+    g.locale = error_locale()
     return render_template("errors/405.html"), 405

@@ -8,6 +8,7 @@ from flask_babel import lazy_gettext as _l
 from ..analytics import record
 from ..content import get_content
 from ..i18n import localized_blueprint
+from .params import clean_text
 
 bp = localized_blueprint("feedback", __name__)
 
@@ -30,6 +31,22 @@ def feedback_state(article, step=None, errors=None, comment=""):
             "comment": comment}
 
 
+def init_app(app):
+    """Votes are anonymous and need no token (cacheable pages), so each network may cast only so
+    many: beyond the limit a vote is thanked for but not counted (review L1, vote stuffing)."""
+    from ..ratelimit import limit_view, network_key
+
+    limit_view(app, "feedback.vote", [(lambda: app.config["VOTE_LIMIT_PER_NETWORK"], network_key, "votes")],
+               on_breach=vote_not_counted)
+
+
+def vote_not_counted(_request_limit):
+    article = get_content().article_by_id(g.locale, request.form.get("article", ""))
+    if _wants_json() and article is not None:
+        return jsonify(html=render_template("_feedback.html", feedback=feedback_state(article, "thanks")))
+    return redirect(f"{article.url}?feedback=thanks#feedback" if article else f"/{g.locale}/", 303)
+
+
 def _wants_json():
     return request.accept_mimetypes.best == "application/json"
 
@@ -42,7 +59,7 @@ def vote():
         return (jsonify(error="unknown article"), 400) if _wants_json() else redirect(f"/{g.locale}/", 303)
     answer = request.form.get("helpful")
     reason = request.form.get("reason")
-    comment = request.form.get("comment", "")
+    comment = clean_text(request.form.get("comment"), multiline=True)
     if answer in ("yes", "no") and reason is None:
         record("vote", article_id=article.id, category=article.category, helpful=answer == "yes")
         step = answer

@@ -33,7 +33,8 @@ def choose_language(locale):
         abort(404)
     target = request.args.get("next", "")
     parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith(f"/{locale}/") or target.startswith("//"):
+    if (parts.scheme or parts.netloc or not target.startswith(f"/{locale}/") or target.startswith("//")
+            or any(ord(character) < 32 for character in target)):  # no header injection, no 500
         target = f"/{locale}/"
     response = redirect(target, code=307 if request.method == "POST" else 303)
     response.set_cookie(LOCALE_COOKIE, locale, max_age=LOCALE_COOKIE_MAX_AGE, samesite="Lax",

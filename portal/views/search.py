@@ -14,7 +14,8 @@ from ..analytics import record
 from ..content import get_content
 from ..i18n import localized_blueprint
 from ..search import SearchUnavailable, get_search
-from .params import positive_int
+from .params import clean_text, positive_int
+from .seo import public_base
 
 bp = localized_blueprint("search", __name__)
 api = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -35,7 +36,7 @@ def _entries(results, locale):
 @bp.route("/search")
 def page():
     content = get_content()
-    text = request.args.get("q", "")
+    text = clean_text(request.args.get("q"))
     query = text.strip()[:MAX_QUERY_LENGTH]
     category = request.args.get("category") or None
     if category and content.category(g.locale, category) is None:
@@ -94,7 +95,7 @@ def _search_in_other_languages(content, text, category):
 def search_api():
     content = get_content()
     args = request.args
-    query = args.get("q", "").strip()
+    query = args.get("q", "").strip()  # stored nowhere: the engine takes any text
     locale = args.get("locale") or content.default_locale
     category = args.get("category") or None
     problems = []
@@ -123,7 +124,7 @@ def search_api():
         results=[{
             "id": article.id,
             "title": article.title,
-            "url": request.host_url.rstrip("/") + article.url,
+            "url": public_base() + article.url,
             "snippet": hit.snippet or str(escape(article.description)),
             "score": hit.score,
             "category": article.category,

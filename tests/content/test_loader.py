@@ -157,3 +157,26 @@ def test_site_name_per_locale(tmp_path, site_yml, names, problems):
     assert loaded.site.name == names["en"]
     assert [str(p) for p in loaded.problems if p.path == "site.yml" and "has no folder" not in p.message] \
         == problems
+
+
+def test_a_translation_of_a_draft_is_a_draft_and_content_check_says_so(content_copy):
+    """L9: `draft: true` on a source did not hold back its translations (pages, search, sitemap)."""
+    folder = content_copy("good")
+    (folder / "sv" / "delivery").mkdir(parents=True, exist_ok=True)
+    (folder / "sv" / "delivery" / "secret-draft.md").write_text(
+        "---\ntitle: Hemlig rea\n---\nBlack friday secret.\n", "utf-8")
+    loaded = load_content(folder)
+    translation = next(a for a in loaded.articles if a.locale == "sv" and a.id == "delivery/secret-draft")
+    assert translation.draft
+    warning = next(p for p in loaded.problems if p.path.endswith("sv/delivery/secret-draft.md"))
+    assert warning.severity == "warning" and "translation of the draft" in warning.message
+
+
+def test_a_translation_of_a_draft_is_not_served(content_copy, app_factory):
+    folder = content_copy("good")
+    (folder / "sv" / "delivery").mkdir(parents=True, exist_ok=True)
+    (folder / "sv" / "delivery" / "secret-draft.md").write_text(
+        "---\ntitle: Hemlig rea\n---\nBlack friday secret.\n", "utf-8")
+    client = app_factory(folder, SEARCH_BACKEND="null").test_client()
+    assert client.get("/sv/delivery/secret-draft").status_code == 404
+    assert "secret-draft" not in client.get("/sitemap.xml").get_data(as_text=True)

@@ -112,3 +112,26 @@ def test_a_table_inside_a_block_is_wrapped_where_it_stands():
     html = render_markdown('!!! note "Prices"\n    | Size | Price |\n    |---|---|\n    | S | 10 |\n')
     note = html[html.index('<div class="admonition note">'):]
     assert '<div aria-label="Size, Price" class="table-scroll" role="region" tabindex="0"><table>' in note
+
+
+NOTE = "<!-- TODO legal: do not promise free wrapping until the contract with Acme AB is signed -->"
+
+
+@pytest.mark.parametrize("markdown_text", [
+    f"{NOTE}\nWe can wrap your order as a gift.",
+    f"We can wrap your order as a gift.\n\n{NOTE}\n\nAsk us.",
+    "We can wrap your order.\n<!--\nTODO legal: a note\nover lines -->\nAsk us.",
+    "We can wrap your order. <!-- TODO legal: an unclosed note",
+])
+def test_html_comments_never_reach_the_plain_text(markdown_text):
+    """M3: plain_text() feeds descriptions, snippets, the index and the API."""
+    text = plain_text(markdown_text)
+    assert "TODO" not in text and "legal" not in text and "<!--" not in text and "We can wrap" in text
+
+
+def test_raw_html_the_sanitiser_drops_is_not_in_the_plain_text():
+    text = plain_text("Points expire. <script>alert('raw-script')</script> <b>Bold</b> if 2 < 3 "
+                      "<https://x.example/a>")
+    assert "raw-script" not in text and "alert" not in text
+    assert "Bold" in text and "<b>" not in text and "2 < 3" in text
+    assert "https://x.example/a" in text

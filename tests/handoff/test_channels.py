@@ -375,3 +375,34 @@ def test_next_opening_looks_14_days_ahead(clock):
     on_holiday = dataclasses.replace(monday_only, closed_dates=closed)
     assert next_opening(on_holiday, local(2026, 6, 2, 12, 0)) is None
     assert next_opening(on_holiday, local(2026, 6, 16, 12, 0)) == local(2026, 6, 29, 0, 0)
+
+
+@pytest.mark.parametrize("url", ["javascript:alert(document.cookie)", " JavaScript:alert(1)",
+                                 "data:text/html,x", "vbscript:x", "chat.example/start"])
+def test_channel_urls_other_than_web_mail_and_phone_are_refused(tmp_path, url):
+    """L11: a javascript: URL in channels.yml reached the contact page (only the CSP stopped it)."""
+    write(tmp_path, f"""\
+        channels:
+          chat:
+            kind: chat
+            names: {{en: Evil chat}}
+            url: "{url}"
+        """)
+    channels, _topics, problems = load_channels(tmp_path, ("en",))
+    assert "chat" not in [channel.id for channel in channels]
+    assert any("'url' must start with https://" in p.message and p.severity == "error" for p in problems)
+
+
+@pytest.mark.parametrize("url", ["https://chat.example/start", "http://chat.example",
+                                 "mailto:help@shop.example",
+                                 "tel:+46701234567", "/en/chat"])
+def test_web_mail_phone_and_own_page_urls_are_accepted(tmp_path, url):
+    write(tmp_path, f"""\
+        channels:
+          chat:
+            kind: chat
+            names: {{en: Chat}}
+            url: "{url}"
+        """)
+    _channels, _topics, problems = load_channels(tmp_path, ("en",))
+    assert not any("'url' must" in p.message for p in problems)

@@ -173,11 +173,11 @@ def test_database_down_keeps_everything_typed(app_factory):
     assert 'value="Anna Berg"' in page and "My jacket has a broken zip.</textarea>" in page
 
 
-def test_rate_limit_is_shared_through_redis(app_factory):
+def test_rate_limit_is_shared_through_redis(app_factory, redis_url):
     prefix = f"portal-test-{secrets.token_hex(4)}"
-    app = app_factory(CONTACT_MIN_FILL_SECONDS=0, REDIS_URL="redis://127.0.0.1:6379/0",
+    app = app_factory(CONTACT_MIN_FILL_SECONDS=0, REDIS_URL=redis_url,
                       RATELIMIT_KEY_PREFIX=prefix, CONTACT_LIMIT_PER_VISIT="2 per minute")
-    store = redis.Redis.from_url("redis://127.0.0.1:6379/0")
+    store = redis.Redis.from_url(redis_url)
     try:
         client = app.test_client()
         html = open_form(client)
@@ -189,7 +189,7 @@ def test_rate_limit_is_shared_through_redis(app_factory):
         assert "My jacket has a broken zip." in limited.get_data(as_text=True)
         assert store.keys(f"*{prefix}*"), "the limiter counted in Redis"
         # A second app (another worker or node) sees the same count.
-        other = app_factory(CONTACT_MIN_FILL_SECONDS=0, REDIS_URL="redis://127.0.0.1:6379/0",
+        other = app_factory(CONTACT_MIN_FILL_SECONDS=0, REDIS_URL=redis_url,
                             RATELIMIT_KEY_PREFIX=prefix, CONTACT_LIMIT_PER_VISIT="2 per minute",
                             DATABASE_URL=app.config["DATABASE_URL"])
         other_client = other.test_client()
@@ -308,3 +308,103 @@ def test_the_continue_address_opened_directly_goes_to_the_contact_page(shop):
 def test_a_language_choice_by_post_only_goes_to_the_same_site(shop):
     response = shop().post("/language/sv?next=https://evil.example/", data={"message": "x"})
     assert response.status_code == 307 and response.headers["Location"] == "/sv/"
+
+
+# --- the security review (docs/operations.md#security) -----------------------------------
+
+def test_a_nul_in_the_form_is_removed_not_a_database_outage(app_factory, database_url):
+    """M1: on PostgreSQL a NUL (pasted from a PDF) used to give a permanent 503."""
+    app = app_factory(CONTACT_MIN_FILL_SECONDS=0, DATABASE_URL=database_url)
+    client = app.test_client()
+    response = post(client, open_form(client), name="Anna\x00Berg", message="Zip broken\x00 please help me")
+    assert response.status_code == 303
+    stored, _ = handoffs(app)
+    assert [(h.name, h.message) for h in stored] == [("AnnaBerg", "Zip broken please help me")]
+    assert app.extensions["analytics"].flush()  # the writer thread's connection, before the pool goes
+    app.extensions["db"].engine.dispose()
+
+
+def test_the_same_form_sent_twice_is_one_handoff(app):
+    """L3: a double click (or a retry after a slow answer) stores one request, one ticket."""
+    client = app.test_client()
+    html = open_form(client)
+    form_id = hidden(html, "form_id")
+    first = post(client, html, form_id=form_id)
+    second = post(client, html, form_id=form_id)
+    assert first.status_code == second.status_code == 303
+    assert first.headers["Location"] == second.headers["Location"]
+    assert len(handoffs(app)[0]) == 1
+    # A new form is a new request.
+    assert post(client, open_form(client), form_id=hidden(open_form(client), "form_id")).status_code == 303
+    assert len(handoffs(app)[0]) == 2
+
+
+def test_the_form_id_stays_when_the_form_comes_back_with_an_error(app):
+    client = app.test_client()
+    html = open_form(client)
+    again = post(client, html, email="anna@example", form_id=hidden(html, "form_id"))
+    assert again.status_code == 422
+    assert hidden(again.get_data(as_text=True), "form_id") == hidden(html, "form_id")
+
+
+def test_the_confirmation_page_shows_only_this_visits_references(app):
+    """L4: /contact/sent/<any text> used to print the text on the official page."""
+    client = app.test_client()
+    sent = post(client, open_form(client))
+    location = sent.headers["Location"]
+    assert client.get(location).status_code == 200
+    assert app.test_client().get(location).status_code == 404  # another visitor
+    spoof = "/en/contact/sent/PLEASE%20CALL%20%2B46-70-000-0000%20AND%20GIVE%20YOUR%20CARD%20NUMBER"
+    response = client.get(spoof)
+    assert response.status_code == 404 and "reference number" not in response.get_data(as_text=True)
+    assert client.get("/en/contact/sent/NV-RECEIVED").status_code == 404
+
+
+def test_the_honeypot_answers_with_an_ordinary_looking_reference_and_stores_nothing(app):
+    client = app.test_client()
+    response = post(client, open_form(client), website="http://spam.example")
+    assert response.status_code == 303
+    assert re.fullmatch(r"/en/contact/sent/NV-[0-9A-HJKMNP-TV-Z]{8}", response.headers["Location"])
+    assert client.get(response.headers["Location"]).status_code == 200
+    assert handoffs(app)[0] == []
+
+
+def test_only_accepted_submissions_count_toward_the_limit(app_factory):
+    """L2: five typos used to use up the five messages a visit may send."""
+    app = app_factory(CONTACT_MIN_FILL_SECONDS=0, CONTACT_LIMIT_PER_VISIT="2 per minute")
+    client = app.test_client()
+    html = open_form(client)
+    assert [post(client, html, email="anna@example").status_code for _ in range(4)] == [422] * 4
+    assert [post(client, html).status_code for _ in range(2)] == [303, 303]
+    limited = post(client, html)
+    assert limited.status_code == 429 and int(limited.headers["Retry-After"]) >= 1
+
+
+def test_an_unknown_or_over_long_article_is_not_echoed(app):
+    client = app.test_client()
+    html = open_form(client, article="x" * 300)
+    assert "x" * 300 not in html
+    known = open_form(client, article="returns/return-an-item")
+    assert 'name="article" value="returns/return-an-item"' in known
+
+
+@pytest.mark.parametrize(("headers", "status"), [
+    ({}, 303),  # no Referer, no Origin: some browsers, extensions and proxies send neither
+    ({"Origin": "https://localhost"}, 303),
+    ({"Referer": "https://localhost/en/contact"}, 303),
+    ({"Origin": "https://evil.example"}, 400),
+    ({"Referer": "https://evil.example/form"}, 400),
+    ({"Referer": "http://localhost/en/contact"}, 400),  # another scheme is another origin
+])
+def test_https_mode_checks_the_origin_when_sent_and_accepts_a_post_without_referer(app_factory, headers,
+                                                                                   status):
+    """L7: in HTTPS mode a POST without a Referer was always refused, as "open for a long time"."""
+    app = app_factory(CONTACT_MIN_FILL_SECONDS=0, HTTPS=True)
+    client = app.test_client()
+    html = client.get("/en/contact?topic=return-or-refund", base_url="https://localhost").get_data(as_text=True)
+    data = {"csrf_token": hidden(html, "csrf_token"), "started": hidden(html, "started"),
+            "topic": "return-or-refund", **VALID}
+    response = client.post("/en/contact", data=data, headers=headers, base_url="https://localhost")
+    assert response.status_code == status
+    if status == 400:
+        assert "My jacket has a broken zip." in response.get_data(as_text=True)

@@ -23,6 +23,7 @@ from portal.db import Database
 from portal.handoff.delivery import (
     ConfigurationError,
     Delivery,
+    DeliveryError,
     DeliveryStats,
     SmtpSender,
     WebhookSender,
@@ -494,7 +495,9 @@ def start_worker(tmp_path, database_url, receiver, name):
            "PORTAL_WEBHOOK_URL": receiver.url, "PORTAL_WEBHOOK_SECRET": SECRET,
            "PORTAL_WEBHOOK_TIMEOUT": "30",  # a held request is still waiting when the worker is killed
            "PORTAL_HANDOFF_LEASE_SECONDS": "2", "PORTAL_HANDOFF_BACKOFF_BASE_SECONDS": "0.05",
-           "PORTAL_HANDOFF_BATCH": "20", "NO_PROXY": "127.0.0.1", "no_proxy": "127.0.0.1"}
+           "PORTAL_HANDOFF_BATCH": "20", "NO_PROXY": "127.0.0.1", "no_proxy": "127.0.0.1",
+           # A production process: it needs a key and the public origin (portal/security.py).
+           "PORTAL_SECRET_KEY": "worker-test-key-" + "w" * 32, "PORTAL_PUBLIC_URL": "https://help.shop.example"}
     log = tmp_path / f"{name}.log"
     with open(log, "wb") as output:
         process = subprocess.Popen([sys.executable, "-m", "flask", "--app", "portal", "handoff", "deliver",
@@ -606,3 +609,37 @@ def test_a_rate_limit_holds_back_the_rest_of_the_batch_without_counting_an_attem
         assert row.next_attempt_at >= T0 + dt.timedelta(seconds=120) and row.locked_until is None
         assert row.attempts == (1 if key == sender.sent[0] else 0)
     assert deliver_due(db, sender, now=T0 + dt.timedelta(seconds=119)).claimed == 0
+
+
+def test_the_webhook_timeout_is_a_deadline_for_the_whole_send():
+    """L8: a receiver that trickles one header line at a time held a send 31 s past its lease,
+    because the timeout applied to each read."""
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(1)
+    stop = threading.Event()
+    lines_sent = []
+
+    def trickle():
+        connection, _ = listener.accept()
+        with connection:
+            connection.recv(65536)
+            connection.sendall(b"HTTP/1.1 200 OK\r\n")
+            while not stop.wait(0.05):  # a header line every 50 ms, never the end of the headers
+                try:
+                    connection.sendall(b"X-Slow: 1\r\n")
+                except OSError:
+                    return
+                lines_sent.append(1)
+
+    thread = threading.Thread(target=trickle, daemon=True)
+    thread.start()
+    sender = WebhookSender(f"http://127.0.0.1:{listener.getsockname()[1]}/hook", SECRET, timeout=0.5)
+    try:
+        with pytest.raises(DeliveryError, match=r"no complete answer within 0\.5 s"):
+            sender.send(Delivery("k" * 32, "NV-7K3M9QXD", {"reference": "NV-7K3M9QXD"}))
+        assert lines_sent, "the receiver was still answering, one line at a time"
+    finally:
+        stop.set()
+        thread.join(5)
+        listener.close()

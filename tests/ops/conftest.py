@@ -11,11 +11,9 @@ import pytest
 import redis
 
 from portal.migrations import upgrade
-from tests.conftest import DEMO_CONTENT, POSTGRES_ADMIN_URL
+from tests.conftest import DEMO_CONTENT
 
 from .nodes import Node
-
-REDIS_URL = "redis://127.0.0.1:6379/0"
 
 
 @pytest.fixture
@@ -34,17 +32,17 @@ def nodes(tmp_path):
 
 
 @pytest.fixture
-def ops_database():
+def ops_database(postgres_admin_url):
     """A migrated PostgreSQL database of this test, dropped afterwards."""
     name = f"portal_ops_{secrets.token_hex(6)}"
-    with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True) as admin:
+    with psycopg.connect(postgres_admin_url, autocommit=True) as admin:
         admin.execute(f'CREATE DATABASE "{name}"')
-    url = POSTGRES_ADMIN_URL.rsplit("/", 1)[0] + "/" + name
+    url = postgres_admin_url.rsplit("/", 1)[0] + "/" + name
     try:
         upgrade(url)
         yield url
     finally:
-        with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True) as admin:
+        with psycopg.connect(postgres_admin_url, autocommit=True) as admin:
             admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
@@ -57,11 +55,11 @@ def sqlite_database(tmp_path):
 
 
 @pytest.fixture
-def redis_prefix():
+def redis_prefix(redis_url):
     """A Redis key prefix of this test; its keys are deleted afterwards."""
     prefix = f"portal-ops-{secrets.token_hex(6)}"
     yield prefix
-    store = redis.Redis.from_url(REDIS_URL)
+    store = redis.Redis.from_url(redis_url)
     try:
         keys = list(store.scan_iter(match=f"*{prefix}*"))
         if keys:

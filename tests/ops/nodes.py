@@ -66,11 +66,12 @@ class Node:
         self.data_dir = folder / "instance"
         self.pidfile = folder / "gunicorn.pid"
         self.log_path = folder / "gunicorn.log"
-        self.env = node_environment(
-            PORTAL_CONTENT_DIR=content_dir, PORTAL_DATA_DIR=self.data_dir, DATABASE_URL=database_url,
-            PORTAL_BIND=f"127.0.0.1:{self.port}", WEB_CONCURRENCY=workers, PORTAL_PIDFILE=self.pidfile,
-            PORTAL_SECRET_KEY=SECRET_KEY, PORTAL_HTTPS="0", PORTAL_CONTACT_MIN_FILL_SECONDS="0",
-            **settings)
+        self.env = node_environment(**{
+            "PORTAL_CONTENT_DIR": content_dir, "PORTAL_DATA_DIR": self.data_dir, "DATABASE_URL": database_url,
+            "PORTAL_BIND": f"127.0.0.1:{self.port}", "WEB_CONCURRENCY": workers,
+            "PORTAL_PIDFILE": self.pidfile,
+            "PORTAL_SECRET_KEY": SECRET_KEY, "PORTAL_ALLOWED_HOSTS": "127.0.0.1,localhost",
+            "PORTAL_HTTPS": "0", "PORTAL_CONTACT_MIN_FILL_SECONDS": "0", **settings})
         self.process: subprocess.Popen | None = None
 
     def start(self):

@@ -16,9 +16,18 @@ class TcpProxy:
         self.port = 0
         self._sockets: list[socket.socket] = []
         self._threads: list[threading.Thread] = []
+        self._threads_lock = threading.Lock()
         self._stop = threading.Event()
+        self._silent = threading.Event()  # accept and read, never forward or answer
         self._listener: socket.socket | None = None
         self.up()
+
+    def silent(self, on: bool = True):
+        """A server that hangs: connections are accepted, requests read, and nothing ever answered."""
+        if on:
+            self._silent.set()
+        else:
+            self._silent.clear()
 
     def up(self):
         listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
@@ -34,11 +43,16 @@ class TcpProxy:
     def down(self):
         """Refuse new connections and cut the open ones; returns when everything is closed."""
         self._stop.set()
-        while self._threads:
-            self._threads.pop().join(10)
-        for sock in self._sockets:
+        while True:
+            with self._threads_lock:
+                if not self._threads:
+                    break
+                thread = self._threads.pop()
+            thread.join(10)  # the accept thread may start pipes until it stops: they are joined too
+        with self._threads_lock:
+            sockets, self._sockets = self._sockets, []
+        for sock in sockets:
             sock.close()
-        self._sockets.clear()
         if self._listener is not None:
             self._listener.close()
             self._listener = None
@@ -50,10 +64,11 @@ class TcpProxy:
         self.down()
 
     def _start(self, target, *args):
+        # Registered only once started (under the lock): down() may join any thread it finds.
         thread = threading.Thread(target=target, args=args, daemon=True)
-        # Started before it is listed: down() (another thread) may join any listed thread at once.
-        thread.start()
-        self._threads.append(thread)
+        with self._threads_lock:
+            thread.start()
+            self._threads.append(thread)
 
     def _accept(self, listener):
         while not self._stop.is_set():
@@ -61,13 +76,17 @@ class TcpProxy:
                 client, _ = listener.accept()
             except TimeoutError:
                 continue
-            self._sockets.append(client)
+            with self._threads_lock:
+                self._sockets.append(client)
+            if self._silent.is_set():
+                continue  # held open, never answered
             try:
                 upstream = socket.create_connection(self.target, timeout=5)
             except OSError:
                 client.close()
                 continue
-            self._sockets.append(upstream)
+            with self._threads_lock:
+                self._sockets.append(upstream)
             for sock in (client, upstream):
                 sock.settimeout(0.05)
             self._start(self._pipe, client, upstream)
@@ -82,10 +101,27 @@ class TcpProxy:
                     continue
                 if not data:
                     break
-                sink.sendall(data)
+                if not self._silent.is_set():
+                    sink.sendall(data)
         except OSError:
             pass
         # One side hung up: hang up the other, as a real connection would.
         for sock in (source, sink):
             with contextlib.suppress(OSError):
                 sock.shutdown(socket.SHUT_RDWR)
+
+
+class SilentServer:
+    """Accepts TCP connections and never answers: a server that hangs (a blackholed Redis)."""
+
+    def __init__(self):
+        self._listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self._listener.bind(("127.0.0.1", 0))
+        self._listener.listen(128)  # the kernel completes the handshakes; nobody ever reads
+        self.port = self._listener.getsockname()[1]
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self._listener.close()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 from pathlib import Path
 
 from tests.conftest import DEMO_CONTENT
@@ -25,6 +26,13 @@ def test_a_node_logs_json_lines_naming_each_request_and_never_a_visitor(nodes, s
     assert article.status == 200 and article.header("X-Request-ID") == "ops-trace-1"
     search = node.get("/en/search?q=anna+berg+NV-123456")
     assert search.status == 200
+    # Malformed requests gunicorn itself refuses: its warnings named the address and quoted the
+    # query string (review L6).
+    for raw in (b"GET /en/search?q=anna.berg@example.com+NV-123456+\xff HTTP/1.1\r\nHost: x\r\n\r\n",
+                b"GET /en/search?q=anna" + b"x" * 5000 + b" HTTP/1.1\r\n\r\n"):
+        with socket.create_connection(("127.0.0.1", node.port), timeout=10) as sock:
+            sock.sendall(raw)
+            assert sock.recv(100).startswith(b"HTTP/1.1 4")
     assert node.readiness()["status"] == "ready"
     node.stop()
 
@@ -42,6 +50,7 @@ def test_a_node_logs_json_lines_naming_each_request_and_never_a_visitor(nodes, s
             assert "127.0.0.1" not in str(record)
     text = node.log_text()
     assert BROWSER not in text and "anna" not in text and "NV-123456" not in text
+    assert "ip=" not in text and "Invalid request" in text
     assert "Booting worker" in text and "Worker ready" in text
 
 

@@ -11,14 +11,14 @@ from portal.models import Event, Handoff
 from tests.conftest import DEMO_CONTENT
 from tests.handoff.receiver import WebhookReceiver, wait_until
 
-from .conftest import REDIS_URL
 from .nodes import Visitor, flask_command, send_contact_form
 
 SECRET = "ops-webhook-secret"
 
 
-def test_two_nodes_share_handoffs_events_and_rate_limits(nodes, ops_database, redis_prefix):
-    settings = {"content_dir": DEMO_CONTENT, "database_url": ops_database, "REDIS_URL": REDIS_URL,
+def test_two_nodes_share_handoffs_events_and_rate_limits(nodes, ops_database, redis_url,
+                                                         redis_prefix):
+    settings = {"content_dir": DEMO_CONTENT, "database_url": ops_database, "REDIS_URL": redis_url,
                 "PORTAL_REDIS_PREFIX": redis_prefix, "PORTAL_CONTACT_LIMIT_PER_VISIT": "2 per minute"}
     first = nodes("node-a", **settings)
     second = nodes("node-b", **settings)
@@ -39,7 +39,7 @@ def test_two_nodes_share_handoffs_events_and_rate_limits(nodes, ops_database, re
     # Two per minute per visit, counted in Redis: node B refuses the third, although it saw one.
     limited = send_contact_form(anna, second, second, "A third message, too soon.")
     assert limited.status == 429 and "A third message, too soon." in limited.text
-    store = redis.Redis.from_url(REDIS_URL)
+    store = redis.Redis.from_url(redis_url)
     try:
         assert list(store.scan_iter(match=f"*{redis_prefix}*")), "the limits are counted in Redis"
     finally:

@@ -326,3 +326,31 @@ def test_the_language_switch_keeps_the_search(client, category):
         assert target.path == f"/{locale}/search"
         assert parse_qs(target.query) == {"q": ["var är mitt paket"]} | (
             {"category": [category]} if category else {})
+
+
+def test_editors_comments_are_never_published(content_copy, app_factory):
+    """M3: an HTML comment in an article reached descriptions, JSON-LD, category pages,
+    search snippets and the API."""
+    from portal.search import make_backend
+
+    from .helpers import build_from
+
+    folder = content_copy("good")
+    (folder / "en" / "returns" / "gift-wrap.md").write_text(
+        "---\ntitle: Gift wrapping\n---\n"
+        "<!-- TODO legal: do not promise free wrapping until Acme AB signs -->\n"
+        "We can wrap your order as a gift at checkout.\n\n"
+        "Points expire after two years. <!-- INTERNAL NOTE: supervisor override code is ZEBRA-4471 -->\n")
+    app = app_factory(folder)
+    build_from(make_backend(app.config), folder)
+    client = app.test_client()
+    pages = [client.get("/en/returns/gift-wrap"), client.get("/en/returns/"),
+             client.get("/api/v1/search?q=supervisor+override+code&locale=en"),
+             client.get("/api/v1/search?q=gift+wrap&locale=en"), client.get("/en/search?q=gift+wrap+points")]
+    for response in pages:
+        assert response.status_code == 200, response.request.path
+        text = response.get_data(as_text=True)
+        assert "TODO" not in text and "ZEBRA" not in text and "&lt;!--" not in text, response.request.path
+    article = pages[0].get_data(as_text=True)
+    assert '<meta name="description" content="We can wrap your order as a gift at checkout.' in article
+    assert pages[2].get_json()["results"] == []

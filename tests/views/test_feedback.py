@@ -60,3 +60,21 @@ def test_unknown_article_is_a_client_error(client):
     assert client.post("/en/feedback", data={"article": "nope"},
                        headers={"Accept": "application/json"}).status_code == 400
     assert client.post("/en/feedback", data={"article": "nope"}).status_code == 303
+
+
+def test_votes_beyond_the_network_limit_are_thanked_for_but_not_counted(app_factory):
+    """L1: 300 "not helpful" votes from one script were 300 votes (and 300 visits)."""
+    from sqlalchemy import func, select
+
+    from portal.models import Event
+
+    app = app_factory(VOTE_LIMIT_PER_NETWORK="3 per hour")
+    client = app.test_client()
+    responses = [client.post("/en/feedback", data={"article": "delivery/track-your-order", "helpful": "no"})
+                 for _ in range(6)]
+    assert [r.status_code for r in responses] == [303] * 6
+    assert all("feedback=" in r.headers["Location"] for r in responses)
+    assert app.extensions["analytics"].flush()
+    with app.extensions["db"].session() as session:
+        votes = session.scalar(select(func.count()).select_from(Event).where(Event.type == "vote"))
+    assert votes == 3

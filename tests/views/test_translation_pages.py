@@ -3,6 +3,8 @@ editors' status page under /admin/translations."""
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from tests.conftest import DATA
@@ -22,9 +24,13 @@ def editor(app_factory):
     """Signed in, on an app whose UI catalogs are the fixture's (4 strings, sv complete)."""
     app = app_factory(CONTENT, SEARCH_BACKEND="null",
                       BABEL_TRANSLATION_DIRECTORIES=str(DATA / "i18n-status" / "translations"))
+    created = app.test_cli_runner().invoke(args=["admin", "create-user", "editor@shop.example",
+                                                 "--password", "correct horse battery"])
+    assert created.exit_code == 0, created.output
     client = app.test_client()
-    with client.session_transaction() as session:
-        session["admin_user_id"] = 1  # signed in, as portal/admin/auth.py records it
+    with client.session_transaction() as session:  # signed in, as portal/admin/auth.py records it
+        now = int(time.time())
+        session.update(admin_user_id=1, admin_session_version=0, admin_signed_in_at=now, admin_seen_at=now)
     return client
 
 
