@@ -1,16 +1,16 @@
 """Editors' session version (sign-out, a new password or removal ends every session) and the
 contact form's one-time id (a double submission stores one handoff).
 
-Revision ID: 0003
-Revises: 0002
+Revision ID: 0004
+Revises: 0003
 Create Date: 2026-12-05
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0003"
-down_revision = "0002"
+revision = "0004"
+down_revision = "0003"
 branch_labels = None
 depends_on = None
 
