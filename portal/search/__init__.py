@@ -145,8 +145,8 @@ class SearchService:
         if stale:
             return {"state": "degraded", "detail": f"lexical search only in {', '.join(stale)}: vectors from "
                     "another model; rebuild the index"}
-        return {"state": "on", "detail": f"{self.embedder.model_id}, {sum(len(v.ids) for v in vectors.values())} "
-                "article vectors"}
+        count = sum(len(v.ids) for v in vectors.values())
+        return {"state": "on", "detail": f"{self.embedder.model_id}, {count} article vectors"}
 
     def _cached(self, key, compute):
         with self._lock:
@@ -191,11 +191,11 @@ class SearchService:
         other_language = detected is not None and detected != site_language
         # Another language, or no word in common: meaning alone ranks.
         weight = 1.0 if other_language or lexical.total == 0 else hybrid.DENSE_WEIGHT
-        ranked = hybrid.fuse(lexical, vectors.scores(query_vector), vectors.ids, dense_weight=weight)
+        ranked = hybrid.fuse(lexical, vectors.scores(query_vector), vectors.ids, dense_weight=weight,
+                             position=vectors.position)
         return hybrid.ranked_results(
             lexical, ranked, limit=limit, offset=offset, detected_language=detected,
-            other_language=other_language, category=category,
-            categories_of=dict(zip(vectors.ids, vectors.categories, strict=True)))
+            other_language=other_language, category=category, categories_of=vectors.category_of)
 
     def check(self, locales) -> str:
         """Open the live index of each locale, bypassing the cache; SearchUnavailable if it cannot."""

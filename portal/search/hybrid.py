@@ -53,9 +53,10 @@ def confidence(dense: float, margin: float, lexical_share: float, weights=CONFID
 
 
 def fuse(lexical: SearchResults, dense_scores: np.ndarray, ids, *, dense_weight=DENSE_WEIGHT,
-         candidates=CANDIDATES, weights=CONFIDENCE_WEIGHTS):
+         candidates=CANDIDATES, weights=CONFIDENCE_WEIGHTS, position: dict | None = None):
     """[(article id, fused score, dense score, lexical share, confidence)], best first, every result."""
-    position = {article_id: row for row, article_id in enumerate(ids)}
+    if position is None:
+        position = {article_id: row for row, article_id in enumerate(ids)}
     count = min(candidates, len(ids))
     top = np.argpartition(-dense_scores, count - 1)[:count] if count else np.array([], dtype=int)
     top = sorted(top.tolist(), key=lambda row: -dense_scores[row])
@@ -72,7 +73,8 @@ def fuse(lexical: SearchResults, dense_scores: np.ndarray, ids, *, dense_weight=
     order = np.argsort(-fused, kind="stable")
     # Margin: how far a hit's meaning stands above every other candidate's (negative below the best).
     leader = int(np.argmax(dense))
-    runner_up = float(np.max(np.delete(dense, leader))) if len(dense) > 1 else float(dense[leader]) - DENSE_WINDOW
+    alone = float(dense[leader]) - DENSE_WINDOW  # no competitor: as if one stood a window below
+    runner_up = float(np.max(np.delete(dense, leader))) if len(dense) > 1 else alone
     ranked = []
     for index in order:
         margin = float(dense[index] - (runner_up if index == leader else dense[leader]))

@@ -20,6 +20,7 @@ import sqlite3
 import threading
 from collections import defaultdict
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
@@ -137,7 +138,8 @@ def write_vectors(folder, articles, embedder: Embedder, cache: VectorCache | Non
             np.save(handle, np.ascontiguousarray(matrix, dtype=np.float32))
         os.replace(staging, target / MATRIX)
         manifest = {"model": embedder.model_id, "ids": [a.id for a in items],
-                    "categories": [a.category for a in items], "dim": int(matrix.shape[1]) if len(items) else 0}
+                    "categories": [a.category for a in items],
+                    "dim": int(matrix.shape[1]) if len(items) else 0}
         staging = target / f".{MANIFEST}.tmp"
         staging.write_text(json.dumps(manifest, ensure_ascii=False), "utf-8")
         os.replace(staging, target / MANIFEST)
@@ -163,6 +165,14 @@ class LocaleVectors:
 
     def scores(self, query_vector: np.ndarray) -> np.ndarray:
         return self.matrix @ query_vector
+
+    @cached_property
+    def position(self) -> dict[str, int]:
+        return {article_id: row for row, article_id in enumerate(self.ids)}
+
+    @cached_property
+    def category_of(self) -> dict[str, str]:
+        return dict(zip(self.ids, self.categories, strict=True))
 
 
 def read_vectors(folder) -> dict[str, LocaleVectors]:
