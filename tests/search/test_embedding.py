@@ -16,7 +16,8 @@ def embedder(request):
 
 
 def test_passages_are_unit_float32_rows(embedder):
-    matrix = embedder.embed_passages(["Return an item. Send it back within 30 days.", "Track your parcel", ""])
+    matrix = embedder.embed_passages(["Return an item. Send it back within 30 days.", "Track your parcel",
+                                      ""])
     assert matrix.dtype == np.float32
     assert matrix.ndim == 2 and matrix.shape[0] == 3
     assert np.allclose(np.linalg.norm(matrix, axis=1), 1.0, atol=1e-4)

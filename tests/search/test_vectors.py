@@ -28,8 +28,9 @@ def _articles():
 
 
 def test_passage_text_is_title_questions_and_the_body_start():
+    body = "## Steps\n\nPack it **well** and [print a label](../x.md). " * 40
     article = dataclasses.replace(_articles()[0], title="Return an item", questions=("Can I send it back?",),
-                                  body_text="## Steps\n\nPack it **well** and [print a label](../x.md). " * 40)
+                                  body_text=body)
     text = passage_text(article)
     assert text.startswith("Return an item. Can I send it back? Steps Pack it well and print a label")
     assert "**" not in text and "](" not in text and "#" not in text
