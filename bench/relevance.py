@@ -100,6 +100,14 @@ def evaluate(folder: Path):
     }
 
 
+def content_folder(folder: Path) -> Path:
+    """A set's content/: a folder, a symlink, or a file naming the folder (a symlink copied as text)."""
+    content = folder / "content"
+    if content.is_file():
+        return (folder / content.read_text("utf-8").strip()).resolve()
+    return content
+
+
 VECTOR_CACHE = Path(__file__).resolve().parent.parent / "instance" / "bench-vectors" / "vectors"
 
 
@@ -120,7 +128,7 @@ def _service(data_dir: Path, vector_cache: Path):
 
 def evaluate_hybrid(folder: Path, vector_cache: Path):
     """MRR of lexical and hybrid on one set, per typed language on a cross-language set."""
-    loaded = load_content(folder / "content")
+    loaded = load_content(content_folder(folder))
     queries, relevant = read_dataset(folder)
     with tempfile.TemporaryDirectory() as data_dir:
         service = _service(Path(data_dir), vector_cache)
@@ -147,7 +155,7 @@ def evaluate_hybrid(folder: Path, vector_cache: Path):
 
 def evaluate_unanswerable(folder: Path, vector_cache: Path):
     """Flagged "not confident": answerable questions, and the same with their right articles removed."""
-    loaded = load_content(folder / "content")
+    loaded = load_content(content_folder(folder))
     queries, relevant = read_dataset(folder)
     by_answer = defaultdict(list)
     for query in queries:

