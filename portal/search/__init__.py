@@ -14,7 +14,10 @@ from . import hybrid
 from .embedding import Embedder, EmbedderUnavailable, make_embedder
 from .interface import Hit, NullSearch, SearchBackend, SearchResults, SearchUnavailable
 from .language import detect_language
-from .vectors import VectorCache, embed_build, read_vectors, write_vectors
+from .vectors import VectorCache, embed_build, passage_text, read_vectors, text_key, write_vectors
+
+# Articles a node embeds at start for an index built without vectors (about a minute of CPU).
+START_EMBED_LIMIT = 300
 
 __all__ = ["Hit", "SearchResults", "SearchUnavailable", "get_search", "init_app", "make_backend"]
 log = logging.getLogger(__name__)
@@ -103,12 +106,26 @@ class SearchService:
                 write_vectors(folder, articles, self.embedder, None, matrices=matrices)
         return name
 
-    def ensure_vectors(self, content) -> bool:
-        """Add vectors to a live build made without them (e.g. before search by meaning was on)."""
+    def ensure_vectors(self, content, max_new: int | None = START_EMBED_LIMIT) -> bool:
+        """Add vectors to a live build made without them (e.g. before search by meaning was on).
+
+        At start-up only a small help centre is embedded (or one mostly in the cache): a large one
+        would keep the node from starting for hours. It is served lexically until `search build`.
+        """
         folder = self.build_folder()
         if not self.semantic or folder is None or not folder.is_dir() or read_vectors(folder):
             return False
-        matrices = self._embed(list(content.all_articles))
+        articles = [a for a in content.all_articles if not a.draft]
+        if max_new is not None:
+            cache = self.vector_cache()
+            keys = {text_key(passage_text(a)) for a in articles}
+            new = len(keys) - len(cache.get_many(keys))
+            cache.close()
+            if new > max_new:
+                self._report(f"the live index has no article vectors and {new} articles would need "
+                             "embedding; run 'flask --app portal search build'")
+                return False
+        matrices = self._embed(articles)
         if matrices is None:
             return False
         write_vectors(folder, (), self.embedder, None, matrices=matrices)
