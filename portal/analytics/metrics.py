@@ -10,9 +10,12 @@ import datetime as dt
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
-from sqlalchemy import and_, case, delete, func, select
+from sqlalchemy import and_, case, delete, func, or_, select
 
 from ..models import Event
+
+# The reason of a search event whose best answer search by meaning judged unlikely (views/search.py).
+NOT_CONFIDENT = "not_confident"
 
 CONTACT_WINDOW = dt.timedelta(hours=24)
 SELF_SERVICE_TYPES = ("search", "view")
@@ -106,8 +109,8 @@ def deflection_report(session, start: dt.date, end: dt.date, locale: str | None 
             counts.search_exits += bool(row.searched) and not row.clicked and contacted
 
     in_range = [Event.created_at >= begin, Event.created_at < finish, *_locale_filter(locale)]
-    for created_at, event_locale, type_, result_count in session.execute(
-        select(Event.created_at, Event.locale, Event.type, Event.result_count)
+    for created_at, event_locale, type_, result_count, reason in session.execute(
+        select(Event.created_at, Event.locale, Event.type, Event.result_count, Event.reason)
         .where(Event.type.in_(("contact_submitted", "search")), *in_range)
     ):
         for counts in (report.total, report.by_day[created_at.date()], report.by_locale[event_locale]):
@@ -115,7 +118,8 @@ def deflection_report(session, start: dt.date, end: dt.date, locale: str | None 
                 counts.contacts += 1
             else:
                 counts.searches += 1
-                counts.zero_result_searches += result_count == 0
+                # Search by meaning always shows its best guesses: "not confident" is its "no result".
+                counts.zero_result_searches += result_count == 0 or reason == NOT_CONFIDENT
     return report
 
 
@@ -128,7 +132,7 @@ def top_searches(session, start, end, locale=None, limit=50, zero_results_only=F
     conditions = [Event.type == "search", Event.created_at >= begin, Event.created_at < finish,
                   *_locale_filter(locale)]
     if zero_results_only:
-        conditions.append(Event.result_count == 0)
+        conditions.append(or_(Event.result_count == 0, Event.reason == NOT_CONFIDENT))
     rows = session.execute(
         select(normalized.label("query"), func.count().label("searches"),
                func.avg(Event.result_count).label("results"))

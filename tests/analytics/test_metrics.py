@@ -143,3 +143,12 @@ def test_events_are_stored_as_given(db):
         stored = session.query(Event).one()
         assert (stored.type, stored.visit_id, stored.query) == ("search", "k" * 32, "x")
         assert stored.created_at == T0
+
+
+def test_a_search_without_a_confident_answer_counts_as_a_content_gap(db):
+    store(db,
+          event("search", "k" * 32, 0, query="early exit penalty", result_count=4, reason="not_confident"),
+          event("search", "k" * 32, 1, query="track parcel", result_count=3))
+    assert (report(db).total.searches, report(db).total.zero_result_searches) == (2, 1)
+    with db.session() as session:
+        assert top_searches(session, DAY, DAY, zero_results_only=True) == [("early exit penalty", 1, 4.0)]
