@@ -192,22 +192,25 @@ def main(argv=None):
                  d.relevant)["MRR@10"] for d in collected]
     print(f"{'RRF (k = 60)':<22}" + "".join(f"{m:>16.3f}" for m in row))
 
-    print("\n3. Confidence: logistic on (dense, margin, lexical share) of the top hit")
+    print("\n3. Confidence: logistic on (dense, margin, lexical share) of the top hit; label: top hit right")
     mono = [d for d in collected if d.name in {m.name for m in monolingual}]
-    answerable = np.vstack([features(d, hybrid.DENSE_WEIGHT, False) for d in mono])
-    unanswerable = np.vstack([features(d, hybrid.DENSE_WEIGHT, True) for d in mono])
-    x = np.vstack([answerable[:, :3], unanswerable[:, :3]])
-    y = np.concatenate([answerable[:, 3], unanswerable[:, 3]])
+    answerable = {d.name: features(d, hybrid.DENSE_WEIGHT, False) for d in mono}
+    unanswerable = {d.name: features(d, hybrid.DENSE_WEIGHT, True) for d in mono}
+    x = np.vstack([np.vstack([answerable[n][:, :3], unanswerable[n][:, :3]]) for n in answerable])
+    y = np.concatenate([np.r_[answerable[n][:, 3], unanswerable[n][:, 3]] for n in answerable])
     weights = fit_logistic(x, y)
     print("fitted weights (bias, dense, margin, lexical share):", tuple(round(w, 2) for w in weights))
-    print(f"{'threshold':<12}{'set':<18}{'unanswerable flagged':>22}{'answerable flagged':>20}")
-    for threshold in (0.3, 0.4, 0.5, 0.6):
-        for d in mono:
-            a = features(d, hybrid.DENSE_WEIGHT, False)
-            u = features(d, hybrid.DENSE_WEIGHT, True)
-            flag_u = np.mean([hybrid.confidence(*r[:3], weights=weights) < threshold for r in u])
-            flag_a = np.mean([hybrid.confidence(*r[:3], weights=weights) < threshold for r in a])
-            print(f"{threshold:<12}{d.name:<18}{flag_u:>22.2f}{flag_a:>20.2f}")
+    print(f"{'threshold':<11}{'set':<16}{'unanswerable flagged':>21}{'right top flagged':>19}"
+          f"{'answerable flagged':>20}")
+    for threshold in (0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.5):
+        for name in answerable:
+            a, u = answerable[name], unanswerable[name]
+
+            def flagged(rows, t=threshold):
+                return np.mean([hybrid.confidence(*r[:3], weights=weights) < t for r in rows]) if len(rows) \
+                    else 0.0
+            print(f"{threshold:<11}{name:<16}{flagged(u):>21.2f}{flagged(a[a[:, 3] == 1]):>19.2f}"
+                  f"{flagged(a):>20.2f}")
 
 
 if __name__ == "__main__":

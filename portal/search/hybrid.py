@@ -15,14 +15,16 @@ import numpy as np
 from .interface import Hit, SearchResults
 
 # Share of the dense score in the fused one, each min-max normalised per query.
-DENSE_WEIGHT = 0.7
+DENSE_WEIGHT = 0.6
 # How many articles each side proposes before fusing.
 CANDIDATES = 30
 # A dense-only candidate counts as a result when this close to the best dense score.
 DENSE_WINDOW = 0.06
-# Logistic confidence of a hit: bias, dense cosine, margin over the next dense, lexical share.
-CONFIDENCE_WEIGHTS = (-30.0, 32.0, 40.0, 2.0)
-CONFIDENCE_THRESHOLD = 0.5
+# Logistic confidence of a hit (the chance it is the right answer), fitted by bench/semantic_tuning.py:
+# bias, dense cosine, margin over the next dense score, lexical share.
+CONFIDENCE_WEIGHTS = (-8.31, 6.6, 39.78, 1.73)
+# Below it the page says we may not have the answer: at most ~10 % of answerable questions flagged.
+CONFIDENCE_THRESHOLD = 0.15
 
 
 @dataclass(frozen=True)
@@ -46,6 +48,17 @@ def _minmax(values: np.ndarray) -> np.ndarray:
     return (values - low) / (high - low)
 
 
+def _lexical_share(scores: list) -> np.ndarray:
+    """Lexical scores min-max normalised over the lexical hits; not found by words: 0."""
+    found = [score for score in scores if score is not None]
+    if not found:
+        return np.zeros(len(scores))
+    low, high = min(found), max(found)
+    if high - low < 1e-9:
+        return np.array([0.0 if score is None else 1.0 for score in scores])
+    return np.array([0.0 if score is None else (score - low) / (high - low) for score in scores])
+
+
 def confidence(dense: float, margin: float, lexical_share: float, weights=CONFIDENCE_WEIGHTS) -> float:
     bias, w_dense, w_margin, w_lexical = weights
     z = bias + w_dense * dense + w_margin * margin + w_lexical * lexical_share
@@ -67,8 +80,7 @@ def fuse(lexical: SearchResults, dense_scores: np.ndarray, ids, *, dense_weight=
     if not rows:
         return []
     dense = np.array([float(dense_scores[row]) for row in rows])
-    best_lexical = max(lexical_scores.values(), default=0.0) or 1.0
-    share = np.array([lexical_scores.get(ids[row], 0.0) / best_lexical for row in rows])
+    share = _lexical_share([lexical_scores.get(ids[row]) for row in rows])
     fused = dense_weight * _minmax(dense) + (1 - dense_weight) * share
     order = np.argsort(-fused, kind="stable")
     # Margin: how far a hit's meaning stands above every other candidate's (negative below the best).

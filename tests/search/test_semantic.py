@@ -19,7 +19,7 @@ from portal.handoff.context import unanswered_searches
 from portal.models import Event
 from portal.search import SearchService, get_search
 from portal.search.embedding import NullEmbedder
-from portal.search.hybrid import RankedResults, confidence, fuse
+from portal.search.hybrid import CONFIDENCE_THRESHOLD, RankedResults, confidence, fuse
 from portal.search.interface import Hit, SearchResults
 from portal.search.local import LocalSearch
 from tests.conftest import DEMO_CONTENT, make_app
@@ -213,7 +213,7 @@ def test_a_good_question_is_answered_confidently(real_app):
 def test_a_nonsense_or_unanswerable_question_is_not_confident(real_app, question):
     body = real_app.test_client().get(f"/api/v1/search?q={question}&locale=en").get_json()
     assert body["confident"] is False
-    assert all(result["confidence"] < 0.5 for result in body["results"])
+    assert all(result["confidence"] < CONFIDENCE_THRESHOLD for result in body["results"])
 
 
 def test_the_page_says_when_it_may_not_have_the_answer_and_offers_the_channel(tmp_path):
