@@ -95,13 +95,29 @@ class SearchService:
         finally:
             cache.close()
 
-    def build(self, content):
+    def _too_many_to_embed(self, articles, limit: int | None) -> bool:
+        if limit is None:
+            return False
+        cache = self.vector_cache()
+        keys = {text_key(passage_text(a)) for a in articles if not a.draft}
+        new = len(keys) - len(cache.get_many(keys))
+        cache.close()
+        if new > limit:
+            self._report(f"the live index has no article vectors and {new} articles would need "
+                         "embedding; run 'flask --app portal search build'")
+        return new > limit
+
+    def build(self, content, *, embed_limit: int | None = None):
+        """Build the lexical index and, with search by meaning, its vectors; `embed_limit`: build
+        without vectors when more articles than that need embedding (a start must not take hours)."""
         articles = list(content.all_articles)
         # The slow part first, so the new lexical index and its vectors go live moments apart.
-        matrices = self._embed(articles)
+        matrices = None
+        if self.semantic and not self._too_many_to_embed(articles, embed_limit):
+            matrices = self._embed(articles)
         name = self.backend.build(articles, content.site.synonyms)
         if matrices is not None:
-            folder = self.build_folder()
+            folder = self.build_folder(name if isinstance(name, str) and name else None)
             if folder is not None:
                 write_vectors(folder, articles, self.embedder, None, matrices=matrices)
         return name
@@ -116,15 +132,8 @@ class SearchService:
         if not self.semantic or folder is None or not folder.is_dir() or read_vectors(folder):
             return False
         articles = [a for a in content.all_articles if not a.draft]
-        if max_new is not None:
-            cache = self.vector_cache()
-            keys = {text_key(passage_text(a)) for a in articles}
-            new = len(keys) - len(cache.get_many(keys))
-            cache.close()
-            if new > max_new:
-                self._report(f"the live index has no article vectors and {new} articles would need "
-                             "embedding; run 'flask --app portal search build'")
-                return False
+        if self._too_many_to_embed(articles, max_new):
+            return False
         matrices = self._embed(articles)
         if matrices is None:
             return False
@@ -236,7 +245,7 @@ def init_app(app: Flask):
         try:
             if index_missing:
                 log.info("no search index yet: building one")
-                service.build(app.extensions["content"])
+                service.build(app.extensions["content"], embed_limit=START_EMBED_LIMIT)
             elif service.ensure_vectors(app.extensions["content"]):
                 log.info("article vectors added to the live search index")
         except OSError as error:

@@ -250,3 +250,13 @@ def test_start_does_not_embed_a_large_help_centre(tmp_path, caplog):
     assert service.ensure_vectors(app.extensions["content"], max_new=100) is True
     with app.app_context():
         assert service.semantic_status()["state"] == "on"
+
+
+def test_a_first_start_of_a_large_help_centre_builds_the_lexical_index_without_vectors(tmp_path):
+    app = _semantic_app(tmp_path, SEARCH_BUILD_ON_START=False)
+    service = app.extensions["search"]
+    service.build(app.extensions["content"], embed_limit=5)
+    assert service.backend.available() and service.embedder.calls == 0
+    with app.app_context():
+        assert service.semantic_status()["state"] == "degraded"
+        assert ids(service.query("en", "track parcel"))[0] == "delivery/track-parcel"
