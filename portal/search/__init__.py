@@ -16,8 +16,9 @@ from .interface import Hit, NullSearch, SearchBackend, SearchResults, SearchUnav
 from .language import detect_language
 from .vectors import VectorCache, embed_build, passage_text, read_vectors, text_key, write_vectors
 
-# Articles a node embeds at start for an index built without vectors (about a minute of CPU).
-START_EMBED_LIMIT = 300
+# Articles a starting node embeds itself (PORTAL_SEARCH_START_EMBED_LIMIT): none by default, since
+# a start must take seconds; `flask search build` (make run, make serve, content deploy) embeds.
+START_EMBED_LIMIT = 0
 
 __all__ = ["Hit", "SearchResults", "SearchUnavailable", "get_search", "init_app", "make_backend"]
 log = logging.getLogger(__name__)
@@ -122,11 +123,11 @@ class SearchService:
                 write_vectors(folder, articles, self.embedder, None, matrices=matrices)
         return name
 
-    def ensure_vectors(self, content, max_new: int | None = START_EMBED_LIMIT) -> bool:
+    def ensure_vectors(self, content, max_new: int | None = None) -> bool:
         """Add vectors to a live build made without them (e.g. before search by meaning was on).
 
-        At start-up only a small help centre is embedded (or one mostly in the cache): a large one
-        would keep the node from starting for hours. It is served lexically until `search build`.
+        `max_new`: give up when more article texts than that are not in the cache (a start must not
+        take minutes); the index is then served lexically until `search build`.
         """
         folder = self.build_folder()
         if not self.semantic or folder is None or not folder.is_dir() or read_vectors(folder):
@@ -242,11 +243,12 @@ def init_app(app: Flask):
     app.extensions["search"] = service
     index_missing = not getattr(service.backend, "available", lambda: True)()
     if app.config.get("SEARCH_BUILD_ON_START", True):
+        limit = int(app.config.get("SEARCH_START_EMBED_LIMIT", START_EMBED_LIMIT))
         try:
             if index_missing:
                 log.info("no search index yet: building one")
-                service.build(app.extensions["content"], embed_limit=START_EMBED_LIMIT)
-            elif service.ensure_vectors(app.extensions["content"]):
+                service.build(app.extensions["content"], embed_limit=limit)
+            elif service.ensure_vectors(app.extensions["content"], max_new=limit):
                 log.info("article vectors added to the live search index")
         except OSError as error:
             log.error("search index could not be built: %s", error)

@@ -28,7 +28,9 @@ from .helpers import BASIC, ids
 
 
 def _semantic_app(tmp_path, content=BASIC, **config):
-    return make_app(tmp_path, content, SEARCH_SEMANTIC=True, **{"SEARCH_EMBEDDER": "null", **config})
+    """Search by meaning on; the app embeds its articles at start (small help centres here)."""
+    return make_app(tmp_path, content, SEARCH_SEMANTIC=True,
+                    **{"SEARCH_EMBEDDER": "null", "SEARCH_START_EMBED_LIMIT": 1000, **config})
 
 
 @pytest.fixture(scope="module")
@@ -260,3 +262,14 @@ def test_a_first_start_of_a_large_help_centre_builds_the_lexical_index_without_v
     with app.app_context():
         assert service.semantic_status()["state"] == "degraded"
         assert ids(service.query("en", "track parcel"))[0] == "delivery/track-parcel"
+
+
+def test_by_default_a_start_never_waits_for_the_model(tmp_path):
+    app = make_app(tmp_path, BASIC, SEARCH_SEMANTIC=True, SEARCH_EMBEDDER="null")
+    service = app.extensions["search"]
+    assert service.backend.available() and service.embedder.calls == 0
+    with app.app_context():
+        assert service.semantic_status()["state"] == "degraded"
+    service.build(app.extensions["content"])  # what `flask search build` does
+    with app.app_context():
+        assert service.semantic_status()["state"] == "on"
