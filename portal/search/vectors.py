@@ -169,7 +169,9 @@ class LocaleVectors:
     matrix: np.ndarray  # (len(ids), dim) float32, memory-mapped
 
     def scores(self, query_vector: np.ndarray) -> np.ndarray:
-        return self.matrix @ query_vector
+        # einsum runs on this thread: `@` hands a matrix-vector product to BLAS threads, whose
+        # waiting for busy cores made it 10-50x slower on a loaded machine (docs/search.md).
+        return np.einsum("ij,j->i", self.matrix, query_vector)
 
     @cached_property
     def position(self) -> dict[str, int]:
