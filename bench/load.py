@@ -265,6 +265,9 @@ def run(label, database_url, data_dir, args):
            "PORTAL_CONTENT_DIR": str(ROOT / "content"), "PORTAL_SEARCH_SEMANTIC": args.semantic}
     env.pop("REDIS_URL", None)
     upgrade(database_url)
+    # As `make serve` does: the index (and, with search by meaning, its vectors) before the server.
+    subprocess.run([sys.executable, "-m", "flask", "--app", "portal", "search", "build"], cwd=ROOT, env=env,
+                   check=True, capture_output=True)
     with open(Path(data_dir) / f"gunicorn-{label}.log", "ab") as log:
         process = serve(env, port, log)
     try:
