@@ -12,8 +12,11 @@ processes, drive a mix drawn request by request:
     suggestions   15 %   (the first letters of those questions, as typed)
     votes         10 %   ("was this helpful?", POST: one `vote` event each)
 
-then, each for the same time and with the same clients, article views alone and the static
-file alone. An error is a connection failure or a status other than the route's (200, votes
+then, each for the same time and with the same clients, article views alone, searches alone
+with a question never asked before each time (a demo question plus a word of another one: no
+result-cache hit, so with search by meaning every request embeds its question), and the static
+file alone. `--semantic off` runs it with search by meaning off, for the comparison.
+An error is a connection failure or a status other than the route's (200, votes
 303). The client runs on the same machine and takes its share of the CPU: the figures are a
 floor for the portal, and the article/static ratio is the comparison that does not depend on it.
 """
@@ -47,7 +50,7 @@ from portal.migrations import upgrade  # noqa: E402
 POSTGRES_ADMIN = os.environ.get("PORTAL_BENCH_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")
 BROWSER = "Mozilla/5.0 (X11; Linux x86_64) bench/load.py"
 MIX = (("article", 60), ("search", 15), ("suggest", 15), ("vote", 10))
-EXPECTED = {"article": 200, "search": 200, "suggest": 200, "vote": 303, "static": 200}
+EXPECTED = {"article": 200, "search": 200, "suggest": 200, "vote": 303, "static": 200, "new search": 200}
 STATIC_FILE = "css/portal.css"
 
 
@@ -118,6 +121,9 @@ def next_request(route, rng, articles, questions, static_url):
     if route == "static":
         return "GET", static_url, b""
     locale, question = rng.choice(questions)
+    if route == "new search":
+        extra = rng.choice(rng.choice(questions)[1].split())
+        return "GET", f"/{locale}/search?q={quote(f'{question} {extra} {rng.randrange(10**6)}')}", b""
     if route == "search":
         return "GET", f"/{locale}/search?q={quote(question)}", b""
     if route == "suggest":
@@ -218,7 +224,7 @@ def percentile(values, fraction):
 def serve(env, port, log):
     process = subprocess.Popen([sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "wsgi:app"],
                                cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-    deadline = time.monotonic() + 120
+    deadline = time.monotonic() + 900  # a first start embeds the demo articles
     while time.monotonic() < deadline:
         try:
             connection = Connection(port)
@@ -260,15 +266,19 @@ def run(label, database_url, data_dir, args):
            # Production needs a key and its host names (portal/security.py); plain HTTP here.
            "PORTAL_SECRET_KEY": secrets.token_urlsafe(48),
            "PORTAL_ALLOWED_HOSTS": "127.0.0.1,help.example,bench",
-           "PORTAL_HTTPS": "0"}
+           "PORTAL_HTTPS": "0", "PORTAL_SEARCH_SEMANTIC": args.semantic}
     env.pop("REDIS_URL", None)
     upgrade(database_url)
+    # As `make serve` does: the index (and, with search by meaning, its vectors) before the server.
+    subprocess.run([sys.executable, "-m", "flask", "--app", "portal", "search", "build"], cwd=ROOT, env=env,
+                   check=True, capture_output=True)
     with open(Path(data_dir) / f"gunicorn-{label}.log", "ab") as log:
         process = serve(env, port, log)
     try:
         url = static_url(port)
         drive(port, MIX, 2, args.processes, args.threads, url)  # warm-up: searchers, caches, pools
-        phases = {"mix": MIX, "articles only": (("article", 1),), "static only": (("static", 1),)}
+        phases = {"mix": MIX, "articles only": (("article", 1),), "new searches only": (("new search", 1),),
+                  "static only": (("static", 1),)}
         results, cpu = {}, {}
         for name, routes in phases.items():
             before = server_cpu_seconds(process.pid)
@@ -284,11 +294,14 @@ def run(label, database_url, data_dir, args):
     row(label, "mix, all routes", everything, sum(errors.values()), args.seconds, cpu["mix"])
     article, article_errors, more = results["articles only"]
     static, static_errors, static_samples = results["static only"]
+    searched, searched_errors, searched_samples = results["new searches only"]
+    row(label, "new searches only", searched["new search"], searched_errors["new search"], args.seconds,
+        cpu["new searches only"])
     row(label, "articles only", article["article"], article_errors["article"], args.seconds,
         cpu["articles only"])
     row(label, "static (ceiling)", static["static"], static_errors["static"], args.seconds,
         cpu["static only"])
-    for sample in samples + more + static_samples:
+    for sample in samples + more + static_samples + searched_samples:
         print(f"{'':<11}error: {sample}")
     article_rate = len(article["article"]) / args.seconds
     static_rate = len(static["static"]) / args.seconds
@@ -305,14 +318,21 @@ def main(argv=None):
     parser.add_argument("--seconds", type=float, default=20)
     parser.add_argument("--processes", type=int, default=2, help="client processes")
     parser.add_argument("--threads", type=int, default=8, help="keep-alive connections per client process")
+    parser.add_argument("--semantic", choices=("on", "off"), default="on", help="PORTAL_SEARCH_SEMANTIC")
+    parser.add_argument("--databases", nargs="+", choices=("sqlite", "postgresql"),
+                        default=["sqlite", "postgresql"])
     args = parser.parse_args(argv)
-    print(f"gunicorn.conf.py, 2 workers x {os.environ.get('PORTAL_THREADS', '4')} threads; "
+    print(f"search by meaning {args.semantic}; "
+          f"gunicorn.conf.py, 2 workers x {os.environ.get('PORTAL_THREADS', '4')} threads; "
           f"{args.processes} client processes x {args.threads} connections; {args.seconds:.0f} s per phase; "
           f"{os.cpu_count()} CPU cores shared by server and client")
     print(f"{'database':<11}{'route':<17}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'errors':>8}"
           f"{'server CPU ms/req':>19}")
     with tempfile.TemporaryDirectory() as data_dir:
-        run("sqlite", f"sqlite:///{data_dir}/bench.sqlite3", data_dir, args)
+        if "sqlite" in args.databases:
+            run("sqlite", f"sqlite:///{data_dir}/bench.sqlite3", data_dir, args)
+        if "postgresql" not in args.databases:
+            return
         name = f"portal_bench_{secrets.token_hex(4)}"
         with psycopg.connect(POSTGRES_ADMIN, autocommit=True) as admin:
             admin.execute(f'CREATE DATABASE "{name}"')

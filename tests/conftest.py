@@ -64,8 +64,10 @@ def make_app(tmp_path, content_dir=DEMO_CONTENT, **config):
     data_dir = tmp_path / "instance"
     if content_dir == DEMO_CONTENT and not (data_dir / "index").exists():
         _seed_index(Path(content_dir), data_dir)
+    # Search by meaning is off unless a test turns it on (tests/search/test_semantic*.py do).
     settings = {"TESTING": True, "CONTENT_DIR": Path(content_dir), "DATA_DIR": data_dir,
-                "DATABASE_URL": f"sqlite:///{data_dir / 'portal.sqlite3'}"}
+                "DATABASE_URL": f"sqlite:///{data_dir / 'portal.sqlite3'}", "SEARCH_SEMANTIC": False,
+                "SEARCH_EMBEDDER": "null"}
     migrate = config.pop("MIGRATE", True)  # False: a database that cannot be reached
     settings.update(config)
     if migrate:

@@ -15,6 +15,9 @@ from sqlalchemy import and_, case, delete, func, or_, select
 
 from ..models import Event, utcnow
 
+# The reason of a search event whose best answer search by meaning judged unlikely (views/search.py).
+NOT_CONFIDENT = "not_confident"
+
 CONTACT_WINDOW = dt.timedelta(hours=24)
 SELF_SERVICE_TYPES = ("search", "view")
 # Figures that mean nothing for one article or category (a contact is not about an article).
@@ -156,15 +159,16 @@ def deflection_report(session, start: dt.date, end: dt.date, locale: str | None 
     _count_visits(session, report, begin, finish)
     _count_contacts(session, report, begin, finish)
     in_range = [Event.created_at >= begin, Event.created_at < finish, *_locale_filter(locale)]
-    for created_at, event_locale, type_, result_count, helpful, article_id, category in session.execute(
-        select(Event.created_at, Event.locale, Event.type, Event.result_count, Event.helpful,
+    rows = session.execute(
+        select(Event.created_at, Event.locale, Event.type, Event.result_count, Event.reason, Event.helpful,
                Event.article_id, Event.category)
-        .where(Event.type.in_(("search", "vote")), *in_range)
-    ):
+        .where(Event.type.in_(("search", "vote")), *in_range))
+    for created_at, event_locale, type_, result_count, reason, helpful, article_id, category in rows:
         if type_ == "search":
             for counts in (report.total, report.by_day[created_at.date()], report.by_locale[event_locale]):
                 counts.searches += 1
-                counts.zero_result_searches += result_count == 0
+                # Search by meaning always shows its best guesses: "not confident" is its "no result".
+                counts.zero_result_searches += result_count == 0 or reason == NOT_CONFIDENT
             continue
         buckets = [report.total, report.by_day[created_at.date()], report.by_locale[event_locale]]
         if article_id:
@@ -309,7 +313,7 @@ def top_searches(session, start, end, locale=None, limit=50, zero_results_only=F
     conditions = [Event.type == "search", Event.created_at >= begin, Event.created_at < finish,
                   *_locale_filter(locale)]
     if zero_results_only:
-        conditions.append(Event.result_count == 0)
+        conditions.append(or_(Event.result_count == 0, Event.reason == NOT_CONFIDENT))
     rows = session.execute(
         select(normalized.label("query"), func.count().label("searches"),
                func.avg(Event.result_count).label("results"))

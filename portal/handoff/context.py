@@ -29,6 +29,16 @@ def visit_context(session, visit_id: str | None) -> list[tuple[str, str]]:
     return items[-MAX_ITEMS:]
 
 
+def unanswered_searches(session, visit_id: str | None) -> set[str]:
+    """This visit's searches that search itself judged not confidently answered."""
+    if not visit_id:
+        return set()
+    rows = session.scalars(
+        select(Event.query).where(Event.visit_id == visit_id, Event.type == "search",
+                                  Event.reason == "not_confident", Event.created_at >= utcnow() - LOOKBACK))
+    return {query for query in rows if query}
+
+
 def encode_item(kind: str, value: str) -> str:
     return f"{kind}:{value}"
 

@@ -156,6 +156,8 @@ def build_payload(handoff: Handoff, idempotency_key: str, public_url: str | None
         "message": handoff.message,
         "context": {
             "searches": [str(text) for text in context.get("searches") or []],
+            # Searches for which the help centre had no confident answer (docs/search.md, "Meaning").
+            "searches_not_confident": [str(text) for text in context.get("searches_not_confident") or []],
             "articles": [article(entry) for entry in context.get("articles") or []
                          if isinstance(entry, dict)],
             **extra,
@@ -395,7 +397,10 @@ def compose_email(delivery: Delivery, sender: str, recipient: str) -> EmailMessa
              f"Customer: {customer['name']} <{customer['email']}>",
              f"Order: {customer['order_number'] or '-'}", "", payload["message"], ""]
     if payload["context"]["searches"]:
-        lines += ["Searched for:", *(f"- {text}" for text in payload["context"]["searches"]), ""]
+        unanswered = set(payload["context"].get("searches_not_confident") or ())
+        lines += ["Searched for:", *(f"- {text}" + (" (no confident answer in the help centre)"
+                                                    if text in unanswered else "")
+                                     for text in payload["context"]["searches"]), ""]
     if payload["context"]["articles"]:
         lines += ["Articles read:", *(f"- {a['title'] or a['id']}" + (f" <{a['url']}>" if a["url"] else "")
                                       for a in payload["context"]["articles"]), ""]

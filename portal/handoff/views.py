@@ -29,7 +29,7 @@ from ..ratelimit import network_key, visit_key
 from ..search import SearchUnavailable, get_search
 from ..views.params import clean_text
 from .channels import is_open, next_opening
-from .context import decode_items, encode_item, visit_context
+from .context import decode_items, encode_item, unanswered_searches, visit_context
 from .recommend import describe, recommend_channels
 from .store import create_handoff, new_reference
 
@@ -354,6 +354,9 @@ def submit():
         if reference is not None:
             return _sent(reference)  # the same form again (a double click): one handoff
         with get_db().session() as session:
+            # The agent sees which of the visitor's searches had no good answer in the help centre.
+            unanswered = unanswered_searches(session, g.get("visit_id"))
+            context["searches_not_confident"] = [text for text in context["searches"] if text in unanswered]
             handoff = create_handoff(session, locale=g.locale, topic=form["topic"], channel=channel,
                                      name=form["name"], email=form["email"], message=form["message"],
                                      order_number=form["order_number"] or None, context=context,

@@ -2,7 +2,8 @@
 
 /healthz: the process is alive and answers (restart it when this fails).
 /readyz: this node can serve: content loaded, search index open in every locale, database
-reachable and migrated. 503 with the reason of each failed check otherwise
+reachable and migrated. Search by meaning unavailable is reported ("degraded") but not a failure:
+lexical search still answers. 503 with the reason of each failed check otherwise
 (docs/operations.md says which probe to use where).
 """
 
@@ -50,7 +51,12 @@ def _check_search() -> dict:
         generation = get_search().check(content.locales)
     except SearchUnavailable as error:
         return {"ok": False, "detail": f"{error}; rebuild it with 'flask --app portal search build'"}
-    return {"ok": True, "detail": f"index {generation} open"}
+    # Search by meaning failing leaves lexical search serving: reported, still ready.
+    semantic = get_search().semantic_status()
+    detail = f"index {generation} open; search by meaning {semantic['state']}"
+    if semantic["state"] == "degraded":
+        detail += f": {semantic['detail']}"
+    return {"ok": True, "detail": detail, "semantic": semantic}
 
 
 def _check_database() -> dict:

@@ -6,13 +6,13 @@ import json
 import math
 from pathlib import Path
 
-from flask import Blueprint, g, jsonify, render_template, request, url_for
-from flask_babel import gettext
+from flask import Blueprint, current_app, g, jsonify, render_template, request, url_for
+from flask_babel import force_locale, gettext
 from markupsafe import escape
 
 from ..analytics import record
 from ..content import get_content
-from ..i18n import localized_blueprint
+from ..i18n import LOCALES, language_name, localized_blueprint
 from ..search import SearchUnavailable, get_search
 from .params import clean_text, positive_int
 from .seo import public_base
@@ -24,6 +24,32 @@ PER_PAGE = 10
 MAX_QUERY_LENGTH = 500
 MAX_API_LIMIT = 50
 OPENAPI = json.loads((Path(__file__).parent / "openapi.json").read_text("utf-8"))
+
+
+def _other_language_notice(results, site_locale):
+    """'The answers are in Swedish', in the language the question was typed in when we speak it."""
+    detected = getattr(results, "detected_language", None)
+    if not getattr(results, "other_language", False):
+        return None
+    if detected not in LOCALES:  # a language we have no translation for: the page's own language
+        detected = g.locale
+    with force_locale(detected):
+        return {"lang": detected, "text": gettext(
+            "You asked in %(asked)s; these answers are in %(language)s.",
+            asked=language_name(detected, detected), language=language_name(site_locale, detected))}
+
+
+def _recommended_channel(entries):
+    """The best channel for the topic of the best guess (the contact page's recommendation)."""
+    if not entries or "contact.page" not in current_app.view_functions:
+        return None
+    from ..handoff.views import _default_topic, _recommendations
+
+    topic = _default_topic(entries[0][1].id)
+    if topic is None:
+        return None
+    recommended = _recommendations(topic, False)
+    return {"topic": topic, **recommended[0]} if recommended else None
 
 
 def _entries(results, locale):
@@ -44,8 +70,8 @@ def page():
     page_number = positive_int(request.args.get("page"), 1)
     context = dict(text=text, query=query, category=category, page_number=page_number,
                    results=None, entries=[], fallback=None, fallback_entries=[], elsewhere_entries=[],
-                   pages=0,
-                   categories={c.id: c for c in content.categories(g.locale)})
+                   pages=0, categories={c.id: c for c in content.categories(g.locale)},
+                   unsure=False, channel=None, language_notice=None)
     status = 200
     if query:
         try:
@@ -53,8 +79,14 @@ def page():
                                          offset=(page_number - 1) * PER_PAGE)
             context.update(results=results, entries=_entries(results, g.locale),
                            pages=math.ceil(results.total / PER_PAGE))
+            # Search by meaning always finds something: below the confidence threshold we say so.
+            unsure = getattr(results, "confident", None) is False and page_number == 1
+            context.update(unsure=unsure, language_notice=_other_language_notice(results, g.locale))
+            if unsure:
+                context["channel"] = _recommended_channel(context["entries"])
             if page_number == 1:
-                record("search", query=query, result_count=results.total, category=category)
+                record("search", query=query, result_count=results.total, category=category,
+                       reason="not_confident" if unsure else None)
             if results.total == 0 and g.locale != content.default_locale:
                 fallback = get_search().query(content.default_locale, query, limit=5)
                 context.update(fallback=fallback,
@@ -121,6 +153,10 @@ def search_api():
         locale=locale,
         total=results.total,
         suggestion=results.suggestion,
+        # Search by meaning (docs/search.md): null when it is off or unavailable.
+        confident=getattr(results, "confident", None),
+        detected_language=getattr(results, "detected_language", None),
+        ranking="hybrid" if getattr(results, "semantic", False) else "lexical",
         results=[{
             "id": article.id,
             "title": article.title,
@@ -128,6 +164,7 @@ def search_api():
             "snippet": hit.snippet or str(escape(article.description)),
             "score": hit.score,
             "category": article.category,
+            "confidence": getattr(hit, "confidence", None),
         } for hit, article in _entries(results, locale)],
     )
 

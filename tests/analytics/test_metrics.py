@@ -249,3 +249,12 @@ def test_the_24_hour_figure_follows_the_definition_and_never_exceeds_the_sitting
                                          + total.unattributed_visits)
     assert total.deflected_visits_24h <= total.deflected_visits_sitting
     assert total.contacts_after_self_service <= total.contacts - total.contacts_untracked
+
+
+def test_a_search_without_a_confident_answer_counts_as_a_content_gap(db):
+    store(db,
+          event("search", "k" * 32, 0, query="early exit penalty", result_count=4, reason="not_confident"),
+          event("search", "k" * 32, 1, query="track parcel", result_count=3))
+    assert (report(db).total.searches, report(db).total.zero_result_searches) == (2, 1)
+    with db.session() as session:
+        assert top_searches(session, DAY, DAY, zero_results_only=True) == [("early exit penalty", 1, 4.0)]

@@ -46,7 +46,7 @@ T0 = dt.datetime(2026, 11, 2, 9, 0)
 HANDOFF = {"locale": "sv", "topic": "return-or-refund", "channel": "form", "name": "Anna Berg",
            "email": "anna@example.com", "message": "Dragkedjan på min jacka är trasig.",
            "order_number": "NV-123456",
-           "context": {"searches": ["byta jacka"],
+           "context": {"searches": ["byta jacka"], "searches_not_confident": ["byta jacka"],
                        "articles": [{"id": "returns/return-an-item", "title": "Returnera en vara",
                                      "url": "/sv/returns/return-an-item"}]}}
 
@@ -188,7 +188,7 @@ def test_payload_describes_the_handoff_and_what_the_customer_tried(db, receiver)
         "channel": "form",
         "customer": {"name": "Anna Berg", "email": "anna@example.com", "order_number": "NV-123456"},
         "message": "Dragkedjan på min jacka är trasig.",
-        "context": {"searches": ["byta jacka"],
+        "context": {"searches": ["byta jacka"], "searches_not_confident": ["byta jacka"],
                     "articles": [{"id": "returns/return-an-item", "title": "Returnera en vara",
                                   "url": "https://help.shop.example/sv/returns/return-an-item"}]},
         "idempotency_key": key,
@@ -401,6 +401,7 @@ def test_smtp_delivery_retries_and_sends_a_mail_the_mailbox_can_dedupe(db):
     assert mail["X-Portal-Idempotency-Key"] == key
     body = mail.get_body(("plain",)).get_content()
     assert "Dragkedjan på min jacka är trasig." in body and "NV-123456" in body and "byta jacka" in body
+    assert "- byta jacka (no confident answer in the help centre)" in body
     assert payload["idempotency_key"] == key and payload["customer"]["email"] == "anna@example.com"
     assert status(db, key) == "delivered"
 

@@ -39,6 +39,8 @@ def node_environment(**settings) -> dict:
            if not key.startswith(("PORTAL_", "GUNICORN")) and key not in (
                "DATABASE_URL", "REDIS_URL", "WEB_CONCURRENCY", "FLASK_APP")}
     env.update({"NO_PROXY": "127.0.0.1", "no_proxy": "127.0.0.1"})
+    # Search by meaning off unless a test turns it on: a deploy would embed every article.
+    env.update({"PORTAL_SEARCH_SEMANTIC": "off"})
     env.update({key: str(value) for key, value in settings.items()})
     return env
 

@@ -193,11 +193,15 @@ def test_search_api_contract(client):
     response = client.get("/api/v1/search?q=where+is+my+parcel&locale=en&limit=5")
     body = response.get_json()
     assert response.status_code == 200
-    assert set(body) == {"query", "locale", "total", "suggestion", "results"}
+    assert set(body) == {"query", "locale", "total", "suggestion", "results", "confident",
+                         "detected_language", "ranking"}
     assert (body["query"], body["locale"], body["suggestion"]) == ("where is my parcel", "en", None)
+    # Search by meaning is off in these tests (tests/search/test_semantic.py has it on).
+    assert (body["confident"], body["detected_language"], body["ranking"]) == (None, None, "lexical")
     assert 0 < len(body["results"]) <= 5 <= body["total"]
     for result in body["results"]:
-        assert set(result) == {"id", "title", "url", "snippet", "score", "category"}
+        assert set(result) == {"id", "title", "url", "snippet", "score", "category", "confidence"}
+        assert result["confidence"] is None
         assert re.fullmatch(r"[a-z0-9-]+/[a-z0-9-]+", result["id"])
         assert result["id"].split("/")[0] == result["category"]
         assert result["url"].startswith("http://localhost/en/")
