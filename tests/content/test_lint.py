@@ -271,7 +271,8 @@ def test_check_command_prints_each_problem_once(content_copy):
           "---\ntitle: Three links\n---\n[one](../a/b) [two](../c/d)\n[three](../e/f)\n")
     write(folder, "en/delivery/no-title.md", "---\ndescription: x\n---\nText.\n")
     env = {**os.environ, "PORTAL_CONTENT_DIR": str(folder), "PORTAL_DATA_DIR": str(folder.parent / "data"),
-           "PORTAL_SEARCH_BACKEND": "null", "PORTAL_SECRET_KEY": "k" * 48}
+           "PORTAL_SEARCH_BACKEND": "null", "PORTAL_SECRET_KEY": "k" * 48,
+           "PORTAL_PUBLIC_URL": "https://help.example"}
     result = subprocess.run([sys.executable, "-m", "flask", "--app", "portal", "content", "check"],
                             env=env, capture_output=True, text=True, timeout=120, check=False)
     assert result.returncode == 1
