@@ -584,7 +584,7 @@ def test_the_payload_carries_the_recommendation_and_search_confidence_only_when_
         plain = create_handoff(session, **HANDOFF)
         context = {**HANDOFF["context"], "recommended": recommended, "search_confident": True}
         extra = create_handoff(session, **{**HANDOFF, "context": context})
-        assert set(build_payload(plain, "k")["context"]) == {"searches", "articles"}
+        assert set(build_payload(plain, "k")["context"]) == {"searches", "articles", "searches_not_confident"}
         context = build_payload(extra, "k")["context"]
         assert context["recommended"] == recommended and context["search_confident"] is True
 

@@ -496,3 +496,13 @@ def test_chatwoot_check_refuses_an_inbox_that_is_not_an_api_inbox():
         )
         with pytest.raises(DeliveryError, match="create an API inbox"):
             sender_from_config(settings_for("chatwoot", fake)).check()
+
+
+def test_the_note_names_the_searches_without_a_confident_answer():
+    """The agent sees which searches search by meaning could not answer: an article is missing."""
+    from portal.handoff.helpdesks.ticket import build_ticket
+
+    unanswered = build_ticket(payload(context={**CONTEXT, "searches_not_confident": ["byta jacka"]}))
+    answered = build_ticket(payload(context={**CONTEXT, "searches_not_confident": []}))
+    assert "No confident answer for: \u201cbyta jacka\u201d" in unanswered.note_lines
+    assert not [line for line in answered.note_lines if line.startswith("No confident answer")]

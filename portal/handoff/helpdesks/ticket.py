@@ -97,6 +97,10 @@ def build_ticket(payload: dict) -> Ticket:
     searches = context.get("searches") or []
     lines.append("Searched for: " + ("; ".join(f"\u201c{_one_line(text)}\u201d" for text in searches)
                                      if searches else "nothing"))
+    unanswered = context.get("searches_not_confident") or []
+    if unanswered:  # search by meaning judged its best answer unlikely: an article may be missing
+        lines.append("No confident answer for: " + "; ".join(f"\u201c{_one_line(text)}\u201d"
+                                                           for text in unanswered))
     articles = context.get("articles") or []
     if articles:
         lines.append("Articles read:")
