@@ -143,7 +143,7 @@ def open_backend(name: str, data_dir):
 def evaluate(folder: Path, backends, *, prepare=None):
     """Scores of the baselines and of each backend on one dataset. `prepare(articles, queries)`,
     if given, rewrites both before any engine sees them (to measure an analysis step)."""
-    loaded = load_content(folder / "content")
+    loaded = load_content(content_folder(folder))
     queries, relevant = read_dataset(folder)
     articles = loaded.articles
     if prepare is not None:

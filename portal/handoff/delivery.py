@@ -351,14 +351,20 @@ class SmtpSender:
         self.host, self.port, self.user, self.password = host, port, user, password
         self.sender, self.recipient, self.starttls, self.timeout = sender, recipient, starttls, timeout
 
+    @contextlib.contextmanager
+    def session(self):
+        """A connection as every delivery makes it: STARTTLS, then the login."""
+        with smtplib.SMTP(self.host, self.port, timeout=self.timeout) as smtp:
+            if self.starttls:
+                smtp.starttls(context=ssl.create_default_context())
+            if self.user:
+                smtp.login(self.user, self.password or "")
+            yield smtp
+
     def send(self, delivery: Delivery) -> None:
         message = compose_email(delivery, self.sender, self.recipient)
         try:
-            with smtplib.SMTP(self.host, self.port, timeout=self.timeout) as smtp:
-                if self.starttls:
-                    smtp.starttls(context=ssl.create_default_context())
-                if self.user:
-                    smtp.login(self.user, self.password or "")
+            with self.session() as smtp:
                 smtp.send_message(message)
         except (smtplib.SMTPException, OSError) as error:
             raise DeliveryError(f"{type(error).__name__}: {error}") from None

@@ -12,9 +12,9 @@ chatwoot | django-helpdesk (docs/handoff.md).
 
 from __future__ import annotations
 
+import abc
 import base64
 import smtplib
-import ssl
 from collections.abc import Callable
 
 from ..delivery import ConfigurationError, Delivery, DeliveryError, PermanentDeliveryError
@@ -24,7 +24,7 @@ HELPDESKS = ("webhook", "smtp", "zendesk", "freshdesk", "zammad", "helpscout", "
              "django-helpdesk")
 
 
-class Connector:
+class Connector(abc.ABC):
     """The shared shape: build the ticket once, then the vendor's `deliver`."""
 
     title = "helpdesk"
@@ -34,12 +34,13 @@ class Connector:
     def send(self, delivery: Delivery) -> None:
         self.deliver(build_ticket(delivery.payload), delivery.idempotency_key)
 
+    @abc.abstractmethod
     def deliver(self, ticket: Ticket, idempotency_key: str) -> None:
-        raise NotImplementedError
+        """Create the ticket (or find the one an earlier attempt created) with its internal note."""
 
+    @abc.abstractmethod
     def check(self) -> str:
         """A harmless read; returns what was verified, raises DeliveryError when it fails."""
-        raise NotImplementedError
 
 
 def basic_auth(user: str, password: str) -> str:
@@ -111,11 +112,7 @@ def explain(connector: Connector, error: DeliveryError) -> str:
 def check_smtp(sender) -> str:
     """Connect, STARTTLS and log in as a delivery would, then leave without sending anything."""
     try:
-        with smtplib.SMTP(sender.host, sender.port, timeout=sender.timeout) as smtp:
-            if sender.starttls:
-                smtp.starttls(context=ssl.create_default_context())
-            if sender.user:
-                smtp.login(sender.user, sender.password or "")
+        with sender.session() as smtp:
             smtp.noop()
     except smtplib.SMTPAuthenticationError as error:
         answer = error.smtp_error.decode(errors="replace")
