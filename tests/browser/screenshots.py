@@ -24,6 +24,11 @@ PAGES = [  # name, path, colour scheme, devices
     ("home", "/en/", "light", ("phone", "desktop")),
     ("article", "/en/delivery/track-your-order", "light", ("phone", "desktop")),
     ("search", "/sv/search?q=paket", "light", ("phone", "desktop")),
+    # Search in the other languages: a question in the customer's words, and pl "zwrot
+    # pieniędzy", which the fixed synonym lists now send to refunds, not to returns.
+    ("search-en", "/en/search?q=where+is+my+parcel", "light", ("phone", "desktop")),
+    ("search-da", "/da/search?q=hvor+er+min+pakke", "light", ("phone", "desktop")),
+    ("search-pl", "/pl/search?q=zwrot+pieni%C4%99dzy", "light", ("phone", "desktop")),
     ("article-dark", "/pl/returns/reklamacja", "dark", ("phone",)),
 ]
 # The contact page after "Show me how to get help", on a phone in every language: a payment

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -16,8 +17,21 @@ from portal.search import make_backend
 
 ROOT = Path(__file__).resolve().parents[2]
 RECORDED = json.loads((ROOT / "tests" / "data" / "relevance-floor.json").read_text("utf-8"))
-# The sets live beside the repository (shared/data/dev), as CI lays them out.
-DEV_SETS = Path(os.environ.get("PORTAL_DEV_SETS") or ROOT.parent / "shared" / "data" / "dev")
+
+
+def _dev_sets() -> Path:
+    """PORTAL_DEV_SETS, else shared/data/dev beside the repository (as CI lays it out), else
+    beside the checkout this one was cloned from (a clone made in a temporary folder)."""
+    if os.environ.get("PORTAL_DEV_SETS"):
+        return Path(os.environ["PORTAL_DEV_SETS"])
+    beside = ROOT.parent / "shared" / "data" / "dev"
+    origin = subprocess.run(["git", "-C", str(ROOT), "config", "--get", "remote.origin.url"],
+                            capture_output=True, text=True, check=False).stdout.strip()
+    cloned_from = Path(origin).parent / "shared" / "data" / "dev" if origin.startswith("/") else beside
+    return beside if beside.is_dir() or not cloned_from.is_dir() else cloned_from
+
+
+DEV_SETS = _dev_sets()
 
 
 @pytest.mark.parametrize("name", sorted(RECORDED["sets"]))
