@@ -16,7 +16,8 @@ system-deps:
 	if [ -n "$$missing" ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; fi
 
 # What only the tests need. chromium: the browser tests, screenshots and Lighthouse. postgresql and
-# redis-server: the tests start throw-away servers from them when none answers (tests/servers.py).
+# redis-server: the tests start throw-away servers from them unless TEST_DATABASE_URL /
+# TEST_REDIS_URL name others (tests/servers.py).
 # Java (the HTML validator) and Node (axe-core, Lighthouse) come from Debian only when no java / npm
 # is on the PATH.
 TEST_APT_PACKAGES := chromium postgresql redis-server

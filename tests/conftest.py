@@ -23,8 +23,8 @@ DATA = Path(__file__).resolve().parent / "data"
 
 @pytest.fixture(scope="session")
 def test_servers():
-    """TEST_DATABASE_URL / TEST_REDIS_URL, else this machine's servers, else throw-away ones
-    (tests/servers.py), stopped when the session ends."""
+    """TEST_DATABASE_URL / TEST_REDIS_URL, else throw-away servers (tests/servers.py) stopped
+    when the session ends."""
     servers = TestServers()
     yield servers
     servers.stop()

@@ -1,5 +1,6 @@
 """PostgreSQL and Redis for the test session: the ones named by TEST_DATABASE_URL / TEST_REDIS_URL,
-else the ones answering on this machine's default ports, else throw-away servers started here.
+else throw-away servers started here. Servers someone happens to run on the default ports are
+never used: a run depends on nothing started by hand and never sees another run's data.
 
 A throw-away server lives in a temporary folder on a free port (Debian's `postgresql` and
 `redis-server` packages, which `make test` installs when missing) and is stopped and deleted
@@ -18,8 +19,6 @@ import tempfile
 import time
 from pathlib import Path
 
-DEFAULT_POSTGRES_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
-DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/0"
 START_SECONDS = 60
 
 
@@ -122,15 +121,8 @@ class ThrowawayRedis:
         shutil.rmtree(self.folder, ignore_errors=True)
 
 
-def _url_answers(url: str, default_port: int) -> bool:
-    from urllib.parse import urlsplit
-
-    parts = urlsplit(url)
-    return answers(parts.hostname or "127.0.0.1", parts.port or default_port)
-
-
 class TestServers:
-    """The session's PostgreSQL admin URL and Redis URL, starting throw-away servers only when needed."""
+    """The session's PostgreSQL admin URL and Redis URL, starting throw-away servers unless named."""
 
     __test__ = False  # not a test class
 
@@ -146,8 +138,6 @@ class TestServers:
             named = self.environ.get("TEST_DATABASE_URL") or self.environ.get("PORTAL_TEST_POSTGRES")
             if named:
                 self._postgres_url = named
-            elif _url_answers(DEFAULT_POSTGRES_URL, 5432):
-                self._postgres_url = DEFAULT_POSTGRES_URL
             else:
                 server = ThrowawayPostgres()
                 self.started.append(server)
@@ -160,8 +150,6 @@ class TestServers:
             named = self.environ.get("TEST_REDIS_URL")
             if named:
                 self._redis_url = named
-            elif _url_answers(DEFAULT_REDIS_URL, 6379):
-                self._redis_url = DEFAULT_REDIS_URL
             else:
                 server = ThrowawayRedis()
                 self.started.append(server)

@@ -9,7 +9,7 @@ import psycopg
 import redis
 
 from tests.conftest import ROOT
-from tests.servers import TestServers, ThrowawayPostgres, ThrowawayRedis, answers, free_port
+from tests.servers import TestServers, ThrowawayPostgres, ThrowawayRedis, answers
 
 
 def test_a_throw_away_postgresql_cluster_starts_answers_and_is_gone_afterwards():
@@ -42,18 +42,15 @@ def test_named_servers_are_used_as_they_are():
     assert servers.started == []
 
 
-def test_without_a_server_on_the_default_ports_throw_away_ones_are_started(monkeypatch):
-    """As on a fresh machine: nothing answers where the suite looks first."""
-    import tests.servers as module
-
-    monkeypatch.setattr(module, "DEFAULT_POSTGRES_URL", f"postgresql://postgres@127.0.0.1:{free_port()}/postgres")
-    monkeypatch.setattr(module, "DEFAULT_REDIS_URL", f"redis://127.0.0.1:{free_port()}/0")
+def test_unless_named_throw_away_servers_are_started_even_beside_running_ones():
+    """A fresh machine has nothing on the default ports; this one may: neither is used."""
     servers = TestServers({})
     try:
         with psycopg.connect(servers.postgres_url) as connection:
             assert connection.execute("SELECT 1").fetchone() == (1,)
         assert redis.Redis.from_url(servers.redis_url).ping()
         assert len(servers.started) == 2
+        assert ":5432/" not in servers.postgres_url and ":6379/" not in servers.redis_url
     finally:
         servers.stop()
     assert servers.started == []
