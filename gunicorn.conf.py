@@ -51,7 +51,7 @@ access_log_format = "%(m)s %(U)s %(s)s %(B)s %(M)s %({x-request-id}o)s"
 def when_ready(server):
     from portal.deploy import settle_memory
 
-    settle_memory()
+    settle_memory(server.app.wsgi() if server.cfg.preload_app else None)
 
 
 def on_reload(server):

@@ -100,8 +100,8 @@ def deploy_content(release: Path, *, link: Path, search, pidfile: Path | None = 
         echo(f"HUP sent to the gunicorn master ({signalled}): new workers serve revision {revision} "
              "once the master has loaded it (see /readyz)")
     log.info("deploy: release %s (revision %s, %d articles) is live", release, revision,
-             len(content.articles()))
-    return Deployed(release, revision, len(content.articles()), str(index), signalled)
+             content.article_count)
+    return Deployed(release, revision, content.article_count, str(index), signalled)
 
 
 def reload_app(server, create_app: Callable):
@@ -131,15 +131,40 @@ def reload_app(server, create_app: Callable):
             if entry is not None and getattr(entry, "app", None) is previous:
                 entry.app = app
             log.info("reload: serving revision %s (%d articles) from %s", content_revision(content),
-                     len(content.articles()), app.config["CONTENT_DIR"])
-    settle_memory()
+                     content.article_count, app.config["CONTENT_DIR"])
+    settle_memory(server.app.callable)
 
 
-def settle_memory():
-    """Before forking workers: loaded objects leave garbage collection, so the collector
-    never writes to (and unshares) the pages holding them; and the heap the loading used
-    and freed goes back to the system instead of being counted in every worker."""
+def settle_memory(app=None):
+    """Before forking workers: what every worker would load on its first requests is loaded
+    once here (`app`'s templates, catalogs, locale data and open search indexes), so the
+    workers share it; loaded objects leave garbage collection, so the collector never writes
+    to (and unshares) the pages holding them; and the heap the loading used and freed goes
+    back to the system instead of being counted in every worker."""
+    if app is not None:
+        warm_up(app)
     gc.collect()
     gc.freeze()
     with contextlib.suppress(OSError, AttributeError):  # not glibc: nothing to trim
         ctypes.CDLL("libc.so.6").malloc_trim(0)
+
+
+def warm_up(app):
+    """Load the lazily loaded parts of `app` now. A part that cannot load (an index not built
+    yet) is left to the first request, which reports it as it always does."""
+    from babel import Locale
+    from flask_babel import get_translations
+
+    from .search import SearchUnavailable
+
+    for name in app.jinja_env.list_templates(filter_func=lambda name: name.endswith((".html", ".xml"))):
+        app.jinja_env.get_template(name)
+    content = app.extensions["content"]
+    content_revision(content)  # /readyz reports it
+    locales = content.site.locales
+    for locale in locales:
+        with app.test_request_context(f"/{locale}/"):
+            get_translations()
+        Locale.parse(locale).number_symbols  # noqa: B018 - loads the locale's CLDR data
+    with contextlib.suppress(SearchUnavailable):
+        app.extensions["search"].backend.warm(locales)

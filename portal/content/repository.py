@@ -19,6 +19,9 @@ class ContentRepository:
         self.all_articles = tuple(loaded.articles)
         self._by_url = {(a.locale, a.category, a.slug): a for a in visible}
         self._by_id = {(a.locale, a.id): a for a in visible}
+        # Counted once: counting by listing would touch every article object, and in a forked
+        # worker touching an object copies its memory page (a /readyz poll would unshare them all).
+        self.article_count = len(self._by_id)
         self._translations = defaultdict(list)
         for article in visible:
             self._translations[article.id].append(article)

@@ -280,6 +280,12 @@ class IndexedSearch:
             return opened
         raise SearchUnavailable("the search index kept changing while it was opened")
 
+    def warm(self, locales):
+        for locale in locales:
+            opened = self._index(locale)
+            if opened is not None:
+                opened.speller()
+
     def close(self):
         with self._lock:
             self._open = {}
@@ -334,12 +340,15 @@ class _OpenLocale:
     def synonym_phrases(self, first_stem):
         return self.phrases.get(first_stem, ())
 
-    def spelling_candidates(self, word, max_distance):
+    def speller(self) -> spelling.Speller:
         with self._speller_lock:
             if self._speller is None:
                 words = (self.folder / "words.txt").read_text("utf-8").split("\n")
                 self._speller = spelling.Speller(self.folder, words)
-        return self._speller.candidates(word, max_distance)
+        return self._speller
+
+    def spelling_candidates(self, word, max_distance):
+        return self.speller().candidates(word, max_distance)
 
     def prefix_terms(self, start, limit):
         return self.engine_index.prefix_terms(start, limit)

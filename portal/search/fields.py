@@ -22,7 +22,7 @@ STEM_FIELDS = {"title": 2.0, "questions": 2.5, "tags": 1.5, "body": 1.0, "parts"
 WORDS_FIELD, EXACT_WORD_WEIGHT = "words", 1.0
 # Four-letter pieces of folded words: Swedish and Danish compounds ('returfrakt') and
 # inflections a stemmer misses still share most of their pieces with the customer's word.
-GRAMS_FIELD, GRAM_WEIGHT = "grams", 1.2
+GRAMS_FIELD, GRAM_WEIGHT = "grams", 1.0
 # The title and each `questions:` line whole: a customer who asks exactly that question has
 # found exactly that article.
 ASKED_FIELD, WHOLE_QUESTION_WEIGHT = "asked", 10.0

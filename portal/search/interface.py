@@ -46,6 +46,10 @@ class SearchBackend(Protocol):
     def generation(self) -> str:
         """Changes whenever a new index goes live; caches key on it."""
 
+    def warm(self, locales: Iterable[str]) -> None:
+        """Open now what queries in `locales` would open on first use (in the gunicorn master,
+        so the workers forked from it share it)."""
+
 
 class NullSearch:
     """Finds nothing; for tests of everything around search."""
@@ -61,3 +65,6 @@ class NullSearch:
 
     def generation(self):
         return "null"
+
+    def warm(self, locales):
+        pass

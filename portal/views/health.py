@@ -34,7 +34,7 @@ def healthz():
 
 def _check_content() -> dict:
     content = get_content()
-    count = len(content.articles())
+    count = content.article_count
     errors = sum(1 for problem in content.problems if problem.severity == "error")
     detail = f"{count} articles in {len(content.locales)} locales"
     if errors:

@@ -7,6 +7,7 @@ import gc
 import threading
 from pathlib import Path
 
+from portal import deploy
 from portal.content.repository import ContentRepository
 from portal.deploy import content_revision, settle_memory
 from tests.handoff.receiver import wait_until
@@ -156,3 +157,20 @@ def test_settle_memory_freezes_what_was_loaded_so_forks_share_it():
         assert gc.get_freeze_count() >= len(loaded)
     finally:
         gc.unfreeze()
+
+
+def test_settle_memory_with_the_app_loads_what_workers_would_load_on_first_requests(app_factory):
+    """Templates compiled, catalogs read, every locale's index and speller open, the content
+    revision computed: once in the master, shared by every worker forked from it."""
+    app = app_factory()
+    search = app.extensions["search"].backend
+    try:
+        settle_memory(app)
+    finally:
+        gc.unfreeze()
+    compiled = {name for _loader, name in app.jinja_env.cache}
+    assert {"article.html", "search.html", "base.html"} <= compiled
+    opened = search._open
+    assert set(opened) == set(app.extensions["content"].locales)
+    assert all(index._speller is not None for index in opened.values())
+    assert app.extensions["content"] in deploy._revisions
