@@ -1,0 +1,63 @@
+"""The help centre learns from its visitors (docs/deflection.md, "Learned questions").
+
+Questions that visitors asked before they found an article some other way become proposed
+questions for that article; editors accept or reject them in /admin/questions or with
+`flask --app portal learn`; accepted ones are searched like the article's own `questions:`
+from the next index build on.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+
+from flask import Flask, current_app
+from sqlalchemy.exc import SQLAlchemyError
+
+from . import proposals
+from .grouping import merge_by_meaning
+
+log = logging.getLogger(__name__)
+
+
+def init_app(app: Flask):
+    # k: distinct visitors whose evidence a question needs before it is proposed.
+    app.config.setdefault("LEARN_MIN_VISITS", 5)
+    # Events older than this are not read (and the retention period purges them anyway).
+    app.config.setdefault("LEARN_WINDOW_DAYS", 90)
+    database = app.extensions["db"]
+    search = app.extensions.get("search")
+    if search is not None:
+        search.learned_questions = lambda: accepted_questions(database)
+    from . import cli, views
+
+    app.register_blueprint(views.bp)
+    app.cli.add_command(cli.learn_cli)
+
+
+def accepted_questions(database) -> dict:
+    """The accepted questions per (locale, article); none when the database is down (the build
+    must still work: the questions join at the next one)."""
+    try:
+        with database.session() as session:
+            return proposals.accepted_questions(session)
+    except SQLAlchemyError as error:
+        log.warning("learned questions are left out of this index build: %s", error)
+        return {}
+
+
+def refresh_proposals(session) -> int:
+    """Proposals up to date with the events of the last LEARN_WINDOW_DAYS (the analytics clock)."""
+    from ..content import get_content
+
+    config = current_app.config
+    content = get_content()
+    search = current_app.extensions.get("search")
+    embedder = search.embedder if search is not None and search.semantic else None
+    return proposals.refresh(
+        session, now=current_app.extensions["analytics"].clock(),
+        window=dt.timedelta(days=int(config["LEARN_WINDOW_DAYS"])),
+        min_visits=int(config["LEARN_MIN_VISITS"]),
+        article_exists=lambda locale, article_id: content.article_by_id(locale, article_id) is not None,
+        group=(lambda locale, evidence: merge_by_meaning(evidence, embedder)) if embedder else None)
+
