@@ -43,17 +43,20 @@ def zipf_visits(count: int, mean: float, exponent: float) -> list[int]:
 
 
 def split(queries, relevant, seed):
-    """Half the queries of each article to the history, half to the test (an odd one to the test)."""
+    """Half the queries to the history, half to the test, alternating within each article's
+    queries (an article asked once goes to one side or the other, in turn)."""
     by_article = {}
     for query in queries:
         by_article.setdefault(min(relevant[query["id"]]), []).append(query)
     rng = random.Random(seed)
-    history, test = [], []
+    halves = ([], [])
+    turn = 0
     for _article, asked in sorted(by_article.items()):
         rng.shuffle(asked)
-        history += asked[:len(asked) // 2]
-        test += asked[len(asked) // 2:]
-    return history, test
+        for query in asked:
+            halves[turn % 2].append(query)
+            turn += 1
+    return halves
 
 
 def make_app(folder: Path, data_dir: Path, min_visits: int):

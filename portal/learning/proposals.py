@@ -108,6 +108,23 @@ def decide(session, question_id: int, status: str, wording: str | None = None,
     return question
 
 
+def add_accepted(session, locale: str, wording: str, article_id: str, key: str,
+                 now: dt.datetime | None = None) -> LearnedQuestion:
+    """An editor's own choice (a content gap added to an article): accepted at once."""
+    wording = " ".join(wording.split())
+    if not wording or len(wording) > MAX_QUESTION_LENGTH or not key:
+        raise DecisionError(f"the wording must have 1 to {MAX_QUESTION_LENGTH} characters")
+    question = session.scalar(select(LearnedQuestion).where(
+        LearnedQuestion.locale == locale, LearnedQuestion.query_key == key,
+        LearnedQuestion.article_id == article_id))
+    if question is None:
+        question = LearnedQuestion(locale=locale, query_key=key, article_id=article_id, visits=0,
+                                   created_at=now or utcnow())
+        session.add(question)
+    question.query, question.status, question.decided_at = wording, ACCEPTED, now or utcnow()
+    return question
+
+
 def accepted_questions(session) -> dict[tuple[str, str], list[str]]:
     """{(locale, article id): [question, ...]}: what the next index build adds to articles."""
     found = defaultdict(list)

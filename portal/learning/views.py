@@ -9,12 +9,14 @@ from ..admin.dashboard import admin_locale
 from ..content import get_content
 from ..db import get_db
 from . import proposals, refresh_proposals
+from .gaps import gap_key
 
 bp = Blueprint("admin_questions", __name__, url_prefix="/admin/questions")
 bp.before_request(admin_locale)
 DONE = {"accepted": _l("Accepted: the question is searchable after the next index build."),
         "rejected": _l("Rejected: it will not be proposed again."),
-        "invalid": _l("The question needs between 1 and 200 characters.")}
+        "invalid": _l("The question needs between 1 and 200 characters."),
+        "added": _l("Added: the question is searchable for that article after the next index build.")}
 
 
 def _locale_filter():
@@ -57,3 +59,31 @@ def decide(question_id):
                 abort(404)
             done = "invalid"
     return redirect(url_for(".index", locale=_locale_filter(), done=done), 303)
+
+
+@bp.route("/new", methods=["GET", "POST"])
+def new():
+    """Add a question (a content gap) to an article an editor chooses: accepted at once."""
+    content = get_content()
+    locale = request.values.get("locale")
+    if locale not in content.locales:
+        locale = content.default_locale
+    articles = sorted(content.articles(locale), key=lambda a: a.title.casefold())
+    text = request.values.get("q", "").strip()
+    chosen = request.values.get("article", "")
+    error = None
+    if request.method == "POST":
+        article = content.article_by_id(locale, chosen)
+        if article is None:
+            error = _l("Choose the article that answers the question.")
+        else:
+            with get_db().session() as session:
+                try:
+                    proposals.add_accepted(session, locale, text, article.id, gap_key(locale, text),
+                                           now=current_app.extensions["analytics"].clock())
+                except proposals.DecisionError:
+                    error = DONE["invalid"]
+            if error is None:
+                return redirect(url_for(".index", locale=locale, done="added"), 303)
+    return render_template("admin/question_new.html", locale=locale, text=text, chosen=chosen,
+                           articles=articles, error=error), 422 if error else 200
