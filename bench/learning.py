@@ -1,6 +1,7 @@
 """Does the help centre learn from its visitors? A simulation on the dev sets.
 
-    .venv/bin/python bench/learning.py ../shared/data/dev/{en,da,pl}-bitext-dev ../shared/data/dev/sv-swefaq-dev
+    .venv/bin/python bench/learning.py ../shared/data/dev/{en,da,pl}-bitext-dev \
+        ../shared/data/dev/sv-swefaq-dev
 
 Each set's queries are split 50/50 into history and test. The history is replayed as visits
 through the real HTTP app (Flask's test client): each history question is asked by a
@@ -28,11 +29,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.relevance import content_folder, read_dataset, score  # noqa: E402
-from portal import create_app  # noqa: E402
-from portal.learning import proposals, refresh_proposals  # noqa: E402
-from portal.learning.evidence import question_key  # noqa: E402
-from portal.migrations import upgrade  # noqa: E402
+from bench.relevance import content_folder, read_dataset, score
+from portal import create_app
+from portal.learning import proposals, refresh_proposals
+from portal.learning.evidence import question_key
+from portal.migrations import upgrade
 
 
 def zipf_visits(count: int, mean: float, exponent: float) -> list[int]:
@@ -63,7 +64,8 @@ def make_app(folder: Path, data_dir: Path, min_visits: int):
     database = f"sqlite:///{data_dir / 'portal.sqlite3'}"
     upgrade(database)
     return create_app({
-        "TESTING": True, "CONTENT_DIR": content_folder(folder), "DATA_DIR": data_dir, "DATABASE_URL": database,
+        "TESTING": True, "CONTENT_DIR": content_folder(folder), "DATA_DIR": data_dir,
+        "DATABASE_URL": database,
         "SEARCH_SEMANTIC": False, "SEARCH_EMBEDDER": "null", "VOTE_LIMIT_PER_NETWORK": "1000000 per hour",
         "LEARN_MIN_VISITS": min_visits, "SEARCH_CACHE_SIZE": 0})
 
@@ -111,8 +113,8 @@ def simulate(folder: Path, p: float, w: float, mean: float, exponent: float, min
         total = replay(app, history, relevant, visits, p, w, rng)
         right_for = {}
         for query in history:
-            right_for.setdefault((query["locale"], question_key(query["locale"], query["text"])), set()).update(
-                relevant[query["id"]])
+            key = (query["locale"], question_key(query["locale"], query["text"]))
+            right_for.setdefault(key, set()).update(relevant[query["id"]])
         with app.app_context():
             db = app.extensions["db"]
             started = time.perf_counter()

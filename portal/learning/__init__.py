@@ -59,5 +59,16 @@ def refresh_proposals(session) -> int:
         window=dt.timedelta(days=int(config["LEARN_WINDOW_DAYS"])),
         min_visits=int(config["LEARN_MIN_VISITS"]),
         article_exists=lambda locale, article_id: content.article_by_id(locale, article_id) is not None,
+        found_first=_found_first,
         group=(lambda locale, evidence: merge_by_meaning(evidence, embedder)) if embedder else None)
 
+
+
+def _found_first(locale, query, article_id) -> bool:
+    from ..search import SearchUnavailable, get_search
+
+    try:
+        hits = get_search().query(locale, query, limit=1).hits
+    except SearchUnavailable:
+        return False
+    return bool(hits) and hits[0].article_id == article_id

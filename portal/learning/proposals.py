@@ -32,8 +32,10 @@ class Candidate:
     visits: int
 
 
-def candidates(evidence: dict[str, Evidence], min_visits: int, article_exists=lambda locale, a: True):
-    """The proposals the evidence supports: one article per question at most."""
+def candidates(evidence: dict[str, Evidence], min_visits: int, article_exists=lambda locale, a: True,
+               found_first=lambda locale, query, a: False):
+    """The proposals the evidence supports: one article per question at most, and none that
+    search already answers with that article first (it would change nothing)."""
     found = []
     for locale, seen in evidence.items():
         by_key = defaultdict(list)
@@ -46,12 +48,15 @@ def candidates(evidence: dict[str, Evidence], min_visits: int, article_exists=la
             if sum(1 for count, _ in counts if count == visits) > 1 or not article_exists(locale, article_id):
                 continue  # a tie says nothing
             query = most_typed(seen.wordings[key])[:MAX_QUESTION_LENGTH]
+            if found_first(locale, query, article_id):
+                continue
             found.append(Candidate(locale, key, article_id, query, visits))
     return found
 
 
 def refresh(session, *, now: dt.datetime | None = None, window: dt.timedelta, min_visits: int,
-            article_exists=lambda locale, a: True, group=None) -> int:
+            article_exists=lambda locale, a: True, found_first=lambda locale, query, a: False,
+            group=None) -> int:
     """Bring the proposals up to date with the events of the last `window`; returns how many
     are open. Decided questions keep their status: a rejected one is never proposed again.
     `group(locale, evidence)`, when given, merges the keys of near-identical wordings first."""
@@ -60,7 +65,8 @@ def refresh(session, *, now: dt.datetime | None = None, window: dt.timedelta, mi
     if group is not None:
         for locale, seen in evidence.items():
             group(locale, seen)
-    wanted = {(c.locale, c.key, c.article_id): c for c in candidates(evidence, min_visits, article_exists)}
+    wanted = {(c.locale, c.key, c.article_id): c for c in candidates(evidence, min_visits, article_exists,
+                                                                        found_first)}
     stored = {(q.locale, q.query_key, q.article_id): q for q in session.scalars(select(LearnedQuestion))}
     for ident, candidate in wanted.items():
         question = stored.get(ident)

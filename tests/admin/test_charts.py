@@ -42,8 +42,8 @@ def two_days(app):  # noqa: F811
              "result_count": 4, "created_at": day},
             {"type": "search", "visit_id": visit * 32, "locale": "en", "query": "zorblax", "result_count": 0,
              "created_at": day},
-            {"type": "view", "visit_id": visit * 32, "locale": "en", "article_id": "delivery/track-your-order",
-             "category": "delivery", "created_at": day},
+            {"type": "view", "visit_id": visit * 32, "locale": "en", "category": "delivery",
+             "article_id": "delivery/track-your-order", "created_at": day},
         ]
     assert app.extensions["analytics"].write(events)
     return app

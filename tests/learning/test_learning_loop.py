@@ -157,3 +157,10 @@ def test_unknown_ids_and_locales_are_clear_errors(app):
     assert result.exit_code != 0 and "no learned question 999" in result.output
     result = runner.invoke(args=["learn", "list", "--locale", "xx"])
     assert result.exit_code != 0 and "not a site locale" in result.output
+
+
+def test_a_question_search_already_answers_with_that_article_is_not_proposed(app):
+    assert first_hit(app, "track my order") == ARTICLE_ID
+    for _ in range(5):
+        visit(app, phrase="track my order")
+    assert proposals(app) == []

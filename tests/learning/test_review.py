@@ -12,7 +12,7 @@ from portal.learning.export import add_questions
 from portal.models import LearnedQuestion
 from tests.admin.test_admin import PASSWORD, csrf_token, login
 from tests.conftest import DEMO_CONTENT
-from tests.learning.test_learning_loop import ARTICLE_ID, PHRASE, proposals, visit
+from tests.learning.test_learning_loop import ARTICLE_ID, PHRASE, WRONG, WRONG_ID, proposals, visit
 
 
 def editor_app(app_factory, content_dir=DEMO_CONTENT, **config):
@@ -40,7 +40,7 @@ def test_editors_see_proposals_with_their_counts_strongest_first(app):
     for _ in range(6):
         visit(app)
     for _ in range(5):
-        visit(app, phrase="snorklewhistle", path="/en/returns/return-an-item", article_id="returns/return-an-item")
+        visit(app, phrase="snorklewhistle", path=WRONG, article_id=WRONG_ID)
     assert app.extensions["analytics"].flush()
     client = app.test_client()
     login(client)
@@ -53,7 +53,7 @@ def test_editors_see_proposals_with_their_counts_strongest_first(app):
 def test_accept_with_an_edited_wording_and_reject_through_the_admin(app):
     for _ in range(5):
         visit(app)
-        visit(app, phrase="snorklewhistle", path="/en/returns/return-an-item", article_id="returns/return-an-item")
+        visit(app, phrase="snorklewhistle", path=WRONG, article_id=WRONG_ID)
     by_query = {p["query"]: p["id"] for p in proposals(app)}
     client = app.test_client()
     login(client)
@@ -81,7 +81,8 @@ def test_a_decision_needs_the_csrf_token_and_a_wording(app):
                            data={"csrf_token": token, "action": "accept", "wording": "   "})
     assert "done=invalid" in response.headers["Location"]
     assert stored(app) == [(PHRASE, ARTICLE_ID, "proposed")]
-    assert client.post("/admin/questions/999", data={"csrf_token": token, "action": "reject"}).status_code == 404
+    missing = client.post("/admin/questions/999", data={"csrf_token": token, "action": "reject"})
+    assert missing.status_code == 404
     assert client.post(f"/admin/questions/{proposal['id']}",
                        data={"csrf_token": token, "action": "delete"}).status_code == 400
 
