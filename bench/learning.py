@@ -161,7 +161,7 @@ def main(argv=None):
           f"(at least 1); k = {args.k}; lexical search")
     if not args.json:
         print(f"{'dataset':<16}{'w':>5}{'hist':>6}{'test':>6}{'visits':>8}{'mean':>6}{'props':>7}{'right':>7}"
-              f"{'s/10k':>9}{'R@1 before':>11}{'after':>6}{'MRR before':>10}{'after':>6}{'lift':>7}")
+              f"{'s/10k':>9}{'R@1 bef':>8}{'after':>7}{'MRR bef':>8}{'after':>7}{'lift':>8}")
     for w in args.w:
         for folder in args.datasets:
             result = simulate(folder, args.p, w, args.mean_visits, args.zipf, args.k, args.seed)
