@@ -124,4 +124,3 @@ class LearnedQuestion(Base):
 
     __table_args__ = (UniqueConstraint("locale", "query_key", "article_id", name="uq_learned_question"),
                       Index("ix_learned_questions_status", "status", "locale"))
-

@@ -5,6 +5,8 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import re
+import shlex
 
 from flask import Blueprint, Response, abort, current_app, g, render_template, request
 from flask_babel import lazy_gettext as _l
@@ -13,6 +15,9 @@ from ..analytics import metrics
 from ..content import get_content
 from ..db import get_db
 from ..i18n import LOCALES, locale_name, negotiate_locale
+from ..learning.gaps import content_gaps as find_gaps
+from ..search import get_search
+from ..search.analysis import fold
 from . import charts
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -155,11 +160,9 @@ def _charts(report):
 
 def content_gaps(session, report, limit=TABLE_LIMIT):
     """[(gap, sparkline)] for the dashboard and its CSV."""
-    from ..learning.gaps import content_gaps as find_gaps
-    from ..search import get_search
-
     search = get_search()
-    begin, finish = metrics._bounds(report.start, report.end)
+    begin = dt.datetime.combine(report.start, dt.time())
+    finish = dt.datetime.combine(report.end + dt.timedelta(days=1), dt.time())
     gaps = find_gaps(session, begin, finish, report.locale,
                      embedder=search.embedder if search.semantic else None, limit=limit)
     days = charts.days_between(report.start, report.end)
@@ -179,11 +182,6 @@ def gap_rows(gaps, report):
 def new_article_command(gap) -> str:
     """The `content new` command that starts an article for a gap, with a slug and title from its
     question, in the category of the article its visitors read most."""
-    import re
-    import shlex
-
-    from ..search.analysis import fold
-
     content = get_content()
     read = [content.article_by_id(gap.locale, a) for a, _n in gap.read_next.most_common()]
     categories = [a.category for a in read if a] or [c.id for c in content.categories(gap.locale)]
