@@ -14,6 +14,8 @@ import logging
 from flask import Flask, current_app
 from sqlalchemy.exc import SQLAlchemyError
 
+from ..content import get_content
+from ..search import SearchUnavailable, get_search
 from . import proposals
 from .grouping import merge_by_meaning
 
@@ -48,8 +50,6 @@ def accepted_questions(database) -> dict:
 
 def refresh_proposals(session) -> int:
     """Proposals up to date with the events of the last LEARN_WINDOW_DAYS (the analytics clock)."""
-    from ..content import get_content
-
     config = current_app.config
     content = get_content()
     search = current_app.extensions.get("search")
@@ -63,10 +63,8 @@ def refresh_proposals(session) -> int:
         group=(lambda locale, evidence: merge_by_meaning(evidence, embedder)) if embedder else None)
 
 
-
 def _found_first(locale, query, article_id) -> bool:
-    from ..search import SearchUnavailable, get_search
-
+    """Whether search already answers `query` with this article first."""
     try:
         hits = get_search().query(locale, query, limit=1).hits
     except SearchUnavailable:

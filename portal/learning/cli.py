@@ -8,6 +8,7 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
+from ..content import get_content
 from ..db import get_db
 from . import proposals, refresh_proposals
 from .export import export_questions
@@ -28,8 +29,6 @@ def _question_json(question) -> dict:
               default=proposals.PROPOSED, show_default=True)
 def learn_list(locale, output, status):
     """Proposed questions, strongest evidence first (read from the visits of LEARN_WINDOW_DAYS)."""
-    from ..content import get_content
-
     if locale is not None and locale not in get_content().locales:
         raise click.BadParameter(f"{locale!r} is not a site locale ({', '.join(get_content().locales)})",
                                  param_hint="--locale")

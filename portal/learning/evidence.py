@@ -54,7 +54,6 @@ class Evidence:
     # question key -> every visitor who gave evidence for any article, and the wordings they typed
     asked_by: dict = field(default_factory=lambda: defaultdict(set))
     wordings: dict = field(default_factory=lambda: defaultdict(Counter))
-    visits: int = 0  # tracked visits read
 
     def add(self, key, text, article_id, visitor):
         self.visitors[(key, article_id)].add(visitor)
@@ -95,8 +94,10 @@ def _read_visit(events, contacts, now, by_locale):
     unhelpful = {e.article_id for e in events if e.type == "vote" and e.helpful is False}
     if len(helpful) > MAX_HELPFUL_VOTES_PER_VISIT:
         helpful = set()
-    searches = []  # (question key, text as typed), in order
-    views = []  # (article, when, the key of the search whose results it was reached from, or None)
+    searches = []  # (question key, text as typed, locale), in order
+    # [article, when, the key of the search whose results it was opened from (or None),
+    #  how many searches came before it]
+    views = []
     for event in events:
         if event.type == "search" and event.query:
             searches.append((question_key(event.locale, event.query), event.query, event.locale))
@@ -117,5 +118,3 @@ def _read_visit(events, contacts, now, by_locale):
         for key, text, locale in searches[:searches_before]:
             if key and key != from_results_of:
                 by_locale[locale].add(key, text, article_id, visitor)
-    for search in {s[2] for s in searches}:
-        by_locale[search].visits += 1

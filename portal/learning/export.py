@@ -9,6 +9,7 @@ from pathlib import Path
 import yaml
 from sqlalchemy import select
 
+from ..content import get_content
 from ..models import LearnedQuestion, utcnow
 from .proposals import ACCEPTED, EXPORTED
 
@@ -54,8 +55,6 @@ def _scalar(value: str) -> str:
 
 def export_questions(session, content_dir) -> tuple[list[tuple[str, int]], list[str]]:
     """Write every accepted question into its article's file; ([(path, added)], [problem])."""
-    from ..content import get_content
-
     content = get_content()
     by_article = defaultdict(list)
     for question in session.scalars(select(LearnedQuestion).where(LearnedQuestion.status == ACCEPTED)
