@@ -23,10 +23,6 @@ log = logging.getLogger(__name__)
 
 
 def init_app(app: Flask):
-    # k: distinct visitors whose evidence a question needs before it is proposed.
-    app.config.setdefault("LEARN_MIN_VISITS", 5)
-    # Events older than this are not read (and the retention period purges them anyway).
-    app.config.setdefault("LEARN_WINDOW_DAYS", 90)
     database = app.extensions["db"]
     search = app.extensions.get("search")
     if search is not None:

@@ -164,3 +164,20 @@ def test_a_question_search_already_answers_with_that_article_is_not_proposed(app
     for _ in range(5):
         visit(app, phrase="track my order")
     assert proposals(app) == []
+
+
+def test_k_is_configurable(app_factory):
+    app = app_factory(LEARN_MIN_VISITS=3)
+    for _ in range(3):
+        visit(app)
+    assert [p["visits"] for p in proposals(app)] == [3]
+    app.extensions["db"].engine.dispose()
+
+
+def test_the_settings_come_from_the_environment(monkeypatch):
+    from portal.config import Config
+
+    monkeypatch.setenv("PORTAL_LEARN_MIN_VISITS", "7")
+    monkeypatch.setenv("PORTAL_LEARN_WINDOW_DAYS", "30")
+    config = Config().as_dict()
+    assert (config["LEARN_MIN_VISITS"], config["LEARN_WINDOW_DAYS"]) == (7, 30)
