@@ -22,6 +22,7 @@ def create_app(config: dict | None = None) -> Flask:
         handoff,
         http,
         i18n,
+        learning,
         observability,
         ratelimit,
         search,
@@ -41,5 +42,6 @@ def create_app(config: dict | None = None) -> Flask:
     views.init_app(app)
     handoff.init_app(app)
     admin.init_app(app)
+    learning.init_app(app)  # after db and search: it feeds accepted questions to index builds
     cli.init_app(app)
     return app

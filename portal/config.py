@@ -56,6 +56,9 @@ class Config:
         # Article texts a starting node embeds itself; beyond that `flask search build` does.
         self.SEARCH_START_EMBED_LIMIT = int(env.get("PORTAL_SEARCH_START_EMBED_LIMIT", "0"))
         self.ANALYTICS_RETENTION = env.get("PORTAL_ANALYTICS_RETENTION", "25m")
+        # Learned questions (docs/deflection.md): k distinct visitors, and the days of visits read.
+        self.LEARN_MIN_VISITS = int(env.get("PORTAL_LEARN_MIN_VISITS", "5"))
+        self.LEARN_WINDOW_DAYS = int(env.get("PORTAL_LEARN_WINDOW_DAYS", "90"))
         # The 24-hour attribution cookie behind the 24-hour deflection figure (docs/deflection.md).
         self.ANALYTICS_ATTRIBUTION = _flag(env.get("PORTAL_ANALYTICS_ATTRIBUTION")) is not False
         # Delivered contact requests (names, e-mails, messages): the helpdesk keeps its copy.

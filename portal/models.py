@@ -4,7 +4,18 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import JSON, BigInteger, Boolean, DateTime, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -92,3 +103,24 @@ class OutboxMessage(Base):
     last_error: Mapped[str | None] = mapped_column(Text)
     delivered_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
     failed_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+
+
+class LearnedQuestion(Base):
+    """A question visitors asked before they found an article another way (portal/learning/):
+    proposed to editors, then accepted (searchable), rejected (never proposed again) or exported."""
+
+    __tablename__ = "learned_questions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    locale: Mapped[str] = mapped_column(String(16))
+    article_id: Mapped[str] = mapped_column(String(255))
+    # The question's words folded (case, diacritics, word forms, order): what visits are counted by.
+    query_key: Mapped[str] = mapped_column(String(500))
+    query: Mapped[str] = mapped_column(String(500))  # the wording shown, and indexed once accepted
+    visits: Mapped[int] = mapped_column(Integer, default=0)
+    status: Mapped[str] = mapped_column(String(16), default="proposed")  # proposed|accepted|rejected|exported
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    decided_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+
+    __table_args__ = (UniqueConstraint("locale", "query_key", "article_id", name="uq_learned_question"),
+                      Index("ix_learned_questions_status", "status", "locale"))

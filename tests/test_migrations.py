@@ -34,3 +34,16 @@ def test_attribution_column_is_added_and_removed_keeping_events(database_url):
         upgrade(database_url)
     finally:
         engine.dispose()
+
+
+def test_learned_questions_table_is_added_and_removed(database_url):
+    engine = make_engine(database_url)
+    try:
+        assert "learned_questions" in inspect(engine).get_table_names()
+        downgrade(database_url, "0004")
+        assert "learned_questions" not in inspect(engine).get_table_names()
+        upgrade(database_url)
+        assert {"locale", "article_id", "query_key", "query", "visits", "status"} <= columns(
+            engine, "learned_questions")
+    finally:
+        engine.dispose()

@@ -5,6 +5,8 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import re
+import shlex
 
 from flask import Blueprint, Response, abort, current_app, g, render_template, request
 from flask_babel import lazy_gettext as _l
@@ -13,6 +15,10 @@ from ..analytics import metrics
 from ..content import get_content
 from ..db import get_db
 from ..i18n import LOCALES, locale_name, negotiate_locale
+from ..learning.gaps import content_gaps as find_gaps
+from ..search import get_search
+from ..search.analysis import fold
+from . import charts
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 DEFAULT_DAYS = 28
@@ -131,20 +137,62 @@ def _tables(session, report):
     }
 
 
-def _chart(report):
-    """Daily deflection rates as small SVG polylines: no script, fits a strict CSP."""
-    days = [report.start + dt.timedelta(days=i) for i in range((report.end - report.start).days + 1)]
-    width, height = 600, 160
-    step = width / max(1, len(days) - 1)
-    lines = {}
-    for name in ("deflection_rate_24h", "deflection_rate_sitting"):
-        points = []
-        for index, day in enumerate(days):
-            rate = getattr(report.by_day[day], name) if day in report.by_day else None
-            if rate is not None:
-                points.append((round(index * step, 1), round(height - rate * height, 1), day, rate))
-        lines[name] = points
-    return {"width": width, "height": height, "lines": lines}
+def _charts(report):
+    """Deflection rates and searches with and without an answer, per day."""
+    days = charts.days_between(report.start, report.end)
+
+    def daily(name):
+        return {day: getattr(counts, name) for day, counts in report.by_day.items()}
+
+    searches = {day: counts.searches for day, counts in report.by_day.items() if counts.searches}
+    return {
+        "deflection": charts.line_chart(days, [
+            ("deflection_rate_24h", _l("Within 24 hours"), daily("deflection_rate_24h")),
+            ("deflection_rate_sitting", _l("Within the sitting"), daily("deflection_rate_sitting"))],
+            maximum=1, show=_percent),
+        "searches": charts.line_chart(days, [
+            ("answered", _l("Searches with an answer"),
+             {day: n - report.by_day[day].zero_result_searches for day, n in searches.items()}),
+            ("unanswered", _l("Searches without an answer"),
+             {day: report.by_day[day].zero_result_searches for day in searches})]),
+    }
+
+
+def content_gaps(session, report, limit=TABLE_LIMIT):
+    """[(gap, sparkline)] for the dashboard and its CSV."""
+    search = get_search()
+    begin = dt.datetime.combine(report.start, dt.time())
+    finish = dt.datetime.combine(report.end + dt.timedelta(days=1), dt.time())
+    gaps = find_gaps(session, begin, finish, report.locale,
+                     embedder=search.embedder if search.semantic else None, limit=limit)
+    days = charts.days_between(report.start, report.end)
+    return [(gap, charts.sparkline(days, gap.per_day)) for gap in gaps]
+
+
+def gap_rows(gaps, report):
+    """The content gaps as the CSV has them."""
+    article_title, _category_title = _titles(report.locale)
+    return [(gap.question, gap.locale, gap.visits, gap.trend(report.start, report.end),
+             " | ".join(gap.examples),
+             ", ".join(f"{article_title(a)} ({n})" for a, n in gap.read_next.most_common(3)),
+             ", ".join(f"{c} ({n})" for c, n in gap.contacted.most_common(3)))
+            for gap, _chart in gaps]
+
+
+def new_article_command(gap) -> str:
+    """The `content new` command that starts an article for a gap, with a slug and title from its
+    question, in the category of the article its visitors read most."""
+    content = get_content()
+    read = [content.article_by_id(gap.locale, a) for a, _n in gap.read_next.most_common()]
+    categories = [a.category for a in read if a] or [c.id for c in content.categories(gap.locale)]
+    category = categories[0] if categories else "category"
+    slug = "-".join(re.findall(r"[a-z0-9]+", fold(gap.question).lower())[:8]) or "new-article"
+    title = gap.question[:1].upper() + gap.question[1:]
+    return f"flask --app portal content new {category}/{slug} --title {shlex.quote(title)}"
+
+
+GAP_HEADER = [_l("Question"), _l("Language"), _l("Visits"), _l("Trend"), _l("Examples"), _l("Read next"),
+              _l("Contacted")]
 
 
 def build_report(session, start, end, locale):
@@ -157,9 +205,12 @@ def index():
     with get_db().session() as session:
         report = build_report(session, start, end, locale)
         tables = _tables(session, report)
+        gaps = content_gaps(session, report)
     # The export links carry the filters shown, and nothing else from the query string.
     export_args = {"from": start.isoformat(), "to": end.isoformat(), **({"locale": locale} if locale else {})}
-    return render_template("admin/dashboard.html", report=report, tables=tables, chart=_chart(report),
+    return render_template("admin/dashboard.html", report=report, tables=tables, charts=_charts(report),
+                           gaps=gaps,
+                           article_title=_titles(locale)[0], new_article_command=new_article_command,
                            start=start, end=end, locale=locale, errors=errors, export_args=export_args,
                            locales=get_content().locales)
 
@@ -191,6 +242,8 @@ def export(name):
             rows = [[day.isoformat(), *counts.as_dict().values()]
                     for day, counts in sorted(report.by_day.items())]
             rows.append(["total", *report.total.as_dict().values()])
+        elif name == "content_gaps":
+            header, rows = GAP_HEADER, gap_rows(content_gaps(session, report), report)
         else:
             tables = _tables(session, report)
             if name not in tables:

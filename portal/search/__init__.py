@@ -6,6 +6,7 @@ import logging
 import threading
 import unicodedata
 from collections import OrderedDict
+from dataclasses import replace
 from pathlib import Path
 
 from flask import Flask, current_app
@@ -70,6 +71,9 @@ class SearchService:
         self._lock = threading.Lock()
         self._vectors: tuple[str, dict] = ("", {})
         self._problem: str | None = None  # why search by meaning is not serving, logged once
+        # () -> {(locale, article id): [question, ...]}: questions editors accepted from visitors
+        # (portal/learning/), indexed exactly like the articles' own `questions:`.
+        self.learned_questions = None
 
     # -- search by meaning: building and reading the vectors ---------------------------
 
@@ -124,7 +128,8 @@ class SearchService:
         """Build the lexical index and, with search by meaning, its vectors; `embed_limit`: build
         without vectors when more articles than that need embedding (a start must not take hours);
         `progress(locale, done, total)` hears how far the lexical build got."""
-        articles = list(content.all_articles)
+        articles = with_questions(list(content.all_articles),
+                                  self.learned_questions() if self.learned_questions else {})
         # The slow part first, so the new lexical index and its vectors go live moments apart.
         matrices = None
         if self.semantic and not self._too_many_to_embed(articles, embed_limit):
@@ -247,6 +252,14 @@ class SearchService:
         normalized = normalize_query(text) + (" " if text[-1:].isspace() else "")
         key = ("s", self.backend.generation(), locale, normalized, limit)
         return self._cached(key, lambda: self.backend.suggest(locale, normalized, limit=limit))
+
+
+def with_questions(articles, extra: dict) -> list:
+    """Articles with more questions of their own: `extra` maps (locale, article id) to them."""
+    if not extra:
+        return articles
+    return [replace(a, questions=tuple(dict.fromkeys((*a.questions, *extra[(a.locale, a.id)]))))
+            if (a.locale, a.id) in extra else a for a in articles]
 
 
 def init_app(app: Flask):

@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import datetime as dt
 import sys
+import tempfile
 from pathlib import Path
 
 from playwright.sync_api import sync_playwright
 
-from .live import demo_server, launch_chromium
+from .admin_demo import seed, sign_in
+from .live import demo_app, demo_server, launch_chromium, serve
 
 VIEWPORTS = {
     "phone": {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 1, "is_mobile": True,
@@ -81,9 +83,42 @@ def take(out: Path):
             page.screenshot(path=str(target), animations="disabled")
             written.append(target)
             context.close()
+        written += take_admin(browser, out)
         browser.close()
     for target in written:
         print(f"{target}  {target.stat().st_size // 1024} KB")
+
+
+# The editors' pages with two weeks of visits: where each view starts (an element to scroll to).
+ADMIN_PAGES = [  # name, path, element at the top, devices
+    ("admin-charts", "/admin/", "#charts-title", ("desktop", "phone")),
+    ("admin-gaps", "/admin/", "#gaps-title", ("desktop", "phone")),
+    ("admin-questions", "/admin/questions/", "h1", ("desktop", "phone")),
+]
+
+
+def take_admin(browser, out: Path) -> list[Path]:
+    written = []
+    with tempfile.TemporaryDirectory(prefix="portal-admin-") as data_dir:
+        app = demo_app(Path(data_dir))
+        seed(app)
+        with serve(app) as base:
+            for device, options in VIEWPORTS.items():
+                context = browser.new_context(base_url=base, reduced_motion="reduce", **options)
+                page = context.new_page()
+                sign_in(page)
+                for name, path, top, devices in ADMIN_PAGES:
+                    if device not in devices:
+                        continue
+                    page.goto(path, wait_until="networkidle")
+                    page.evaluate("selector => document.querySelector(selector).scrollIntoView()", top)
+                    target = out / f"{name}-{device}.png"
+                    page.screenshot(path=str(target), animations="disabled")
+                    written.append(target)
+                context.close()
+        app.extensions["analytics"].flush()
+        app.extensions["db"].engine.dispose()
+    return written
 
 
 if __name__ == "__main__":

@@ -26,7 +26,7 @@ def test_readyz_checks_content_index_and_database(app_factory, database_url):
     assert all(check["ok"] for check in body["checks"].values())
     assert body["checks"]["content"]["revision"] == content_revision(app.extensions["content"])
     assert "185 articles in 4 locales" in body["checks"]["content"]["detail"]
-    assert body["checks"]["database"]["detail"] == "reachable, schema 0004"
+    assert body["checks"]["database"]["detail"] == "reachable, schema 0005"
     assert response.headers["Cache-Control"] == "no-store"
     app.extensions["db"].engine.dispose()
 
