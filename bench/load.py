@@ -1,7 +1,7 @@
 """Requests per second and latency under gunicorn (2 workers), on SQLite and on PostgreSQL, beside
 a static file served by the same gunicorn in the same run: the ceiling of this machine and client.
 
-    .venv/bin/python bench/load.py [--seconds 20] [--processes 2] [--threads 8]
+    .venv/bin/python bench/load.py [--seconds 20] [--processes 2] [--threads 5] [--profile]
 
 The portal runs as `make serve` runs it (gunicorn.conf.py, access log on) on the demo content.
 Keep-alive clients, as a proxy in front of the nodes would hold, spread over several
@@ -50,7 +50,8 @@ from portal.migrations import upgrade  # noqa: E402
 POSTGRES_ADMIN = os.environ.get("PORTAL_BENCH_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")
 BROWSER = "Mozilla/5.0 (X11; Linux x86_64) bench/load.py"
 MIX = (("article", 60), ("search", 15), ("suggest", 15), ("vote", 10))
-EXPECTED = {"article": 200, "search": 200, "suggest": 200, "vote": 303, "static": 200, "new search": 200}
+EXPECTED = {"article": 200, "search": 200, "suggest": 200, "vote": 303, "static": 200, "new search": 200,
+            "api search": 200}
 STATIC_FILE = "css/portal.css"
 
 
@@ -126,6 +127,8 @@ def next_request(route, rng, articles, questions, static_url):
         return "GET", f"/{locale}/search?q={quote(f'{question} {extra} {rng.randrange(10**6)}')}", b""
     if route == "search":
         return "GET", f"/{locale}/search?q={quote(question)}", b""
+    if route == "api search":
+        return "GET", f"/api/v1/search?{urlencode({'q': question, 'locale': locale})}", b""
     if route == "suggest":
         typed = question[: rng.randint(3, max(3, min(12, len(question))))]
         return "GET", f"/api/v1/suggest?locale={locale}&q={quote(typed)}", b""
@@ -253,9 +256,63 @@ def static_url(port):
 
 
 def row(label, route, values, errors, seconds, cpu=None):
-    cpu_per_request = f"{cpu * 1000 / len(values):>10.2f}" if cpu is not None and values else ""
-    print(f"{label:<11}{route:<17}{len(values) / seconds:>9.0f}{percentile(values, 0.5):>9.1f}"
-          f"{percentile(values, 0.99):>9.1f}{errors:>8}{cpu_per_request}")
+    cpu_per_request = f"{cpu * 1000 / len(values):>10.2f}" if cpu is not None and values else f"{'':>10}"
+    p50, p99 = percentile(values, 0.5), percentile(values, 0.99)
+    print(f"{label:<11}{route:<19}{len(values) / seconds:>9.0f}{p50:>9.1f}{p99:>9.1f}{p99 / p50:>9.1f}"
+          f"{errors:>8}{cpu_per_request}")
+
+
+# Each alone, for the same time with the same clients: (phase, route, CPU target ms/req or None).
+SINGLE_ROUTES = (("articles only", "article", 1.5), ("search pages only", "search", 2.0),
+                 ("API searches only", "api search", None), ("new searches only", "new search", None),
+                 ("static only", "static", None))
+P99_TARGET = 2.0  # p99 at most twice p50: articles, search pages, API (issue #19)
+
+
+def worker_pids(master):
+    return [int(pid) for pid in Path(f"/proc/{master}/task/{master}/children").read_text().split()]
+
+
+def profile_workers(master, seconds, folder, name):
+    """py-spy over every worker for one phase: collapsed stacks, summarised by profile_top()."""
+    output = Path(folder) / f"{name.replace(' ', '-')}.txt"
+    py_spy = str(Path(sys.executable).parent / "py-spy")
+    return [subprocess.Popen([py_spy, "record", "--pid", str(pid), "--duration", str(int(seconds)),
+                              "--rate", "200", "--format", "raw", "--nonblocking",
+                              "--output", f"{output}.{pid}"],
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            for pid in worker_pids(master)], output
+
+
+def profile_top(paths, limit=15):
+    """The functions most often on the stack (inclusive) and at its top (self), in % of samples."""
+    inclusive, own, total = defaultdict(int), defaultdict(int), 0
+    for path in paths:
+        for line in Path(path).read_text().splitlines():
+            stack, _, count = line.rpartition(" ")
+            if not stack:
+                continue
+            frames = [re.sub(r" \((?:.*/)?((?:site-packages/)?[^/]+/[^/]+\.py):\d+\)$", r" (\1)", frame)
+                      for frame in stack.split(";")]
+            count = int(count)
+            total += count
+            if frames[0].startswith("process "):
+                frames = frames[1:]
+            for frame in set(frames):
+                inclusive[frame] += count
+            if frames:
+                own[frames[-1]] += count
+    if not total:
+        return ["(no samples)"]
+    lines = [f"{'total %':>8}{'self %':>8}  function (file)"]
+    idle = {frame for frame in inclusive if frame.startswith(("wait (", "select (", "_worker_loop"))}
+    ranked = sorted(inclusive, key=inclusive.get, reverse=True)
+    for frame in [frame for frame in ranked if frame not in idle][:limit]:
+        lines.append(f"{100 * inclusive[frame] / total:>8.1f}{100 * own[frame] / total:>8.1f}  {frame}")
+    lines.append(f"{'':>16}  self time, top functions:")
+    for frame in sorted(own, key=own.get, reverse=True)[:limit]:
+        lines.append(f"{100 * inclusive[frame] / total:>8.1f}{100 * own[frame] / total:>8.1f}  {frame}")
+    return lines
 
 
 def run(label, database_url, data_dir, args):
@@ -274,16 +331,20 @@ def run(label, database_url, data_dir, args):
                    check=True, capture_output=True)
     with open(Path(data_dir) / f"gunicorn-{label}.log", "ab") as log:
         process = serve(env, port, log)
+    phases = {"mix": MIX, **{name: ((route, 1),) for name, route, _target in SINGLE_ROUTES}}
+    results, cpu, profiles = {}, {}, {}
     try:
         url = static_url(port)
         drive(port, MIX, 2, args.processes, args.threads, url)  # warm-up: searchers, caches, pools
-        phases = {"mix": MIX, "articles only": (("article", 1),), "new searches only": (("new search", 1),),
-                  "static only": (("static", 1),)}
-        results, cpu = {}, {}
         for name, routes in phases.items():
+            profilers = []
+            if args.profile and name in ("articles only", "search pages only", "API searches only"):
+                profilers, profiles[name] = profile_workers(process.pid, args.seconds, data_dir, name)
             before = server_cpu_seconds(process.pid)
             results[name] = drive(port, routes, args.seconds, args.processes, args.threads, url)
             cpu[name] = server_cpu_seconds(process.pid) - before
+            for profiler in profilers:
+                profiler.wait(60)
     finally:
         process.send_signal(signal.SIGTERM)
         process.wait(60)
@@ -292,24 +353,32 @@ def run(label, database_url, data_dir, args):
         row(label, route, latencies[route], errors[route], args.seconds)
     everything = [value for values in latencies.values() for value in values]
     row(label, "mix, all routes", everything, sum(errors.values()), args.seconds, cpu["mix"])
-    article, article_errors, more = results["articles only"]
-    static, static_errors, static_samples = results["static only"]
-    searched, searched_errors, searched_samples = results["new searches only"]
-    row(label, "new searches only", searched["new search"], searched_errors["new search"], args.seconds,
-        cpu["new searches only"])
-    row(label, "articles only", article["article"], article_errors["article"], args.seconds,
-        cpu["articles only"])
-    row(label, "static (ceiling)", static["static"], static_errors["static"], args.seconds,
-        cpu["static only"])
-    for sample in samples + more + static_samples + searched_samples:
+    verdicts = []
+    for name, route, cpu_target in SINGLE_ROUTES:
+        values, failed, more = results[name]
+        row(label, name, values[route], failed[route], args.seconds, cpu[name])
+        samples += more
+        if not values[route]:
+            continue
+        per_request = cpu[name] * 1000 / len(values[route])
+        tail = percentile(values[route], 0.99) / percentile(values[route], 0.5)
+        if cpu_target is not None:
+            verdicts.append(f"{route} {per_request:.2f} ms CPU (target <= {cpu_target})")
+        if route in ("article", "search", "api search"):
+            verdicts.append(f"{route} p99/p50 {tail:.1f} (target <= {P99_TARGET:.0f})")
+    for sample in samples:
         print(f"{'':<11}error: {sample}")
-    article_rate = len(article["article"]) / args.seconds
-    static_rate = len(static["static"]) / args.seconds
+    article, static = results["articles only"][0]["article"], results["static only"][0]["static"]
+    article_rate, static_rate = len(article) / args.seconds, len(static) / args.seconds
     # Requests per CPU-second of the server, times the cores: the rate without a client beside it.
-    alone = len(article["article"]) / cpu["articles only"] * (os.cpu_count() or 1)
-    print(f"{'':<11}article pages: {article_rate:.0f} req/s (target >= 1000), "
-          f"{article_rate / static_rate:.2f}x the static ceiling (target >= 0.30); "
-          f"~{alone:.0f} req/s if the server had every core to itself")
+    alone = len(article) / cpu["articles only"] * (os.cpu_count() or 1)
+    print(f"{'':<11}article pages: {article_rate:.0f} req/s, {article_rate / static_rate:.2f}x the static "
+          f"ceiling, {cpu['articles only'] / len(article) / (cpu['static only'] / len(static)):.2f}x its CPU "
+          f"per request; ~{alone:.0f} req/s if the server had every core to itself")
+    print(f"{'':<11}" + "; ".join(verdicts))
+    for name, output in profiles.items():
+        print(f"\n{label}, {name}: py-spy, {args.seconds:.0f} s over both workers")
+        print("\n".join(profile_top(sorted(Path(data_dir).glob(f"{output.name}.*")))))
     sys.stdout.flush()
 
 
@@ -317,8 +386,10 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=20)
     parser.add_argument("--processes", type=int, default=2, help="client processes")
-    parser.add_argument("--threads", type=int, default=8, help="keep-alive connections per client process")
+    parser.add_argument("--threads", type=int, default=5, help="keep-alive connections per client process")
     parser.add_argument("--semantic", choices=("on", "off"), default="on", help="PORTAL_SEARCH_SEMANTIC")
+    parser.add_argument("--profile", action="store_true",
+                        help="py-spy over the workers while articles, search pages and the API run alone")
     parser.add_argument("--databases", nargs="+", choices=("sqlite", "postgresql"),
                         default=["sqlite", "postgresql"])
     args = parser.parse_args(argv)
@@ -326,7 +397,7 @@ def main(argv=None):
           f"gunicorn.conf.py, 2 workers x {os.environ.get('PORTAL_THREADS', '4')} threads; "
           f"{args.processes} client processes x {args.threads} connections; {args.seconds:.0f} s per phase; "
           f"{os.cpu_count()} CPU cores shared by server and client")
-    print(f"{'database':<11}{'route':<17}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'errors':>8}"
+    print(f"{'database':<11}{'route':<19}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'p99/p50':>9}{'errors':>8}"
           f"{'server CPU ms/req':>19}")
     with tempfile.TemporaryDirectory() as data_dir:
         if "sqlite" in args.databases:
