@@ -23,6 +23,7 @@ def create_app(config: dict | None = None) -> Flask:
         http,
         i18n,
         observability,
+        page_cache,
         ratelimit,
         search,
         security,
@@ -35,6 +36,7 @@ def create_app(config: dict | None = None) -> Flask:
     content.init_app(app)
     i18n.init_app(app)
     search.init_app(app)
+    page_cache.init_app(app)
     db.init_app(app)
     ratelimit.init_app(app)  # votes, the contact form and the editors' sign-in use it
     analytics.init_app(app)
