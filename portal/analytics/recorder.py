@@ -13,7 +13,6 @@ rest of its batch is stored.
 from __future__ import annotations
 
 import atexit
-import contextlib
 import logging
 import os
 import queue
@@ -34,7 +33,6 @@ EVENT_TYPES = frozenset({
 BATCH_SIZE = 200
 QUEUE_LIMIT = 20_000
 LINGER_SECONDS = 0.25  # events wait at most this long for company; reports never notice
-_FLUSH = object()  # queued by flush(): write what is queued, without lingering
 
 
 _COLUMNS = tuple(column.name for column in Event.__table__.columns if column.name != "id")
@@ -60,14 +58,16 @@ def _row(fields: dict) -> dict:
             **{name: _storable(fields.get(name), name) for name in _COLUMNS if name != "created_at"}}
 
 
-def next_batch(events_queue: queue.Queue, linger: float) -> list:
-    """Up to BATCH_SIZE items: waits for the first, then up to `linger` seconds for more, unless
-    a flush request (_FLUSH, returned with the batch) says to write now."""
+def next_batch(events_queue: queue.Queue, linger: float, hurry: threading.Event) -> list:
+    """Up to BATCH_SIZE events: waits for the first, then `linger` seconds (or until `hurry` is
+    set) for more. Sleeping rather than waiting on the queue: a request's put wakes no one."""
     taken = [events_queue.get()]
-    deadline = time.monotonic() + linger
-    while len(taken) < BATCH_SIZE and taken[-1] is not _FLUSH:
+    if events_queue.qsize() < BATCH_SIZE - 1:
+        hurry.wait(linger)
+    hurry.clear()
+    while len(taken) < BATCH_SIZE:
         try:
-            taken.append(events_queue.get(timeout=max(0.0, deadline - time.monotonic())))
+            taken.append(events_queue.get_nowait())
         except queue.Empty:
             break
     return taken
@@ -93,6 +93,7 @@ class EventRecorder:
         self._down_until = 0.0
         self._lock = threading.Lock()
         self._queue: queue.Queue = queue.Queue(maxsize=QUEUE_LIMIT)
+        self._hurry = threading.Event()  # flush() sets it: stop lingering, write now
         self._writer_pid = None
 
     def submit(self, events: list[dict]):
@@ -107,10 +108,8 @@ class EventRecorder:
     def flush(self, timeout: float = 10.0) -> bool:
         """Wait until every queued event is written or dropped (tests, shutdown)."""
         deadline = time.monotonic() + timeout
-        if self._writer_pid == os.getpid() and self._queue.unfinished_tasks:
-            with contextlib.suppress(queue.Full):  # full: the writer has a whole batch, no lingering
-                self._queue.put_nowait(_FLUSH)
         while self._queue.unfinished_tasks and time.monotonic() < deadline:
+            self._hurry.set()
             time.sleep(0.005)
         return not self._queue.unfinished_tasks
 
@@ -120,6 +119,7 @@ class EventRecorder:
             with self._lock:
                 if self._writer_pid != os.getpid():
                     self._queue = queue.Queue(maxsize=QUEUE_LIMIT)
+                    self._hurry = threading.Event()
                     threading.Thread(target=self._run, name="event-writer", daemon=True).start()
                     atexit.register(self.flush, 5.0)
                     self._writer_pid = os.getpid()
@@ -127,11 +127,11 @@ class EventRecorder:
     def _run(self):
         events_queue = self._queue
         while True:
-            taken = next_batch(events_queue, self.linger)
+            batch = next_batch(events_queue, self.linger, self._hurry)
             try:
-                self.write([fields for fields in taken if fields is not _FLUSH])
+                self.write(batch)
             finally:
-                for _ in taken:
+                for _ in batch:
                     events_queue.task_done()
 
     def write(self, events: list[dict]) -> bool:

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import queue
+import threading
 
-from portal.analytics.recorder import _FLUSH, BATCH_SIZE, EventRecorder, next_batch
+from portal.analytics.recorder import BATCH_SIZE, EventRecorder, next_batch
 
 
 def filled(items):
@@ -14,16 +15,14 @@ def filled(items):
     return events_queue
 
 
-def test_a_batch_takes_what_is_queued_up_to_its_size():
+def test_a_full_batch_is_taken_without_lingering():
     events_queue = filled(range(BATCH_SIZE + 50))
-    assert next_batch(events_queue, linger=0) == list(range(BATCH_SIZE))
-    assert next_batch(events_queue, linger=0) == list(range(BATCH_SIZE, BATCH_SIZE + 50))
-
-
-def test_a_flush_request_ends_the_batch():
-    events_queue = filled([1, 2, _FLUSH, 3])
-    assert next_batch(events_queue, linger=60) == [1, 2, _FLUSH]
-    assert events_queue.get_nowait() == 3
+    never = threading.Event()
+    assert next_batch(events_queue, linger=3600, hurry=never) == list(range(BATCH_SIZE))
+    hurry = threading.Event()
+    hurry.set()
+    assert next_batch(events_queue, linger=3600, hurry=hurry) == list(range(BATCH_SIZE, BATCH_SIZE + 50))
+    assert not hurry.is_set()  # the next batch lingers again
 
 
 def test_flush_stores_everything_without_waiting_for_the_linger(app_factory):
