@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import select
 from werkzeug.http import generate_etag
 
+from portal.content.repository import ContentRepository
 from portal.models import Event
 from portal.page_cache import PageCache
 
@@ -145,3 +146,29 @@ def test_another_content_snapshot_empties_the_cache():
     cache.page(object(), ("a",), lambda: "old")
     assert cache.page(object(), ("a",), lambda: "new").body == b"new"
     assert len(cache) == 1
+
+
+def test_a_search_page_is_cached_per_question_and_each_search_is_recorded(app):
+    client = app.test_client()
+    first = client.get("/en/search?q=refund")
+    assert client.get("/en/search?q=refund").data == first.data
+    assert first.headers["X-Robots-Tag"] == "noindex"
+    shouted = client.get("/en/search?q=REFUND").get_data(as_text=True)
+    assert 'value="REFUND"' in shouted  # the same results, the question as this visitor typed it
+    assert len(app.extensions["page_cache"]) == 2
+    assert app.extensions["analytics"].flush()
+    with app.extensions["db"].session() as session:
+        searches = session.scalars(select(Event).where(Event.type == "search")).all()
+    assert [(e.query, e.result_count > 0) for e in searches] == [("refund", True)] * 2 + [("REFUND", True)]
+
+
+def test_a_new_search_index_makes_new_search_pages(app_factory, content_copy):
+    folder = content_copy("good")
+    app = app_factory(folder)
+    client = app.test_client()
+    found = 'href="/en/returns/return-an-item'
+    assert found not in client.get("/en/search?q=kayak").get_data(as_text=True)
+    article = folder / "en" / "returns" / "return-an-item.md"
+    article.write_text(article.read_text().replace("How do I return an item?", "How do I return a kayak?"))
+    app.extensions["search"].build(ContentRepository.from_folder(folder))  # the index swap of a deploy
+    assert found in client.get("/en/search?q=kayak").get_data(as_text=True)
