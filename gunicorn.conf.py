@@ -16,7 +16,7 @@ bind = [os.environ.get("PORTAL_BIND", "127.0.0.1:8000")]
 workers = int(os.environ.get("WEB_CONCURRENCY") or os.cpu_count() or 2)
 # A few threads per worker: a request waiting on PostgreSQL or Redis does not hold up the others,
 # and connections from the proxy can be kept alive.
-worker_class = "gthread"
+worker_class = os.environ.get("PORTAL_WORKER_CLASS", "gthread")
 threads = int(os.environ.get("PORTAL_THREADS", "4"))
 
 # Load the app (every article, rendered) once in the master, then fork the workers: a worker

@@ -300,8 +300,10 @@ def profile_workers(master, seconds, folder, name):
     """py-spy over every worker for one phase: collapsed stacks, summarised by profile_top()."""
     output = Path(folder) / f"{name.replace(' ', '-')}.txt"
     py_spy = str(Path(sys.executable).parent / "py-spy")
+    # --gil: only the thread holding the GIL, so the profile is where the CPU goes, not the
+    # waits of the other threads for the GIL.
     return [subprocess.Popen([py_spy, "record", "--pid", str(pid), "--duration", str(int(seconds)),
-                              "--rate", "200", "--format", "raw", "--nonblocking",
+                              "--rate", "200", "--format", "raw", "--nonblocking", "--gil",
                               "--output", f"{output}.{pid}"],
                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
             for pid in worker_pids(master)], output
@@ -355,6 +357,8 @@ def run(label, database_url, data_dir, args):
     with open(Path(data_dir) / f"gunicorn-{label}.log", "ab") as log:
         process = serve(env, port, log)
     phases = {"mix": MIX, **{name: ((route, 1),) for name, route, _target in SINGLE_ROUTES}}
+    if args.quick:
+        phases = {name: routes for name, routes in phases.items() if name not in ("mix", "new searches only")}
     results, cpu, profiles = {}, {}, {}
     profile_dir = tempfile.mkdtemp(dir=data_dir)
     try:
@@ -373,13 +377,16 @@ def run(label, database_url, data_dir, args):
     finally:
         process.send_signal(signal.SIGTERM)
         process.wait(60)
-    latencies, errors, samples = results["mix"]
-    for route, _ in MIX:
-        row(label, route, latencies[route], errors[route], args.seconds)
-    everything = [value for values in latencies.values() for value in values]
-    row(label, "mix, all routes", everything, sum(errors.values()), args.seconds, cpu["mix"])
-    verdicts = []
+    samples, verdicts = [], []
+    if "mix" in results:
+        latencies, errors, samples = results["mix"]
+        for route, _ in MIX:
+            row(label, route, latencies[route], errors[route], args.seconds)
+        everything = [value for values in latencies.values() for value in values]
+        row(label, "mix, all routes", everything, sum(errors.values()), args.seconds, cpu["mix"])
     for name, route, cpu_target in SINGLE_ROUTES:
+        if name not in results:
+            continue
         values, failed, more = results[name]
         row(label, name, values[route], failed[route], args.seconds, cpu[name])
         samples += more
@@ -413,6 +420,8 @@ def main(argv=None):
     parser.add_argument("--processes", type=int, default=2, help="client processes")
     parser.add_argument("--threads", type=int, default=5, help="keep-alive connections per client process")
     parser.add_argument("--semantic", choices=("on", "off"), default="on", help="PORTAL_SEARCH_SEMANTIC")
+    parser.add_argument("--quick", action="store_true",
+                        help="articles, search pages, the API and the static file: no mix, no new searches")
     parser.add_argument("--data-dir", type=Path,
                         help="a data folder kept for the next run (article vectors too); default: temporary")
     parser.add_argument("--profile", action="store_true",
@@ -421,7 +430,8 @@ def main(argv=None):
                         default=["sqlite", "postgresql"])
     args = parser.parse_args(argv)
     print(f"search by meaning {args.semantic}; "
-          f"gunicorn.conf.py, 2 workers x {os.environ.get('PORTAL_THREADS', '4')} threads; "
+          f"gunicorn.conf.py, 2 workers, {os.environ.get('PORTAL_WORKER_CLASS', 'default class')}, "
+          f"{os.environ.get('PORTAL_THREADS', 'default')} threads; "
           f"{args.processes} client processes x {args.threads} connections; {args.seconds:.0f} s per phase; "
           f"{os.cpu_count()} CPU cores shared by server and client")
     print(f"{'database':<11}{'route':<19}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'p99/p50':>9}{'errors':>8}"
