@@ -149,11 +149,16 @@ def next_request(route, rng, articles, questions, static_url):
     return "POST", f"/{locale}/feedback", urlencode({"article": article_id, "helpful": "yes"}).encode()
 
 
-def client_process(port, routes, start, seconds, threads, seed, static_url, results):
-    """One client process: `threads` keep-alive connections until start + seconds."""
+def client_process(port, routes, ready, start_at, seconds, threads, seed, static_url, results):
+    """One client process: `threads` keep-alive connections for `seconds`, from the moment the
+    parent sets when every client process is ready."""
     import threading
 
     articles, questions = workload()
+    ready.wait()
+    while not start_at.value:
+        time.sleep(0.001)
+    start = start_at.value
     latencies = defaultdict(list)
     errors = defaultdict(int)
     samples = []
@@ -201,12 +206,14 @@ def client_process(port, routes, start, seconds, threads, seed, static_url, resu
 def drive(port, routes, seconds, processes, threads, static_url):
     context = multiprocessing.get_context("spawn")
     results = context.Queue()
-    start = time.time() + 1.5  # every client process imported and ready
-    clients = [context.Process(target=client_process,
-                               args=(port, routes, start, seconds, threads, seed, static_url, results))
+    ready, start_at = context.Barrier(processes + 1), context.Value("d", 0.0)
+    clients = [context.Process(target=client_process, args=(port, routes, ready, start_at, seconds, threads,
+                                                            seed, static_url, results))
                for seed in range(processes)]
     for client in clients:
         client.start()
+    ready.wait(timeout=600)  # every client process imported and its workload loaded
+    start_at.value = time.time() + 0.1
     latencies, errors, samples = defaultdict(list), defaultdict(int), []
     for _ in clients:
         part_latencies, part_errors, part_samples = results.get(timeout=seconds + 120)
