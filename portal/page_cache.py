@@ -8,7 +8,7 @@ bytes depend on: the path (so the locale), the page's own arguments and the orig
 URLs are built on. The cache belongs to one content snapshot: when the content is reloaded
 (preview, a deploy) the next request finds another snapshot and the cache starts empty. Its size
 is bounded in bytes (PORTAL_PAGE_CACHE_MB per process, 0 turns it off); the page read least
-recently leaves first.
+recently leaves first. In debug mode it is off unless set: a saved template shows at once there.
 """
 
 from __future__ import annotations
@@ -66,7 +66,9 @@ class PageCache:
 
 
 def init_app(app: Flask):
-    megabytes = app.config.get("PAGE_CACHE_MB", DEFAULT_MEGABYTES)
+    megabytes = app.config.get("PAGE_CACHE_MB")
+    if megabytes is None:
+        megabytes = 0 if app.debug else DEFAULT_MEGABYTES
     app.extensions["page_cache"] = PageCache(int(megabytes * 1024 * 1024))
 
 

@@ -125,8 +125,9 @@ def test_a_content_reload_shows_on_the_next_request(app_factory, content_copy):
     assert "How do I return a kayak?" in client.get("/en/").get_data(as_text=True)
 
 
-def test_pages_are_not_cached_when_turned_off(app_factory):
-    app = app_factory(PAGE_CACHE_MB=0)
+@pytest.mark.parametrize("config", [{"PAGE_CACHE_MB": 0}, {"DEBUG": True}])
+def test_pages_are_not_cached_when_turned_off_or_in_debug_mode(app_factory, config):
+    app = app_factory(**config)
     assert app.test_client().get(ARTICLE).status_code == 200
     assert len(app.extensions["page_cache"]) == 0
 
