@@ -265,16 +265,6 @@ def serve(env, port, log):
     raise RuntimeError("gunicorn did not become ready")
 
 
-def warm_up_popular_questions(port):
-    """Each popular question once on the page and through the API: their results are then cached,
-    as a popular question's are in production (the new searches phase measures the misses)."""
-    connection = Connection(port)
-    for locale, question in popular_questions(workload()[1]):
-        for route in ("search page", "api search"):
-            connection.request("GET", search_url(route, locale, question))
-    connection.close()
-
-
 def static_url(port):
     """The static file's versioned URL, as the pages link it (immutable, cacheable for a year)."""
     connection = Connection(port)
@@ -371,7 +361,10 @@ def run(label, database_url, data_dir, args):
     try:
         url = static_url(port)
         drive(port, MIX, 2, args.processes, args.threads, url)  # warm-up: searchers, caches, pools
-        warm_up_popular_questions(port)
+        # The steady state: each worker has the popular questions' results, and the pages read, in
+        # its caches (a new question is the new searches phase).
+        steady = (("article", 1), ("search page", 1), ("api search", 1))
+        drive(port, steady, 5, args.processes, args.threads, url)
         for name, routes in phases.items():
             profilers = []
             if args.profile and name in ("articles only", "search pages only", "API searches only"):
