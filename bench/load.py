@@ -1,7 +1,8 @@
 """Requests per second and latency under gunicorn (2 workers), on SQLite and on PostgreSQL, beside
 a static file served by the same gunicorn in the same run: the ceiling of this machine and client.
 
-    .venv/bin/python bench/load.py [--seconds 20] [--processes 2] [--threads 5] [--profile]
+    .venv/bin/python bench/load.py [--seconds 20] [--processes 2] [--threads 5] [--profile] [--quick]
+                                   [--databases sqlite postgresql] [--data-dir DIR]
 
 The portal runs as `make serve` runs it (gunicorn.conf.py, access log on) on the demo content.
 Keep-alive clients, as a proxy in front of the nodes would hold, spread over several
@@ -12,10 +13,15 @@ processes, drive a mix drawn request by request:
     suggestions   15 %   (the first letters of those questions, as typed)
     votes         10 %   ("was this helpful?", POST: one `vote` event each)
 
-then, each for the same time and with the same clients, article views alone, searches alone
-with a question never asked before each time (a demo question plus a word of another one: no
-result-cache hit, so with search by meaning every request embeds its question), and the static
-file alone. `--semantic off` runs it with search by meaning off, for the comparison.
+then, each for the same time and with the same clients (10 connections: wrk's `-c10`), alone:
+article views; search pages and API searches of 20 popular questions (asked again and again, so
+their results are cached, as a shop's "where is my parcel" is); searches with a question never
+asked before each time (a demo question plus a word of another one: no result-cache hit, so with
+search by meaning every request embeds its question); and the static file. Each single route
+prints the server's CPU time per request (the figure noise moves least), p50, p99 and their
+ratio, with the targets of issue #19. `--profile` runs py-spy over both workers while articles,
+search pages and the API run, and prints where the CPU went. `--quick`: the single routes only.
+`--semantic off` runs it with search by meaning off, for the comparison.
 An error is a connection failure or a status other than the route's (200, votes
 303). The client runs on the same machine and takes its share of the CPU: the figures are a
 floor for the portal, and the article/static ratio is the comparison that does not depend on it.
