@@ -9,6 +9,9 @@ URLs are built on. The cache belongs to one content snapshot: when the content i
 (preview, a deploy) the next request finds another snapshot and the cache starts empty. Its size
 is bounded in bytes (PORTAL_PAGE_CACHE_MB per process, 0 turns it off); the page read least
 recently leaves first. In debug mode it is off unless set: a saved template shows at once there.
+
+A cached page is compressed once per encoding, too: Flask-Compress keeps what it compressed with
+the page (CompressedPages, its cache backend), when the body leaving is that page's own bytes.
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ from collections import OrderedDict
 from collections.abc import Callable
 from typing import NamedTuple
 
-from flask import Flask, Response, current_app, request
+from flask import Flask, Response, current_app, g, request
 from werkzeug.http import generate_etag
 
 from .content import get_content
@@ -29,6 +32,7 @@ DEFAULT_MEGABYTES = 32  # ~1,300 article pages of 25 KB: the pages most read, pe
 class CachedPage(NamedTuple):
     body: bytes
     etag: str
+    encoded: dict  # Flask-Compress's key ("gzip;page") -> the body compressed so
 
 
 class PageCache:
@@ -53,7 +57,7 @@ class PageCache:
                 self._pages.move_to_end(key)
                 return page
         body = render().encode()
-        page = CachedPage(body, generate_etag(body))
+        page = CachedPage(body, generate_etag(body), {})
         with self._lock:
             # Another thread may have reloaded the content while this one rendered: not kept then.
             if content is self._content and key not in self._pages and len(body) <= self.max_bytes:
@@ -70,6 +74,36 @@ def init_app(app: Flask):
     if megabytes is None:
         megabytes = 0 if app.debug else DEFAULT_MEGABYTES
     app.extensions["page_cache"] = PageCache(int(megabytes * 1024 * 1024))
+    app.after_request(_compress_once)  # registered after portal/http's: runs before compression
+
+
+def _compress_once(response):
+    """The body leaving is a cached page's own bytes (not an error page, not a 304): its
+    compressed forms may be kept with it."""
+    page = g.pop("cached_page", None)
+    if (page is not None and response.status_code == 200 and isinstance(response.response, list)
+            and len(response.response) == 1 and response.response[0] is page.body):
+        g.compressible_page = page
+    return response
+
+
+def compression_key(_request) -> str:
+    """Flask-Compress's COMPRESS_CACHE_KEY; the page itself is found by CompressedPages."""
+    return "page"
+
+
+class CompressedPages:
+    """Flask-Compress's COMPRESS_CACHE_BACKEND: keeps each encoding of a cached page with the
+    page; any other response is compressed as before, and kept nowhere."""
+
+    def get(self, key: str) -> bytes | None:
+        page = g.get("compressible_page")
+        return page.encoded.get(key) if page is not None else None
+
+    def set(self, key: str, value: bytes):
+        page = g.get("compressible_page")
+        if page is not None:
+            page.encoded[key] = value
 
 
 def cached_page(render: Callable[[], str], *arguments) -> Response:
@@ -80,4 +114,5 @@ def cached_page(render: Callable[[], str], *arguments) -> Response:
     page = current_app.extensions["page_cache"].page(get_content(), key, render)
     response = current_app.response_class(page.body, mimetype="text/html")
     response.set_etag(page.etag)
+    g.cached_page = page
     return response

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import os
 
 import pytest
@@ -173,3 +174,27 @@ def test_a_new_search_index_makes_new_search_pages(app_factory, content_copy):
     article.write_text(article.read_text().replace("How do I return an item?", "How do I return a kayak?"))
     app.extensions["search"].build(ContentRepository.from_folder(folder))  # the index swap of a deploy
     assert found in client.get("/en/search?q=kayak").get_data(as_text=True)
+
+
+def test_a_cached_page_is_compressed_once_per_encoding_and_only_with_its_own_bytes(app):
+    client = app.test_client()
+    plain = {url: client.get(url, headers={"DNT": "1"}).data for url in (ARTICLE, SWEDISH)}
+    for _ in range(2):
+        for url in (ARTICLE, SWEDISH):
+            response = client.get(url, headers={"Accept-Encoding": "gzip", "DNT": "1"})
+            assert response.headers["Content-Encoding"] == "gzip"
+            assert gzip.decompress(response.data) == plain[url]
+    pages = list(app.extensions["page_cache"]._pages.values())
+    assert [list(page.encoded) for page in pages] == [["gzip;page"], ["gzip;page"]]
+    api = client.get("/api/v1/search?q=refund&locale=en&limit=50", headers={"Accept-Encoding": "gzip"})
+    assert api.headers["Content-Encoding"] == "gzip" and b'"results"' in gzip.decompress(api.data)
+    assert [list(page.encoded) for page in pages] == [["gzip;page"], ["gzip;page"]]
+
+
+def test_a_compressed_page_revalidates_with_its_own_etag(app):
+    client = app.test_client()
+    headers = {"Accept-Encoding": "gzip", "DNT": "1"}
+    first = client.get(ARTICLE, headers=headers)
+    assert first.headers["ETag"].endswith(':gzip"')
+    again = client.get(ARTICLE, headers={**headers, "If-None-Match": first.headers["ETag"]})
+    assert again.status_code == 304
