@@ -318,7 +318,7 @@ def profile_top(paths, limit=15):
     for path in paths:
         for line in Path(path).read_text().splitlines():
             stack, _, count = line.rpartition(" ")
-            if not stack:
+            if not stack or not count.isdigit():  # py-spy's own notes
                 continue
             frames = [re.sub(r" \((?:.*/)?((?:site-packages/)?[^/]+/[^/]+\.py):\d+\)$", r" (\1)", frame)
                       for frame in stack.split(";")]
