@@ -15,8 +15,9 @@ bind = [os.environ.get("PORTAL_BIND", "127.0.0.1:8000")]
 # is CPU work: Markdown is rendered at start, so a request is templates and search).
 workers = int(os.environ.get("WEB_CONCURRENCY") or os.cpu_count() or 2)
 # A few threads per worker: a request waiting on PostgreSQL or Redis does not hold up the others,
-# and connections from the proxy can be kept alive.
-worker_class = "gthread"
+# and connections from the proxy can be kept alive. Of sync and gthread with 1, 2 and 4 threads,
+# gthread x 4 served article pages for the least CPU on 2 cores (docs/operations.md, "Load").
+worker_class = os.environ.get("PORTAL_WORKER_CLASS", "gthread")
 threads = int(os.environ.get("PORTAL_THREADS", "4"))
 
 # Load the app (every article, rendered) once in the master, then fork the workers: a worker

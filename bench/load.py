@@ -1,7 +1,8 @@
 """Requests per second and latency under gunicorn (2 workers), on SQLite and on PostgreSQL, beside
 a static file served by the same gunicorn in the same run: the ceiling of this machine and client.
 
-    .venv/bin/python bench/load.py [--seconds 20] [--processes 2] [--threads 8]
+    .venv/bin/python bench/load.py [--seconds 20] [--processes 2] [--threads 5] [--profile] [--quick]
+                                   [--databases sqlite postgresql] [--data-dir DIR]
 
 The portal runs as `make serve` runs it (gunicorn.conf.py, access log on) on the demo content.
 Keep-alive clients, as a proxy in front of the nodes would hold, spread over several
@@ -12,10 +13,15 @@ processes, drive a mix drawn request by request:
     suggestions   15 %   (the first letters of those questions, as typed)
     votes         10 %   ("was this helpful?", POST: one `vote` event each)
 
-then, each for the same time and with the same clients, article views alone, searches alone
-with a question never asked before each time (a demo question plus a word of another one: no
-result-cache hit, so with search by meaning every request embeds its question), and the static
-file alone. `--semantic off` runs it with search by meaning off, for the comparison.
+then, each for the same time and with the same clients (10 connections: wrk's `-c10`), alone:
+article views; search pages and API searches of 20 popular questions (asked again and again, so
+their results are cached, as a shop's "where is my parcel" is); searches with a question never
+asked before each time (a demo question plus a word of another one: no result-cache hit, so with
+search by meaning every request embeds its question); and the static file. Each single route
+prints the server's CPU time per request (the figure noise moves least), p50, p99 and their
+ratio, with the targets of issue #19. `--profile` runs py-spy over both workers while articles,
+search pages and the API run, and prints where the CPU went. `--quick`: the single routes only.
+`--semantic off` runs it with search by meaning off, for the comparison.
 An error is a connection failure or a status other than the route's (200, votes
 303). The client runs on the same machine and takes its share of the CPU: the figures are a
 floor for the portal, and the article/static ratio is the comparison that does not depend on it.
@@ -24,6 +30,7 @@ floor for the portal, and the article/static ratio is the comparison that does n
 from __future__ import annotations
 
 import argparse
+import contextlib
 import multiprocessing
 import os
 import random
@@ -50,8 +57,10 @@ from portal.migrations import upgrade  # noqa: E402
 POSTGRES_ADMIN = os.environ.get("PORTAL_BENCH_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")
 BROWSER = "Mozilla/5.0 (X11; Linux x86_64) bench/load.py"
 MIX = (("article", 60), ("search", 15), ("suggest", 15), ("vote", 10))
-EXPECTED = {"article": 200, "search": 200, "suggest": 200, "vote": 303, "static": 200, "new search": 200}
+EXPECTED = {"article": 200, "search": 200, "suggest": 200, "vote": 303, "static": 200, "new search": 200,
+            "search page": 200, "api search": 200}
 STATIC_FILE = "css/portal.css"
+POPULAR_QUESTIONS = 20
 
 
 def free_port():
@@ -66,6 +75,11 @@ def workload():
     articles = [(a.url, a.id, a.locale) for a in content.articles()]
     questions = [(a.locale, q) for a in content.articles() for q in (a.title, *a.questions)]
     return articles, questions
+
+
+def popular_questions(questions):
+    """The questions asked again and again (a shop's 'where is my parcel'): a fixed sample."""
+    return random.Random(19).sample(questions, POPULAR_QUESTIONS)
 
 
 class Connection:
@@ -115,6 +129,12 @@ class Connection:
         return int(head[9:12])
 
 
+def search_url(route, locale, question):
+    if route == "api search":
+        return f"/api/v1/search?{urlencode({'q': question, 'locale': locale})}"
+    return f"/{locale}/search?q={quote(question)}"
+
+
 def next_request(route, rng, articles, questions, static_url):
     if route == "article":
         return "GET", rng.choice(articles)[0], b""
@@ -124,8 +144,10 @@ def next_request(route, rng, articles, questions, static_url):
     if route == "new search":
         extra = rng.choice(rng.choice(questions)[1].split())
         return "GET", f"/{locale}/search?q={quote(f'{question} {extra} {rng.randrange(10**6)}')}", b""
-    if route == "search":
-        return "GET", f"/{locale}/search?q={quote(question)}", b""
+    if route in ("search page", "api search"):
+        locale, question = rng.choice(popular_questions(questions))
+    if route in ("search", "search page", "api search"):
+        return "GET", search_url(route, locale, question), b""
     if route == "suggest":
         typed = question[: rng.randint(3, max(3, min(12, len(question))))]
         return "GET", f"/api/v1/suggest?locale={locale}&q={quote(typed)}", b""
@@ -133,11 +155,16 @@ def next_request(route, rng, articles, questions, static_url):
     return "POST", f"/{locale}/feedback", urlencode({"article": article_id, "helpful": "yes"}).encode()
 
 
-def client_process(port, routes, start, seconds, threads, seed, static_url, results):
-    """One client process: `threads` keep-alive connections until start + seconds."""
+def client_process(port, routes, ready, start_at, seconds, threads, seed, static_url, results):
+    """One client process: `threads` keep-alive connections for `seconds`, from the moment the
+    parent sets when every client process is ready."""
     import threading
 
     articles, questions = workload()
+    ready.wait()
+    while not start_at.value:
+        time.sleep(0.001)
+    start = start_at.value
     latencies = defaultdict(list)
     errors = defaultdict(int)
     samples = []
@@ -185,12 +212,14 @@ def client_process(port, routes, start, seconds, threads, seed, static_url, resu
 def drive(port, routes, seconds, processes, threads, static_url):
     context = multiprocessing.get_context("spawn")
     results = context.Queue()
-    start = time.time() + 1.5  # every client process imported and ready
-    clients = [context.Process(target=client_process,
-                               args=(port, routes, start, seconds, threads, seed, static_url, results))
+    ready, start_at = context.Barrier(processes + 1), context.Value("d", 0.0)
+    clients = [context.Process(target=client_process, args=(port, routes, ready, start_at, seconds, threads,
+                                                            seed, static_url, results))
                for seed in range(processes)]
     for client in clients:
         client.start()
+    ready.wait(timeout=600)  # every client process imported and its workload loaded
+    start_at.value = time.time() + 0.1
     latencies, errors, samples = defaultdict(list), defaultdict(int), []
     for _ in clients:
         part_latencies, part_errors, part_samples = results.get(timeout=seconds + 120)
@@ -253,9 +282,67 @@ def static_url(port):
 
 
 def row(label, route, values, errors, seconds, cpu=None):
-    cpu_per_request = f"{cpu * 1000 / len(values):>10.2f}" if cpu is not None and values else ""
-    print(f"{label:<11}{route:<17}{len(values) / seconds:>9.0f}{percentile(values, 0.5):>9.1f}"
-          f"{percentile(values, 0.99):>9.1f}{errors:>8}{cpu_per_request}")
+    cpu_per_request = f"{cpu * 1000 / len(values):>10.2f}" if cpu is not None and values else f"{'':>10}"
+    p50, p99 = percentile(values, 0.5), percentile(values, 0.99)
+    print(f"{label:<11}{route:<19}{len(values) / seconds:>9.0f}{p50:>9.1f}{p99:>9.1f}{p99 / p50:>9.1f}"
+          f"{errors:>8}{cpu_per_request}")
+
+
+# Each alone, for the same time with the same clients: (phase, route, CPU target ms/req or None).
+SINGLE_ROUTES = (("articles only", "article", 1.5), ("search pages only", "search page", 2.0),
+                 ("API searches only", "api search", None), ("new searches only", "new search", None),
+                 ("static only", "static", None))
+P99_TARGET = 2.0  # p99 at most twice p50: articles, search pages, API (issue #19)
+
+
+def worker_pids(master):
+    return [int(pid) for pid in Path(f"/proc/{master}/task/{master}/children").read_text().split()]
+
+
+def profile_workers(master, seconds, folder, name):
+    """py-spy over every worker for one phase: collapsed stacks, summarised by profile_top()."""
+    output = Path(folder) / f"{name.replace(' ', '-')}.txt"
+    py_spy = str(Path(sys.executable).parent / "py-spy")
+    # --gil: only the thread holding the GIL, so the profile is where the CPU goes, not the
+    # waits of the other threads for the GIL.
+    return [subprocess.Popen([py_spy, "record", "--pid", str(pid), "--duration", str(int(seconds)),
+                              "--rate", "200", "--format", "raw", "--nonblocking", "--gil",
+                              "--output", f"{output}.{pid}"],
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            for pid in worker_pids(master)], output
+
+
+def profile_top(paths, limit=15):
+    """The functions most often on the stack (inclusive) and at its top (self), in % of samples."""
+    inclusive, own, total = defaultdict(int), defaultdict(int), 0
+    for path in paths:
+        for line in Path(path).read_text().splitlines():
+            stack, _, count = line.rpartition(" ")
+            if not stack or not count.isdigit():  # py-spy's own notes
+                continue
+            frames = [re.sub(r" \((?:.*/)?((?:site-packages/)?[^/]+/[^/]+\.py):\d+\)$", r" (\1)", frame)
+                      for frame in stack.split(";")]
+            count = int(count)
+            total += count
+            if frames[0].startswith("process "):
+                frames = frames[1:]
+            for frame in set(frames):
+                inclusive[frame] += count
+            if frames:
+                own[frames[-1]] += count
+    if not total:
+        return ["(no samples)"]
+    lines = [f"{'total %':>8}{'self %':>8}  function (file)"]
+    # Frames every request passes through (threads, gunicorn's worker loop) say nothing.
+    idle = {frame for frame in inclusive
+            if any(part in frame for part in ("(threading.py", "futures/thread.py", "workers/gthread.py"))}
+    ranked = sorted(inclusive, key=inclusive.get, reverse=True)
+    for frame in [frame for frame in ranked if frame not in idle][:limit]:
+        lines.append(f"{100 * inclusive[frame] / total:>8.1f}{100 * own[frame] / total:>8.1f}  {frame}")
+    lines.append(f"{'':>16}  self time, top functions:")
+    for frame in sorted(own, key=own.get, reverse=True)[:limit]:
+        lines.append(f"{100 * inclusive[frame] / total:>8.1f}{100 * own[frame] / total:>8.1f}  {frame}")
+    return lines
 
 
 def run(label, database_url, data_dir, args):
@@ -274,42 +361,64 @@ def run(label, database_url, data_dir, args):
                    check=True, capture_output=True)
     with open(Path(data_dir) / f"gunicorn-{label}.log", "ab") as log:
         process = serve(env, port, log)
+    phases = {"mix": MIX, **{name: ((route, 1),) for name, route, _target in SINGLE_ROUTES}}
+    if args.quick:
+        phases = {name: routes for name, routes in phases.items() if name not in ("mix", "new searches only")}
+    results, cpu, profiles = {}, {}, {}
+    profile_dir = tempfile.mkdtemp(dir=data_dir)
     try:
         url = static_url(port)
         drive(port, MIX, 2, args.processes, args.threads, url)  # warm-up: searchers, caches, pools
-        phases = {"mix": MIX, "articles only": (("article", 1),), "new searches only": (("new search", 1),),
-                  "static only": (("static", 1),)}
-        results, cpu = {}, {}
+        # The steady state: each worker has the popular questions' results, and the pages read, in
+        # its caches (a new question is the new searches phase).
+        steady = (("article", 1), ("search page", 1), ("api search", 1))
+        drive(port, steady, 5, args.processes, args.threads, url)
         for name, routes in phases.items():
+            profilers = []
+            if args.profile and name in ("articles only", "search pages only", "API searches only"):
+                profilers, profiles[name] = profile_workers(process.pid, args.seconds, profile_dir, name)
             before = server_cpu_seconds(process.pid)
             results[name] = drive(port, routes, args.seconds, args.processes, args.threads, url)
             cpu[name] = server_cpu_seconds(process.pid) - before
+            for profiler in profilers:
+                profiler.wait(60)
     finally:
         process.send_signal(signal.SIGTERM)
         process.wait(60)
-    latencies, errors, samples = results["mix"]
-    for route, _ in MIX:
-        row(label, route, latencies[route], errors[route], args.seconds)
-    everything = [value for values in latencies.values() for value in values]
-    row(label, "mix, all routes", everything, sum(errors.values()), args.seconds, cpu["mix"])
-    article, article_errors, more = results["articles only"]
-    static, static_errors, static_samples = results["static only"]
-    searched, searched_errors, searched_samples = results["new searches only"]
-    row(label, "new searches only", searched["new search"], searched_errors["new search"], args.seconds,
-        cpu["new searches only"])
-    row(label, "articles only", article["article"], article_errors["article"], args.seconds,
-        cpu["articles only"])
-    row(label, "static (ceiling)", static["static"], static_errors["static"], args.seconds,
-        cpu["static only"])
-    for sample in samples + more + static_samples + searched_samples:
+    samples, verdicts = [], []
+    if "mix" in results:
+        latencies, errors, samples = results["mix"]
+        for route, _ in MIX:
+            row(label, route, latencies[route], errors[route], args.seconds)
+        everything = [value for values in latencies.values() for value in values]
+        row(label, "mix, all routes", everything, sum(errors.values()), args.seconds, cpu["mix"])
+    for name, route, cpu_target in SINGLE_ROUTES:
+        if name not in results:
+            continue
+        values, failed, more = results[name]
+        row(label, name, values[route], failed[route], args.seconds, cpu[name])
+        samples += more
+        if not values[route]:
+            continue
+        per_request = cpu[name] * 1000 / len(values[route])
+        tail = percentile(values[route], 0.99) / percentile(values[route], 0.5)
+        if cpu_target is not None:
+            verdicts.append(f"{route} {per_request:.2f} ms CPU (target <= {cpu_target})")
+        if route in ("article", "search page", "api search"):
+            verdicts.append(f"{route} p99/p50 {tail:.1f} (target <= {P99_TARGET:.0f})")
+    for sample in samples:
         print(f"{'':<11}error: {sample}")
-    article_rate = len(article["article"]) / args.seconds
-    static_rate = len(static["static"]) / args.seconds
+    article, static = results["articles only"][0]["article"], results["static only"][0]["static"]
+    article_rate, static_rate = len(article) / args.seconds, len(static) / args.seconds
     # Requests per CPU-second of the server, times the cores: the rate without a client beside it.
-    alone = len(article["article"]) / cpu["articles only"] * (os.cpu_count() or 1)
-    print(f"{'':<11}article pages: {article_rate:.0f} req/s (target >= 1000), "
-          f"{article_rate / static_rate:.2f}x the static ceiling (target >= 0.30); "
-          f"~{alone:.0f} req/s if the server had every core to itself")
+    alone = len(article) / cpu["articles only"] * (os.cpu_count() or 1)
+    print(f"{'':<11}article pages: {article_rate:.0f} req/s, {article_rate / static_rate:.2f}x the static "
+          f"ceiling, {cpu['articles only'] / len(article) / (cpu['static only'] / len(static)):.2f}x its CPU "
+          f"per request; ~{alone:.0f} req/s if the server had every core to itself")
+    print(f"{'':<11}" + "; ".join(verdicts))
+    for name, output in profiles.items():
+        print(f"\n{label}, {name}: py-spy, {args.seconds:.0f} s over both workers")
+        print("\n".join(profile_top(sorted(Path(profile_dir).glob(f"{output.name}.*")))))
     sys.stdout.flush()
 
 
@@ -317,18 +426,28 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=20)
     parser.add_argument("--processes", type=int, default=2, help="client processes")
-    parser.add_argument("--threads", type=int, default=8, help="keep-alive connections per client process")
+    parser.add_argument("--threads", type=int, default=5, help="keep-alive connections per client process")
     parser.add_argument("--semantic", choices=("on", "off"), default="on", help="PORTAL_SEARCH_SEMANTIC")
+    parser.add_argument("--quick", action="store_true",
+                        help="articles, search pages, the API and the static file: no mix, no new searches")
+    parser.add_argument("--data-dir", type=Path,
+                        help="a data folder kept for the next run (article vectors too); default: temporary")
+    parser.add_argument("--profile", action="store_true",
+                        help="py-spy over the workers while articles, search pages and the API run alone")
     parser.add_argument("--databases", nargs="+", choices=("sqlite", "postgresql"),
                         default=["sqlite", "postgresql"])
     args = parser.parse_args(argv)
     print(f"search by meaning {args.semantic}; "
-          f"gunicorn.conf.py, 2 workers x {os.environ.get('PORTAL_THREADS', '4')} threads; "
+          f"gunicorn.conf.py, 2 workers, {os.environ.get('PORTAL_WORKER_CLASS', 'default class')}, "
+          f"{os.environ.get('PORTAL_THREADS', 'default')} threads; "
           f"{args.processes} client processes x {args.threads} connections; {args.seconds:.0f} s per phase; "
           f"{os.cpu_count()} CPU cores shared by server and client")
-    print(f"{'database':<11}{'route':<17}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'errors':>8}"
+    print(f"{'database':<11}{'route':<19}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'p99/p50':>9}{'errors':>8}"
           f"{'server CPU ms/req':>19}")
-    with tempfile.TemporaryDirectory() as data_dir:
+    if args.data_dir:
+        args.data_dir.mkdir(parents=True, exist_ok=True)
+    kept = args.data_dir.resolve() if args.data_dir else None
+    with contextlib.nullcontext(kept) if kept else tempfile.TemporaryDirectory() as data_dir:
         if "sqlite" in args.databases:
             run("sqlite", f"sqlite:///{data_dir}/bench.sqlite3", data_dir, args)
         if "postgresql" not in args.databases:

@@ -24,6 +24,7 @@ def create_app(config: dict | None = None) -> Flask:
         i18n,
         learning,
         observability,
+        page_cache,
         ratelimit,
         search,
         security,
@@ -36,6 +37,7 @@ def create_app(config: dict | None = None) -> Flask:
     content.init_app(app)
     i18n.init_app(app)
     search.init_app(app)
+    page_cache.init_app(app)
     db.init_app(app)
     ratelimit.init_app(app)  # votes, the contact form and the editors' sign-in use it
     analytics.init_app(app)

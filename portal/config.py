@@ -46,6 +46,9 @@ class Config:
         self.SEARCH_BACKEND = env.get("PORTAL_SEARCH_BACKEND", "tantivy")
         self.BABEL_TRANSLATION_DIRECTORIES = str(PROJECT_ROOT / "translations")
         self.SEARCH_CACHE_SIZE = int(env.get("PORTAL_SEARCH_CACHE_SIZE", "2048"))
+        # Rendered pages kept per worker (portal/page_cache.py), in megabytes; 0: none; unset: 32,
+        # none in debug mode (where a saved template shows on the next request).
+        self.PAGE_CACHE_MB = float(env["PORTAL_PAGE_CACHE_MB"]) if env.get("PORTAL_PAGE_CACHE_MB") else None
         # The built-in shop vocabulary (portal/search/synonyms/) beside the editors' synonyms.
         self.SEARCH_BUILTIN_SYNONYMS = _flag(env.get("PORTAL_SEARCH_BUILTIN_SYNONYMS")) is not False
         # Search by meaning (docs/search.md, "Meaning"): on unless "off"; the model, its threads.

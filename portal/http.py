@@ -18,6 +18,8 @@ from flask.sessions import SecureCookieSessionInterface
 from flask_compress import Compress
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from .page_cache import CompressedPages, compression_key
+
 # No inline script or style anywhere; JSON-LD blocks are data, not script, so CSP allows them.
 CONTENT_SECURITY_POLICY = "; ".join([
     "default-src 'self'",
@@ -59,6 +61,9 @@ def init_app(app: Flask):
     # Streamed bodies are left alone (a 206 range must not be compressed); whole files are read
     # into memory first by add_cache_headers, so CSS, JS and SVG are compressed all the same.
     app.config.setdefault("COMPRESS_STREAMS", False)
+    # A cached page (portal/page_cache.py) is compressed once per encoding, not per request.
+    app.config.setdefault("COMPRESS_CACHE_BACKEND", CompressedPages)
+    app.config.setdefault("COMPRESS_CACHE_KEY", compression_key)
     # Compresses after the validators below are set (and keeps ETags apart per encoding).
     app.extensions["compress"] = Compress(app)
     app.after_request(add_cache_headers)

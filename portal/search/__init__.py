@@ -205,6 +205,10 @@ class SearchService:
                 self._cache.popitem(last=False)
         return value
 
+    def generation(self) -> str:
+        """The live index's generation: results, and pages made of them, change with it."""
+        return self.backend.generation()
+
     def query(self, locale, text, *, category=None, limit=10, offset=0, semantic=True) -> SearchResults:
         """Best articles first. With search by meaning: `hybrid.RankedResults`, with the
         detected language, a confidence per hit and whether the best one is a good answer."""

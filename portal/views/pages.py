@@ -1,4 +1,8 @@
-"""Pages under /<locale>/: home, category, article."""
+"""Pages under /<locale>/: home, category, article.
+
+Each is rendered once per content snapshot and locale (portal/page_cache.py); the events of
+an article view are recorded on every request all the same.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +12,7 @@ from .. import seo
 from ..analytics import record
 from ..content import get_content
 from ..i18n import localized_blueprint
+from ..page_cache import cached_page
 from .feedback import feedback_state
 from .params import positive_int
 
@@ -17,8 +22,9 @@ bp = localized_blueprint("pages", __name__)
 @bp.route("/")
 def home():
     content = get_content()
-    sections = [(c, content.articles_in(g.locale, c.id)) for c in content.categories(g.locale)]
-    return render_template("home.html", sections=sections, alternates=seo.home_alternates(content))
+    return cached_page(lambda: render_template(
+        "home.html", alternates=seo.home_alternates(content),
+        sections=[(c, content.articles_in(g.locale, c.id)) for c in content.categories(g.locale)]))
 
 
 @bp.route("/<category>/")
@@ -28,13 +34,12 @@ def category(category):
     articles = content.articles_in(g.locale, category)
     if found is None or not articles:
         abort(404)
-    return render_template("category.html", category=found, articles=articles,
-                           elsewhere=content.only_elsewhere(g.locale, category),
-                           alternates=seo.category_alternates(content, category),
-                           language_links={locale: url_for("pages.category", locale=locale,
-                                                           category=category)
-                                           for locale in content.locales
-                                           if content.articles_in(locale, category)})
+    return cached_page(lambda: render_template(
+        "category.html", category=found, articles=articles,
+        elsewhere=content.only_elsewhere(g.locale, category),
+        alternates=seo.category_alternates(content, category),
+        language_links={locale: url_for("pages.category", locale=locale, category=category)
+                        for locale in content.locales if content.articles_in(locale, category)}))
 
 
 @bp.route("/<category>/<slug>")
@@ -58,6 +63,11 @@ def article(category, slug):
                position=positive_int(request.args.get("position")))
     elif request.args.get("from") == "contact":
         record("contact_suggestion_click", article_id=found.id, category=found.category)
+    feedback = feedback_state(found)
+    return cached_page(lambda: _render_article(content, found, feedback), feedback["step"])
+
+
+def _render_article(content, found, feedback):
     translations = content.translations(found.id)
     return render_template(
         "article.html",
@@ -68,5 +78,5 @@ def article(category, slug):
         alternates=seo.article_alternates(content, found.id),
         language_links={a.locale: a.url for a in translations},
         source=content.source_of(found) if content.is_outdated(found) else None,
-        feedback=feedback_state(found),
+        feedback=feedback,
     )

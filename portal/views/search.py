@@ -13,6 +13,7 @@ from markupsafe import escape
 from ..analytics import record
 from ..content import get_content
 from ..i18n import LOCALES, language_name, localized_blueprint
+from ..page_cache import cached_page
 from ..search import SearchUnavailable, get_search
 from .params import clean_text, positive_int
 from .seo import public_base
@@ -61,7 +62,10 @@ def _entries(results, locale):
 
 @bp.route("/search")
 def page():
+    """The results are cached (portal/search) and so is the page made of them, per question and
+    index generation (portal/page_cache.py); the search event is recorded every time."""
     content = get_content()
+    generation = get_search().generation()  # before searching: a swap meanwhile changes the key
     text = clean_text(request.args.get("q"))
     query = text.strip()[:MAX_QUERY_LENGTH]
     category = request.args.get("category") or None
@@ -100,7 +104,12 @@ def page():
             context["unavailable"] = True
             status = 503
     context["language_links"] = _search_in_other_languages(content, text, category)
-    return render_template("search.html", **context), status, {"X-Robots-Tag": "noindex"}
+    if status != 200:
+        return render_template("search.html", **context), status, {"X-Robots-Tag": "noindex"}
+    response = cached_page(lambda: render_template("search.html", **context),
+                           text, category, page_number, generation)
+    response.headers["X-Robots-Tag"] = "noindex"
+    return response
 
 
 def _found_only_elsewhere(content, query, category, limit=5):
