@@ -9,7 +9,7 @@ import shutil
 import pytest
 
 from portal.i18n_status import catalog_status, format_status, translation_status
-from tests.conftest import DATA, ROOT
+from tests.helpers import DATA, ROOT
 
 FIXTURE = DATA / "i18n-status"
 

@@ -9,7 +9,7 @@ import pytest
 from portal import seo
 from portal.content.render import render_markdown
 from portal.content.repository import ContentRepository
-from tests.conftest import DATA, DEMO_CONTENT
+from tests.helpers import DATA, DEMO_CONTENT
 
 FAQ = ContentRepository.from_folder(DATA / "seo-faq")
 PREVIEW = ContentRepository.from_folder(DATA / "seo-faq", include_drafts=True)

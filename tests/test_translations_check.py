@@ -9,7 +9,7 @@ import subprocess
 
 import pytest
 
-from tests.conftest import ROOT
+from tests.helpers import ROOT
 
 SV = "translations/sv/LC_MESSAGES/messages.po"
 

@@ -26,7 +26,7 @@ AXE_SCRIPT = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 
 def demo_app(data_dir: Path, **config):
     """The demo content, its own search index and SQLite file under `data_dir`."""
-    from tests.conftest import make_app
+    from tests.helpers import make_app
 
     return make_app(Path(data_dir), **config)
 

@@ -9,7 +9,7 @@ import urllib.request
 import pytest
 
 from portal.content.loader import load_content
-from tests.conftest import DEMO_CONTENT
+from tests.helpers import DEMO_CONTENT
 
 WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 DEMO = load_content(DEMO_CONTENT)

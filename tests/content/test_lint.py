@@ -7,7 +7,7 @@ import json
 import pytest
 
 from portal.content.lint import lint_content
-from tests.conftest import DATA, DEMO_CONTENT
+from tests.helpers import DATA, DEMO_CONTENT
 
 BROKEN = DATA / "lint-broken"
 

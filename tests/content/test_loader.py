@@ -8,7 +8,7 @@ import pytest
 import yaml
 
 from portal.content.loader import FastLoader, content_hash, load_content, load_yaml, split_front_matter
-from tests.conftest import DATA, DEMO_CONTENT
+from tests.helpers import DATA, DEMO_CONTENT
 
 
 @pytest.fixture(scope="module")

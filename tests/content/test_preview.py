@@ -7,7 +7,7 @@ import os
 import pytest
 
 from portal.content.preview import ContentWatcher
-from tests.conftest import ROOT
+from tests.helpers import ROOT
 
 
 def save(path, text):

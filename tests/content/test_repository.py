@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from portal.content.repository import ContentRepository
-from tests.conftest import DATA
+from tests.helpers import DATA
 
 
 def repo(include_drafts=False):

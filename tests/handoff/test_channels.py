@@ -18,7 +18,7 @@ from portal.handoff.channels import (
     next_opening,
     topic_for_category,
 )
-from tests.conftest import DATA, DEMO_CONTENT
+from tests.helpers import DATA, DEMO_CONTENT
 
 SITE_LOCALES = ("en", "sv", "da", "pl")
 STOCKHOLM = ZoneInfo("Europe/Stockholm")

@@ -38,8 +38,8 @@ from portal.handoff.delivery import (
 )
 from portal.handoff.store import REFERENCE_ALPHABET, create_handoff
 from portal.models import Handoff, OutboxMessage
-from tests.conftest import DEMO_CONTENT, ROOT
-from tests.handoff.receiver import SmtpServer, WebhookReceiver, wait_until
+from tests.handoff.receiver import SmtpServer, WebhookReceiver
+from tests.helpers import DEMO_CONTENT, ROOT, wait_until
 
 SECRET = "test-secret-\u00e5\u00e4\u00f6"
 T0 = dt.datetime(2026, 11, 2, 9, 0)

@@ -18,7 +18,7 @@ from portal.handoff.delivery import deliver_due, run_worker, sender_from_config
 from portal.handoff.store import create_handoff
 from portal.models import Handoff, OutboxMessage
 from tests.handoff.django_helpdesk_site import PASSWORD, USER, DjangoHelpdesk
-from tests.handoff.receiver import wait_until
+from tests.helpers import wait_until
 
 HANDOFF = {
     "locale": "pl",

@@ -12,7 +12,7 @@ from flask import g
 
 from portal.handoff.channels import Channel, is_open, load_channels
 from portal.handoff.recommend import Recommendation, assess_channel, describe, recommend_channels
-from tests.conftest import DEMO_CONTENT
+from tests.helpers import DEMO_CONTENT
 
 LOCALES = ("en", "sv", "da", "pl")
 TOPICS = ("where-is-my-order", "return-or-refund", "payment-problem", "account", "product-question",

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from portal.content.repository import ContentRepository
 from portal.deploy import content_revision, settle_memory
-from tests.handoff.receiver import wait_until
+from tests.helpers import wait_until
 
 from .nodes import flask_command
 

