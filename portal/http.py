@@ -15,8 +15,9 @@ from pathlib import Path
 
 from flask import Flask, current_app, request
 from flask.sessions import SecureCookieSessionInterface
-from flask_compress import Compress
 from werkzeug.middleware.proxy_fix import ProxyFix
+
+from .extensions import compress
 
 # No inline script or style anywhere; JSON-LD blocks are data, not script, so CSP allows them.
 CONTENT_SECURITY_POLICY = "; ".join([
@@ -60,7 +61,7 @@ def init_app(app: Flask):
     # into memory first by add_cache_headers, so CSS, JS and SVG are compressed all the same.
     app.config.setdefault("COMPRESS_STREAMS", False)
     # Compresses after the validators below are set (and keeps ETags apart per encoding).
-    app.extensions["compress"] = Compress(app)
+    compress.init_app(app)
     app.after_request(add_cache_headers)
 
 

@@ -16,8 +16,11 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from flask import Flask, current_app, g, render_template, request
+from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import BadRequest, RequestEntityTooLarge
 from werkzeug.sansio.utils import host_is_trusted
+
+from .extensions import csrf
 
 SECRET_KEY_FILE = "secret-key"
 MIN_SECRET_KEY_LENGTH = 32
@@ -127,3 +130,20 @@ def body_too_large(error):
     g.locale = error_locale()
     limit_kb = (current_app.config.get("MAX_CONTENT_LENGTH") or 0) // 1024
     return render_template("errors/413.html", limit_kb=limit_kb), 413
+
+
+def _origin(url: str) -> tuple[str, str] | None:
+    parts = urlsplit(url)
+    return (parts.scheme.lower(), parts.netloc.lower()) if parts.scheme and parts.netloc else None
+
+
+def protect_form() -> None:
+    """CSRF for a form POST: the token, and when the browser says where the form was sent from
+    (Origin, else Referer), that this is this site. Raises CSRFError."""
+    own = {_origin(request.host_url)}
+    if current_app.config.get("PUBLIC_URL"):
+        own.add(_origin(current_app.config["PUBLIC_URL"]))
+    sent_from = request.headers.get("Origin") or request.headers.get("Referer")
+    if sent_from and sent_from != "null" and _origin(sent_from) not in own:
+        raise CSRFError("The form was sent from another site.")
+    csrf.protect()

@@ -27,6 +27,7 @@ from ..i18n import localized_blueprint
 from ..models import Handoff
 from ..ratelimit import network_key, visit_key
 from ..search import SearchUnavailable, get_search
+from ..security import protect_form
 from ..views.params import clean_text
 from .channels import is_open, next_opening
 from .context import decode_items, encode_item, unanswered_searches, visit_context
@@ -322,8 +323,6 @@ def submit():
     form["ticked"] = [encode_item(kind, value) for kind, value in ticked]
     form["context_items"] = form["context_shown"] or ticked
     try:
-        from ..admin import protect_form
-
         protect_form()
     except CSRFError:
         return _render(form, status=400, notice=_l(
