@@ -9,6 +9,9 @@ from flask import Flask, current_app
 from ..observability import serving
 from . import preview
 from .repository import ContentRepository
+from .signals import content_reloaded
+
+__all__ = ["ContentRepository", "content_reloaded", "get_content", "init_app"]
 
 log = logging.getLogger(__name__)
 

@@ -3,7 +3,8 @@
 Before a request, at most every PREVIEW_INTERVAL seconds, the content folder's files are
 listed with their modification times and sizes (a few hundred `stat` calls: cheap, and no
 watcher thread or extra dependency). When anything changed, the content is loaded again
-with drafts visible and, when article text or synonyms changed, the search index is rebuilt.
+with drafts visible, and `content_reloaded` is sent: search rebuilds its index when article
+text or synonyms changed.
 The search backend rebuilds every locale at once (portal/search has no per-locale build),
 which takes about a second for the demo: fine for one editor's preview.
 """
@@ -20,6 +21,7 @@ from pathlib import Path
 from flask import Flask, current_app
 
 from .repository import ContentRepository
+from .signals import content_reloaded
 
 log = logging.getLogger(__name__)
 
@@ -91,7 +93,7 @@ def reload_changed_content():
     with watcher.lock:
         changed = watcher.changes()
         if changed:
-            reload(current_app, changed)
+            reload(current_app._get_current_object(), changed)  # the app itself: signals match by identity
 
 
 def reload(app: Flask, changed: set[str]):
@@ -102,9 +104,8 @@ def reload(app: Flask, changed: set[str]):
     app.extensions["content"] = content
     locales = sorted({path.split("/", 1)[0] for path in changed if "/" in path})
     log.info("preview: reloaded content (%s changed: %s)", len(changed), ", ".join(locales) or "site")
-    search = app.extensions.get("search")
-    if search is not None and any(path.endswith(INDEXED_FILES) for path in changed):
-        try:
-            search.build(content)
-        except OSError as error:
-            log.error("preview: search index not rebuilt: %s", error)
+    try:
+        content_reloaded.send(app, content=content,
+                              text_changed=any(path.endswith(INDEXED_FILES) for path in changed))
+    except OSError as error:
+        log.error("preview: search index not rebuilt: %s", error)
