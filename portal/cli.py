@@ -12,7 +12,7 @@ import click
 from flask import Flask, current_app
 from flask.cli import AppGroup
 
-from .content.lint import lint_content
+from .checks import check_site
 from .content.loader import load_content
 from .search import get_search
 
@@ -33,7 +33,7 @@ MAX_AGE_DAYS = 100 * 365  # a longer age is a typo (and would overflow the date 
               help="Also check the built-in synonym lists against this content's words.")
 def content_check(output, builtin_synonyms):
     """Report every problem in the content folder as path:line; exit 1 if there is an error."""
-    report = lint_content(current_app.config["CONTENT_DIR"], builtin_synonyms=builtin_synonyms)
+    report = check_site(current_app.config["CONTENT_DIR"], builtin_synonyms=builtin_synonyms)
     if output == "json":
         click.echo(json.dumps([{"path": p.path, "line": p.line, "severity": p.severity,
                                 "message": p.message} for p in report.problems], indent=2))

@@ -31,7 +31,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from .content.lint import lint_content
+from .checks import check_site
 from .content.model import Problem
 from .content.repository import ContentRepository
 
@@ -74,7 +74,7 @@ def deploy_content(release: Path, *, link: Path, search, pidfile: Path | None = 
     if link.exists() and not link.is_symlink():
         raise DeployError(f"{link} is a folder, not a symlink to a release: move it into a release "
                           "folder and link it (docs/deploy.md)")
-    report = lint_content(release)
+    report = check_site(release)
     if report.errors:
         for problem in report.errors:
             log.error("deploy: %s", problem)

@@ -2,7 +2,7 @@
 
 The loader reports files it cannot read. This module looks at the loaded site as a whole:
 links and images that lead nowhere, addresses two things claim, drafts that published
-pages link to, and the files other features read from the content folder.
+pages link to. The files other features read from the folder are checked by portal/checks.
 """
 
 from __future__ import annotations
@@ -15,13 +15,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-import yaml
-
-from .loader import ContentError, LoadedContent, explain_yaml_error, load_content, split_front_matter
+from .loader import ContentError, LoadedContent, load_content, split_front_matter
 from .model import Article, Problem
-from .synonym_check import check_synonym_lists
 
-CHANNELS_FILE = "channels.yml"
 # What /media/ serves from the content folder (portal/views/root.py).
 MEDIA_SUFFIXES = {".png", ".jpg", ".jpeg", ".gif", ".webp", ".svg", ".avif", ".pdf"}
 SOURCE_HASH = re.compile(r"^[0-9a-f]{16}$")
@@ -49,9 +45,9 @@ class LintReport:
         return [p for p in self.problems if p.severity != "error"]
 
 
-def lint_content(content_dir, *, builtin_synonyms=False) -> LintReport:
-    """Every problem in the content folder: the loader's, then the whole-site checks; with
-    `builtin_synonyms`, the built-in synonym lists are checked against the articles too."""
+def lint_content(content_dir) -> LintReport:
+    """Every problem in the articles: the loader's, then the whole-site checks (links, anchors,
+    redirects, ids). portal/checks adds what other features read from the folder."""
     content_dir = Path(content_dir)
     loaded = load_content(content_dir, include_drafts=True)
     problems = list(loaded.problems)
@@ -71,8 +67,6 @@ def lint_content(content_dir, *, builtin_synonyms=False) -> LintReport:
     for article, body, body_line in _left_out_articles(content_dir, loaded):
         problems += _check_body(article, body, body_line, addresses)
     problems += _check_id_collisions(loaded, texts)
-    problems += _check_channels(content_dir, loaded.site.locales)
-    problems += check_synonym_lists(loaded, content_dir, builtin=builtin_synonyms)
     unique = list(dict.fromkeys(problems))
     return LintReport(loaded, sorted(unique, key=lambda p: (p.path, p.line or 0)))
 
@@ -356,26 +350,3 @@ def _check_id_collisions(loaded: LoadedContent, texts: dict[str, str]):
                 "shows this article, so that file's own address no longer leads to it",
                 _line_of(texts.get(article.path, ""), "", "slug"), "warning"))
     return problems
-
-
-def _check_channels(content_dir: Path, locales=("en",)):
-    """Everything the contact page would find wrong in channels.yml when the app starts."""
-    from ..handoff.channels import load_channels
-
-    path = content_dir / CHANNELS_FILE
-    if not path.is_file():
-        return []
-    try:
-        text = path.read_text("utf-8")
-    except UnicodeDecodeError:
-        return [Problem(CHANNELS_FILE, "not UTF-8 text: save the file as UTF-8")]
-    if not text.strip():
-        return [Problem(CHANNELS_FILE, "the file is empty: the contact form alone is offered",
-                        severity="warning")]
-    try:
-        yaml.safe_load(text)
-    except yaml.YAMLError as error:
-        message, line = explain_yaml_error(error, text.split("\n"))
-        return [Problem(CHANNELS_FILE, f"the file cannot be read: {message}; the contact form alone is "
-                        "offered", line)]
-    return load_channels(content_dir, locales)[2]

@@ -11,14 +11,15 @@ log = logging.getLogger(__name__)
 
 def init_app(app: Flask):
     from ..ratelimit import limit_view
-    from .channels import load_channels
+    from .channels import ContactChannels
+    from .channels_file import load_channels
     from .views import RATE_LIMITS, bp, rate_limited
 
     content = app.extensions["content"]
     channels, topics, problems = load_channels(app.config["CONTENT_DIR"], content.locales)
     for problem in problems:
         log.error("channels: %s", problem)
-    app.extensions["channels"] = (channels, topics)
+    app.extensions["channels"] = ContactChannels(channels, topics)
     from ..observability import serving
 
     if serving() and not helpdesk_configured(app.config):

@@ -29,7 +29,7 @@ from ..ratelimit import network_key, visit_key
 from ..search import SearchUnavailable, get_search
 from ..security import protect_form
 from ..views.params import clean_text
-from .channels import is_open, next_opening
+from .channels import ContactChannels, is_open, next_opening
 from .context import decode_items, encode_item, unanswered_searches, visit_context
 from .recommend import describe, recommend_channels
 from .store import create_handoff, new_reference
@@ -55,23 +55,19 @@ def _signer():
     return TimestampSigner(current_app.config["SECRET_KEY"], salt="contact-form-started")
 
 
-def _channels():
+def _channels() -> ContactChannels:
     return current_app.extensions["channels"]
 
 
 def _topic_names(locale):
     default = get_content().default_locale
-    channels, topics = _channels()
-    return [(t.id, t.names.get(locale) or t.names.get(default) or t.id) for t in topics]
+    return [(t.id, t.names.get(locale) or t.names.get(default) or t.id) for t in _channels().topics]
 
 
 def _default_topic(article_id):
     if not article_id:
         return None
-    from .channels import topic_for_category
-
-    category = article_id.split("/", 1)[0]
-    topic = topic_for_category(_channels()[1], category)
+    topic = _channels().topic_for_category(article_id.split("/", 1)[0])
     return topic.id if topic else None
 
 
@@ -91,9 +87,8 @@ def _visitor_zone(name):
 
 
 def _recommendations(topic, urgent):
-    channels, _topics = _channels()
     now = _now()
-    ranked = recommend_channels(topic, "urgent" if urgent else "normal", g.locale, now, channels)
+    ranked = recommend_channels(topic, "urgent" if urgent else "normal", g.locale, now, _channels().channels)
     default = get_content().default_locale
     entries = []
     for rec in ranked:
@@ -121,12 +116,11 @@ def _closed_channels(topic, zone_name):
     in the visitor's time zone (or, unknown, the channel's, named) and language."""
     from babel.dates import format_date, format_time, get_timezone_location
 
-    channels, _topics = _channels()
     now = _now()
     default = get_content().default_locale
     visitor_zone = _visitor_zone(zone_name)
     closed = []
-    for channel in channels:
+    for channel in _channels().channels:
         if not channel.live or not channel.handles(topic) or is_open(channel, now):
             continue
         opening = next_opening(channel, now)
@@ -413,6 +407,6 @@ def sent(reference):
     except SQLAlchemyError:
         handoff = None
     if handoff is not None:
-        channel = next((c for c in _channels()[0] if c.id == handoff.channel), None)
+        channel = _channels().channel(handoff.channel)
         reply_minutes = channel.response_minutes if channel else None
     return render_template("contact_sent.html", reference=reference, reply_minutes=reply_minutes)

@@ -95,7 +95,7 @@ def test_a_message_is_stored_with_its_outbox_row_and_confirmed(app):
     assert handoff.topic == "return-or-refund" and handoff.locale == "en" and handoff.status == "pending"
     # For the agent: the channel offered first and why, in the shop's default language.
     recommended = handoff.context["recommended"]
-    channel_ids = {channel.id for channel in app.extensions["channels"][0]}
+    channel_ids = {channel.id for channel in app.extensions["channels"].channels}
     assert recommended["channel"] in channel_ids and recommended["reason"].count(":") >= 1
     app.extensions["analytics"].flush()
     with app.extensions["db"].session() as session:

@@ -10,7 +10,8 @@ import itertools
 import pytest
 from flask import g
 
-from portal.handoff.channels import Channel, is_open, load_channels
+from portal.handoff.channels import Channel, is_open
+from portal.handoff.channels_file import load_channels
 from portal.handoff.recommend import Recommendation, assess_channel, describe, recommend_channels
 from tests.helpers import DEMO_CONTENT
 
