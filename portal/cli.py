@@ -271,7 +271,9 @@ def handoff_deliver(once, interval):
 
     from .config import parse_duration
     from .db import get_db
-    from .handoff.delivery import ConfigurationError, run_worker, sender_from_config
+    from .handoff.delivery import ConfigurationError
+    from .handoff.outbox import run_worker
+    from .handoff.senders import sender_from_config
 
     config = current_app.config
     try:
@@ -306,9 +308,10 @@ def handoff_deliver(once, interval):
 @handoff_cli.command("check")
 def handoff_check():
     """Check the configured helpdesk's settings and credentials with a harmless read."""
-    from .handoff.delivery import ConfigurationError, SmtpSender, WebhookSender, sender_from_config
+    from .handoff.delivery import ConfigurationError
     from .handoff.helpdesks import Connector, check_smtp, explain
     from .handoff.helpdesks.http import DeliveryError
+    from .handoff.senders import SmtpSender, WebhookSender, sender_from_config
 
     try:
         sender = sender_from_config(current_app.config)

@@ -209,7 +209,7 @@ def handoffs():
     from sqlalchemy import func, select
 
     from ..handoff import helpdesk_configured
-    from ..handoff.delivery import failed_handoffs
+    from ..handoff.outbox import failed_handoffs
     from ..models import Handoff
 
     with get_db().session() as session:

@@ -1,6 +1,6 @@
 """Storing a handoff: the request and its outbox message in the caller's one transaction.
 
-A stored handoff is never lost: the delivery worker (delivery.py) sends its outbox message
+A stored handoff is never lost: the delivery worker (outbox.py) sends its outbox message
 until the helpdesk has it, or until a person is asked to look (docs/handoff.md).
 """
 

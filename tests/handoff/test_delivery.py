@@ -24,18 +24,12 @@ from portal.handoff.delivery import (
     ConfigurationError,
     Delivery,
     DeliveryError,
-    DeliveryStats,
-    SmtpSender,
-    WebhookSender,
-    backoff_delay,
-    deliver_due,
     encode_body,
-    failed_handoffs,
-    run_worker,
-    sender_from_config,
     sign,
     verify_signature,
 )
+from portal.handoff.outbox import DeliveryStats, backoff_delay, deliver_due, failed_handoffs, run_worker
+from portal.handoff.senders import SmtpSender, WebhookSender, sender_from_config
 from portal.handoff.store import REFERENCE_ALPHABET, create_handoff
 from portal.models import Handoff, OutboxMessage
 from tests.handoff.receiver import SmtpServer, WebhookReceiver

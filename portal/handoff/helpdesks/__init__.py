@@ -1,6 +1,6 @@
 """Connectors that hand contact requests to the helpdesk a shop already uses.
 
-Each is a Sender for the outbox (delivery.py): `send(delivery)` returns once the helpdesk has
+Each is a Sender for the outbox (outbox.py): `send(delivery)` returns once the helpdesk has
 the ticket and raises DeliveryError (retried, honouring Retry-After) or PermanentDeliveryError
 (given up at once, shown in /admin/). A retry never makes a second ticket: each connector
 first looks for the ticket by our reference (or lets the helpdesk dedupe by an external id)
