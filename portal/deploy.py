@@ -21,12 +21,10 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import gc
-import hashlib
 import logging
 import os
 import signal
 import sys
-import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -36,19 +34,6 @@ from .content.model import Problem
 from .content.repository import ContentRepository
 
 log = logging.getLogger(__name__)
-
-_revisions: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
-
-
-def content_revision(content: ContentRepository) -> str:
-    """A short fingerprint of the articles served: equal on every node serving one release."""
-    if content not in _revisions:
-        digest = hashlib.sha256()
-        for path, text_hash in sorted((a.path, a.content_hash) for a in content.all_articles):
-            digest.update(f"{path}\0{text_hash}\n".encode())
-        _revisions[content] = digest.hexdigest()[:12]
-    return _revisions[content]
-
 
 class DeployError(Exception):
     """The deploy stopped; the message says what is live."""
@@ -81,7 +66,7 @@ def deploy_content(release: Path, *, link: Path, search, pidfile: Path | None = 
         raise DeployError(f"{release}: {len(report.errors)} content error(s); nothing was deployed, "
                           "the previous release keeps serving", report.errors)
     content = ContentRepository(report.loaded)
-    revision = content_revision(content)
+    revision = content.revision
     index = search.build(content)
     echo(f"search index {index} built from {release} (revision {revision})")
     temporary = link.with_name(f".{link.name}.{os.getpid()}.tmp")
@@ -121,7 +106,7 @@ def reload_app(server, create_app: Callable):
         if errors:
             log.error("reload: %d content error(s) in %s (logged above); the previous content "
                       "(revision %s) keeps serving", len(errors), app.config["CONTENT_DIR"],
-                      content_revision(server.app.callable.extensions["content"]))
+                      server.app.callable.extensions["content"].revision)
             app.extensions["db"].engine.dispose()
         else:
             previous = server.app.callable
@@ -130,7 +115,7 @@ def reload_app(server, create_app: Callable):
             entry = sys.modules.get("wsgi")  # `wsgi:app` would keep the first app (and its content) alive
             if entry is not None and getattr(entry, "app", None) is previous:
                 entry.app = app
-            log.info("reload: serving revision %s (%d articles) from %s", content_revision(content),
+            log.info("reload: serving revision %s (%d articles) from %s", content.revision,
                      len(content.articles()), app.config["CONTENT_DIR"])
     settle_memory()
 

@@ -10,7 +10,9 @@ TLS-terminating proxy in front of it included).
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import weakref
+from functools import lru_cache
 from pathlib import Path
 
 from flask import Flask, current_app, request
@@ -149,9 +151,13 @@ class PrivateWhenUsedSessionInterface(SecureCookieSessionInterface):
             make_private(response)
 
 
-def _static_version(filename: str) -> str | None:
-    from .views import file_version
+@lru_cache(maxsize=64)
+def file_version(path: str) -> str:
+    """A short hash of a static file's bytes: its URL's `v=` and its cache validator."""
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()[:12]
 
+
+def _static_version(filename: str) -> str | None:
     path = (Path(current_app.static_folder) / filename).resolve()
     if not path.is_file() or Path(current_app.static_folder).resolve() not in path.parents:
         return None

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections import defaultdict
+from functools import cached_property
 
 from .loader import LoadedContent, load_content
 from .model import Article, Category
@@ -34,6 +36,14 @@ class ContentRepository:
     @classmethod
     def from_folder(cls, content_dir, include_drafts=False):
         return cls(load_content(content_dir), include_drafts=include_drafts)
+
+    @cached_property
+    def revision(self) -> str:
+        """A short fingerprint of the articles served: equal on every node serving one release."""
+        digest = hashlib.sha256()
+        for path, text_hash in sorted((a.path, a.content_hash) for a in self.all_articles):
+            digest.update(f"{path}\0{text_hash}\n".encode())
+        return digest.hexdigest()[:12]
 
     @property
     def locales(self):

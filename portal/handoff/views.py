@@ -25,10 +25,10 @@ from ..content import get_content
 from ..db import get_db
 from ..i18n import localized_blueprint
 from ..models import Handoff
+from ..params import clean_text
 from ..ratelimit import network_key, visit_key
 from ..search import SearchUnavailable, get_search
 from ..security import protect_form
-from ..views.params import clean_text
 from .channels import ContactChannels, is_open, next_opening
 from .context import decode_items, encode_item, unanswered_searches, visit_context
 from .recommend import describe, recommend_channels
@@ -69,6 +69,16 @@ def _default_topic(article_id):
         return None
     topic = _channels().topic_for_category(article_id.split("/", 1)[0])
     return topic.id if topic else None
+
+
+def recommendation_for_article(article_id: str | None) -> dict | None:
+    """The contact page's first recommendation for the topic of an article's category, with its
+    topic: the search page shows it beside the best guess."""
+    topic = _default_topic(article_id)
+    if topic is None:
+        return None
+    recommended = _recommendations(topic, False)
+    return {"topic": topic, **recommended[0]} if recommended else None
 
 
 def _now():

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import hashlib
-from functools import lru_cache
 from pathlib import Path
 
-from flask import Flask, current_app, g, request, url_for
+from flask import Flask, current_app, g, url_for
 
 from ..content import get_content
+from ..http import file_version
 from . import errors, feedback, health, pages, root, search, seo, translations
 
 
@@ -35,13 +34,7 @@ def site_name() -> str:
 
 
 def absolute_url(path: str) -> str:
-    base = current_app.config.get("PUBLIC_URL") or request.host_url
-    return base.rstrip("/") + path
-
-
-@lru_cache(maxsize=64)
-def file_version(path: str) -> str:
-    return hashlib.sha256(Path(path).read_bytes()).hexdigest()[:12]
+    return seo.public_base() + path
 
 
 def static_url(filename: str) -> str:

@@ -8,8 +8,8 @@ from .. import seo
 from ..analytics import record
 from ..content import get_content
 from ..i18n import localized_blueprint
+from ..params import positive_int
 from .feedback import feedback_state
-from .params import positive_int
 
 bp = localized_blueprint("pages", __name__)
 

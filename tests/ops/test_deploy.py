@@ -8,7 +8,7 @@ import threading
 from pathlib import Path
 
 from portal.content.repository import ContentRepository
-from portal.deploy import content_revision, settle_memory
+from portal.deploy import settle_memory
 from tests.helpers import wait_until
 
 from .nodes import flask_command
@@ -81,7 +81,7 @@ def test_a_release_goes_live_with_its_index_and_no_request_fails(nodes, release,
     node, link, _first = live_node(nodes, release, tmp_path, sqlite_database)
     assert title_of(node) == OLD_TITLE
     second = release("r2", edit=retitle)
-    revision = content_revision(ContentRepository.from_folder(second))
+    revision = ContentRepository.from_folder(second).revision
 
     with Hammer(node) as hammer:
         wait_until(lambda: len(hammer.statuses) > 20, message="requests before the deploy")

@@ -6,8 +6,6 @@ import shutil
 
 import pytest
 
-from portal.deploy import content_revision
-
 
 def test_healthz_says_the_process_answers(client):
     response = client.get("/healthz")
@@ -24,7 +22,7 @@ def test_readyz_checks_content_index_and_database(app_factory, database_url):
     assert body["status"] == "ready"
     assert set(body["checks"]) == {"content", "search", "database"}
     assert all(check["ok"] for check in body["checks"].values())
-    assert body["checks"]["content"]["revision"] == content_revision(app.extensions["content"])
+    assert body["checks"]["content"]["revision"] == app.extensions["content"].revision
     assert "185 articles in 4 locales" in body["checks"]["content"]["detail"]
     assert body["checks"]["database"]["detail"] == "reachable, schema 0004"
     assert response.headers["Cache-Control"] == "no-store"
