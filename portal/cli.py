@@ -87,7 +87,7 @@ def content_deploy(release, link, pidfile):
 @click.option("--format", "output", type=click.Choice(["text", "json"]), default="text")
 def i18n_status(locales, output):
     """UI catalog completion and current, outdated, unknown and missing articles per locale."""
-    from .i18n_status import catalog_folder, format_status, translation_status
+    from .i18n.status import catalog_folder, format_status, translation_status
 
     status = translation_status(current_app.config["CONTENT_DIR"], catalog_folder(current_app.config),
                                 locales)

@@ -8,7 +8,7 @@ from flask import Flask, current_app, g, url_for
 
 from ..content import get_content
 from ..http import file_version
-from . import errors, feedback, health, pages, root, search, seo, translations
+from . import errors, feedback, health, pages, root, search, seo
 
 
 def init_app(app: Flask):
@@ -19,7 +19,6 @@ def init_app(app: Flask):
     app.register_blueprint(feedback.bp)
     feedback.init_app(app)
     app.register_blueprint(search.api)
-    app.register_blueprint(translations.bp)
     errors.init_app(app)
     seo.init_app(app)
     app.jinja_env.globals.update(config_content=get_content, absolute=absolute_url,

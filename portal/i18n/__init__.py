@@ -5,7 +5,7 @@ from __future__ import annotations
 from babel import Locale, UnknownLocaleError
 from flask import Blueprint, Flask, abort, current_app, g, request
 
-from .extensions import babel
+from ..extensions import babel
 
 # The UI languages with a complete catalog in translations/. Content locales come from
 # site.yml; a content locale without a catalog is served with English UI strings.

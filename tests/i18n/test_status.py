@@ -8,7 +8,7 @@ import shutil
 
 import pytest
 
-from portal.i18n_status import catalog_status, format_status, translation_status
+from portal.i18n.status import catalog_status, format_status, translation_status
 from tests.helpers import DATA, ROOT
 
 FIXTURE = DATA / "i18n-status"

@@ -12,8 +12,8 @@ from pathlib import Path
 
 from babel.messages.pofile import read_po
 
-from .content.freshness import CURRENT, MISSING, OUTDATED, STATES, UNKNOWN, translation_states
-from .content.loader import load_content
+from ..content.freshness import CURRENT, MISSING, OUTDATED, STATES, UNKNOWN, translation_states
+from ..content.loader import load_content
 
 UI_SOURCE_LOCALE = "en"  # the UI strings (msgids) are written in English
 DOMAIN = "messages"
