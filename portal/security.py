@@ -5,7 +5,8 @@
   testing app gets a random key of its own.
 - A known public origin (PORTAL_PUBLIC_URL) or a list of allowed hosts (PORTAL_ALLOWED_HOSTS):
   the Host header builds canonical, sitemap and API URLs, so any other host is answered 400.
-- A request body limit (MAX_CONTENT_LENGTH): a larger body gets 413 with a page that says why.
+- A request body limit (MAX_CONTENT_LENGTH): a larger body gets 413 with a page that says why
+  (portal/views/errors.py).
 """
 
 from __future__ import annotations
@@ -15,9 +16,9 @@ import secrets
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from flask import Flask, current_app, g, render_template, request
+from flask import Flask, current_app, request
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import BadRequest, RequestEntityTooLarge
+from werkzeug.exceptions import BadRequest
 from werkzeug.sansio.utils import host_is_trusted
 
 from .extensions import csrf
@@ -48,7 +49,6 @@ def init_app(app: Flask):
         app.before_request(refuse_unknown_host)
     if app.config.get("PUBLIC_URL"):
         app.after_request(redirect_to_public_origin)
-    app.register_error_handler(RequestEntityTooLarge, body_too_large)
 
 
 def _secret_key(app: Flask, production: bool) -> str:
@@ -122,14 +122,6 @@ def redirect_to_public_origin(response):
     if response.status_code in (301, 302, 303, 307, 308) and location.startswith(own_origin):
         response.headers["Location"] = current_app.config["PUBLIC_URL"] + "/" + location[len(own_origin):]
     return response
-
-
-def body_too_large(error):
-    from .views.errors import error_locale
-
-    g.locale = error_locale()
-    limit_kb = (current_app.config.get("MAX_CONTENT_LENGTH") or 0) // 1024
-    return render_template("errors/413.html", limit_kb=limit_kb), 413
 
 
 def _origin(url: str) -> tuple[str, str] | None:
