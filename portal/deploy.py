@@ -114,7 +114,7 @@ def reload_app(server, create_app: Callable):
             previous.extensions["db"].engine.dispose()
             entry = sys.modules.get("wsgi")  # `wsgi:app` would keep the first app (and its content) alive
             if entry is not None and getattr(entry, "app", None) is previous:
-                entry.app = app
+                setattr(entry, "app", app)  # noqa: B010 (a module's attribute, set on purpose)
             log.info("reload: serving revision %s (%d articles) from %s", content.revision,
                      len(content.articles()), app.config["CONTENT_DIR"])
     settle_memory()

@@ -9,6 +9,8 @@ its settings on the object; every app of a process has the same ones (http.py se
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Flask
 from flask_babel import Babel
 from flask_compress import Compress
@@ -36,6 +38,9 @@ def init_app(app: Flask) -> None:
 def _make_limiter(app: Flask) -> Limiter:
     """One limiter per app: Flask-Limiter keeps its storage on the Limiter object, and each app
     (each test's, too) has its own REDIS_URL and key prefix."""
+    # An unreachable Redis host must cost a request half a second, not a TCP timeout (redis-py
+    # takes float seconds; Flask-Limiter's annotation says str | int).
+    storage_options: dict[str, Any] = {"socket_connect_timeout": 0.5, "socket_timeout": 0.5}
     limiter = Limiter(
         key_func=network_key,
         storage_uri=app.config.get("REDIS_URL") or "memory://",
@@ -43,8 +48,7 @@ def _make_limiter(app: Flask) -> Limiter:
         strategy="moving-window",
         in_memory_fallback_enabled=True,  # Redis down: per-process limits, and a log line
         swallow_errors=True,  # a storage error in a concurrent request: no limit rather than a 500
-        # An unreachable Redis host must cost a request half a second, not a TCP timeout.
-        storage_options={"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
+        storage_options=storage_options,
         headers_enabled=False,
     )
     limiter.init_app(app)

@@ -158,7 +158,8 @@ def file_version(path: str) -> str:
 
 
 def _static_version(filename: str) -> str | None:
-    path = (Path(current_app.static_folder) / filename).resolve()
-    if not path.is_file() or Path(current_app.static_folder).resolve() not in path.parents:
+    folder = Path(str(current_app.static_folder))
+    path = (folder / filename).resolve()
+    if not path.is_file() or folder.resolve() not in path.parents:
         return None
     return file_version(str(path))

@@ -173,7 +173,7 @@ def _check_body(article: Article, body: str, body_line: int, addresses: _Address
             message, severity = found
             problems.append(Problem(article.path, message, number,
                                     _severity(article) if severity == "error" else severity))
-    seen = {}
+    seen: dict[str, int] = {}
     fenced = False
     for number, line in enumerate(body.split("\n"), body_line):
         fenced = fenced != bool(_FENCE.match(line))
@@ -203,10 +203,10 @@ def _check_link(article: Article, attribute: str, url: str, addresses: _Addresse
         if found is None and parts.fragment and target is not None:
             return _check_anchor(url, target, parts.fragment, target.path)
         return found
-    target = posixpath.normpath(posixpath.join(article.category, path))
-    suffix = posixpath.splitext(target)[1].lower()
+    relative = posixpath.normpath(posixpath.join(article.category, path))
+    suffix = posixpath.splitext(relative)[1].lower()
     if attribute == "src" or suffix in MEDIA_SUFFIXES:
-        file = posixpath.normpath(posixpath.join(article.locale, target))
+        file = posixpath.normpath(posixpath.join(article.locale, relative))
         if file.startswith("../"):
             return f"'{url}' points outside the content folder", "error"
         if attribute == "href":
@@ -216,7 +216,7 @@ def _check_link(article: Article, attribute: str, url: str, addresses: _Addresse
         if suffix not in MEDIA_SUFFIXES:
             return f"image '{url}' is not served: use {', '.join(sorted(MEDIA_SUFFIXES))}", "error"
         return None
-    article_id = target.removesuffix(".md").strip("/")
+    article_id = relative.removesuffix(".md").strip("/")
     if "/" not in article_id:  # ../delivery/ is the category page
         if f"/{article.locale}/{article_id}/" in addresses.categories:
             return None

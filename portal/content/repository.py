@@ -28,7 +28,7 @@ class ContentRepository:
         self._articles_in = defaultdict(list)
         for article in sorted(visible, key=lambda a: a.title.casefold()):
             self._articles_in[(article.locale, article.category)].append(article)
-        self._redirects = {}
+        self._redirects: dict[str, Article] = {}
         for article in visible:
             for old_path in article.redirect_from:
                 self._redirects.setdefault(old_path, article)

@@ -122,7 +122,8 @@ class _Loader(yaml.SafeLoader):
     """Safe YAML, but dates stay text: `2026-02-30` is then one bad entry, not an unreadable file."""
 
 
-_Loader.add_constructor("tag:yaml.org,2002:timestamp", lambda loader, node: loader.construct_scalar(node))
+_Loader.add_constructor("tag:yaml.org,2002:timestamp",
+                        lambda loader, node: loader.construct_scalar(node))  # type: ignore[arg-type]
 
 
 class _Lines:
@@ -400,8 +401,8 @@ def _read_cannot(value, topic_ids) -> Mapping[str, Mapping[str, str]]:
         raise _EntryError("'cannot' must list topic ids, optionally with a reason: '- topic-id: reason'",
                           ("cannot",))
     cannot = {}
-    for where, item in items:
-        where = ("cannot", *where)
+    for index_path, item in items:
+        where = ("cannot", *index_path)
         if isinstance(item, str):
             item = {item: None}
         if not isinstance(item, dict) or len(item) != 1:

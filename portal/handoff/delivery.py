@@ -34,6 +34,7 @@ class DeliveryError(Exception):
     def __init__(self, message: str, *, retry_after: float | None = None):
         super().__init__(message)
         self.retry_after = retry_after
+        self.status: int | None = None  # the helpdesk's HTTP status, when it answered
 
 
 class PermanentDeliveryError(DeliveryError):

@@ -64,7 +64,7 @@ class FailedHandoff:
 
     reference: str
     created_at: dt.datetime
-    failed_at: dt.datetime
+    failed_at: dt.datetime | None  # never None for a failed handoff; the column allows it
     locale: str
     topic: str
     channel: str
@@ -190,6 +190,7 @@ def deliver_due(database: Database, sender: Sender, now: dt.datetime | None = No
             stats.released = len(claimed) - index
             break
         permanent, retry_after = False, None
+        reason: str | None
         try:
             sender.send(item.delivery)
         except DeliveryError as error:

@@ -66,7 +66,7 @@ _EQUIVALENT = {"no": ("nb", "nn"), "nb": ("no", "nn"), "nn": ("nb", "no")}
 def negotiate_locale(locales, default) -> str:
     """The visitor's remembered choice, else the best Accept-Language match, else the default."""
     chosen = request.cookies.get(LOCALE_COOKIE)
-    if chosen in locales:
+    if chosen is not None and chosen in locales:
         return chosen
     for tag, _quality in request.accept_languages:
         tag = tag.lower()

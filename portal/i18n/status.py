@@ -179,7 +179,8 @@ def translation_status(content_dir, translations_dir, locales=None) -> Translati
 
 def format_status(status: TranslationStatus) -> str:
     """The plain-text table `flask i18n status` prints."""
-    rows = [("locale", "UI strings", "fuzzy", "articles", CURRENT, OUTDATED, UNKNOWN, MISSING, "")]
+    rows: list[tuple[str, ...]] = [
+        ("locale", "UI strings", "fuzzy", "articles", CURRENT, OUTDATED, UNKNOWN, MISSING, "")]
     for entry in status.locales:
         catalog = entry.catalog
         if catalog.is_source:
@@ -188,6 +189,7 @@ def format_status(status: TranslationStatus) -> str:
             ui = "no catalog"
         else:
             ui = f"{catalog.translated}/{catalog.total} {catalog.percent}%"
+        counts: tuple[str, ...]
         if entry.is_source:
             counts = (f"{len(status.source_articles)} source", "", "", "", "")
         else:

@@ -38,7 +38,7 @@ def absolute_url(path: str) -> str:
 
 def static_url(filename: str) -> str:
     """A URL that changes with the file's content, so it can be cached for a year."""
-    version = file_version(str(Path(current_app.static_folder) / filename))
+    version = file_version(str(Path(str(current_app.static_folder)) / filename))
     return url_for("static", filename=filename, v=version)
 
 

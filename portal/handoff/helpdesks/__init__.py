@@ -56,15 +56,18 @@ def required(config, vendor: str, *names: str) -> list[str]:
     return [str(config[name]) for name in names]
 
 
-def integer_setting(config, name: str, *, optional: bool = False) -> int | None:
+def integer_setting(config, name: str) -> int:
     value = config.get(name)
-    if value in (None, "") and optional:
-        return None
     try:
         return int(str(value))
     except ValueError:
         raise ConfigurationError(f"PORTAL_{name} must be a number (the id shown in the helpdesk), "
                                  f"not {value!r}") from None
+
+
+def optional_integer_setting(config, name: str) -> int | None:
+    """integer_setting, or None when the setting is not given."""
+    return None if config.get(name) in (None, "") else integer_setting(config, name)
 
 
 def _factories() -> dict[str, Callable]:
@@ -115,7 +118,8 @@ def check_smtp(sender) -> str:
         with sender.session() as smtp:
             smtp.noop()
     except smtplib.SMTPAuthenticationError as error:
-        answer = error.smtp_error.decode(errors="replace")
+        reply = error.smtp_error
+        answer = reply.decode(errors="replace") if isinstance(reply, bytes) else reply
         raise DeliveryError("the mail server refused the login: check PORTAL_SMTP_USER and "
                             f"PORTAL_SMTP_PASSWORD ({error.smtp_code} {answer})") from None
     except (smtplib.SMTPException, OSError) as error:

@@ -53,7 +53,7 @@ class ChatwootConnector(Connector):
     def deliver(self, ticket: Ticket, idempotency_key: str) -> None:
         contact_id, new_contact = self.contact(ticket)
         conversation_id = None if new_contact else self.find(contact_id, ticket)
-        messages = []
+        messages: list[dict] = []
         if conversation_id is None:
             source = self.client.request("POST", f"{self.account}/contacts/{contact_id}/contact_inboxes",
                                          json_body={"inbox_id": self.inbox_id}).data or {}

@@ -10,7 +10,7 @@ searched for our reference in the subject before creating.
 from __future__ import annotations
 
 from ..delivery import DeliveryError
-from . import Connector, basic_auth, integer_setting, required
+from . import Connector, basic_auth, optional_integer_setting, required
 from .http import JsonClient
 from .ticket import Ticket
 
@@ -69,5 +69,5 @@ class FreshdeskConnector(Connector):
 
 def from_config(config) -> FreshdeskConnector:
     url, api_key = required(config, "freshdesk", "FRESHDESK_URL", "FRESHDESK_API_KEY")
-    return FreshdeskConnector(url, api_key, integer_setting(config, "FRESHDESK_GROUP_ID", optional=True),
+    return FreshdeskConnector(url, api_key, optional_integer_setting(config, "FRESHDESK_GROUP_ID"),
                               timeout=float(config.get("HELPDESK_TIMEOUT") or 10))

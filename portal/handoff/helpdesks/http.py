@@ -17,6 +17,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from dataclasses import dataclass, field
+from typing import Any
 
 from ..delivery import USER_AGENT, DeliveryError, PermanentDeliveryError
 
@@ -29,7 +30,7 @@ MAX_RETRY_AFTER = 24 * 3600.0
 class Response:
     status: int
     headers: dict[str, str]
-    data: object = None  # parsed JSON, or the text when the body is not JSON
+    data: Any = None  # parsed JSON, or the text when the body is not JSON
     raw: bytes = field(default=b"", repr=False)
 
     def header(self, name: str) -> str | None:
@@ -174,7 +175,7 @@ def _page_text(text: str) -> str:
 def _read(status: int, headers, stream) -> Response:
     raw = stream.read(1 << 20)
     lowered = {name.lower(): value for name, value in (headers or {}).items()}
-    data: object = None
+    data: Any = None
     if raw:
         try:
             data = json.loads(raw)
