@@ -63,13 +63,6 @@ def test_demo_how_tos_with_some_questions_are_not_a_faq_but_all_question_section
         "/en/payments/payment-questions", "/sv/payments/fragor-om-betalning"]
 
 
-def test_a_faq_field_filled_by_the_loader_wins():
-    article = FAQ.article_by_id("en", "payments/invoice")
-    from dataclasses import replace
-
-    assert seo.faq_pairs(replace(article, faq=(("Q?", "A."),))) == (("Q?", "A."),)
-
-
 @pytest.mark.parametrize(("tag", "expected"), [
     ("en", "en_US"), ("sv", "sv_SE"), ("nb", "nb_NO"), ("pt-BR", "pt_BR"), ("xx", "xx")])
 def test_open_graph_locales_carry_a_territory(tag, expected):

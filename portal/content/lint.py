@@ -49,7 +49,7 @@ def lint_content(content_dir) -> LintReport:
     """Every problem in the articles: the loader's, then the whole-site checks (links, anchors,
     redirects, ids). portal/checks adds what other features read from the folder."""
     content_dir = Path(content_dir)
-    loaded = load_content(content_dir, include_drafts=True)
+    loaded = load_content(content_dir)
     problems = list(loaded.problems)
     addresses = _Addresses(loaded, content_dir)
     texts = {}

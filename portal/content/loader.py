@@ -229,8 +229,9 @@ def _site_names(value, default, locales) -> tuple[dict, list[Problem]]:
     return names, problems
 
 
-def load_content(content_dir, include_drafts: bool = True) -> LoadedContent:
-    """Read the whole content folder; bad files are reported in `problems` and left out."""
+def load_content(content_dir) -> LoadedContent:
+    """Read the whole content folder, drafts included (the repository decides who sees them); bad
+    files are reported in `problems` and left out."""
     content_dir = Path(content_dir)
     site, problems = load_site_file(content_dir)
     if site is None:

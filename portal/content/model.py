@@ -39,7 +39,6 @@ class Article:
     source_hash: str | None = None
     content_hash: str = ""
     path: str = ""  # the file, relative to the content folder
-    faq: tuple[tuple[str, str], ...] = ()  # (question, answer text) pairs when the body is a Q&A list
 
     @property
     def url(self):

@@ -16,7 +16,6 @@ class ContentRepository:
     def __init__(self, loaded: LoadedContent, include_drafts: bool = False):
         self.site = loaded.site
         self.problems = loaded.problems
-        self.include_drafts = include_drafts
         visible = [a for a in loaded.articles if include_drafts or not a.draft]
         self.all_articles = tuple(loaded.articles)
         self._by_url = {(a.locale, a.category, a.slug): a for a in visible}

@@ -158,7 +158,7 @@ def catalog_status(translations_dir, locale: str) -> CatalogStatus:
 
 def translation_status(content_dir, translations_dir, locales=None) -> TranslationStatus:
     """Every site locale (or only `locales`), the source language first."""
-    loaded = load_content(content_dir, include_drafts=True)
+    loaded = load_content(content_dir)
     site = loaded.site
     wanted = [locale for locale in site.locales if not locales or locale in locales]
     ordered = sorted(wanted, key=lambda locale: locale != site.default_locale)
