@@ -13,6 +13,7 @@ from flask import Flask, current_app
 from flask.cli import AppGroup
 
 from .checks import check_site
+from .config import parse_duration
 from .content.loader import load_content
 from .search import get_search
 
@@ -23,8 +24,6 @@ db_cli = AppGroup("db", help="Create or migrate the database.")
 analytics_cli = AppGroup("analytics", help="Manage stored visitor events.")
 handoff_cli = AppGroup("handoff", help="Deliver contact requests to the helpdesk.")
 
-DURATION_UNITS = {"d": 1, "w": 7, "m": 30.44, "y": 365.25}
-MAX_AGE_DAYS = 100 * 365  # a longer age is a typo (and would overflow the date arithmetic)
 
 
 @content_cli.command("check")
@@ -186,19 +185,16 @@ def db_upgrade(revision):
 
 
 def parse_age(text: str) -> dt.timedelta:
-    """'25m' (months), '90d', '12w', '2y' -> a duration."""
-    text = text.strip().lower()
-    if len(text) < 2 or text[-1] not in DURATION_UNITS or not text[:-1].isascii() or not text[:-1].isdigit():
-        raise click.BadParameter("write a number and a unit: 90d, 12w, 25m (months) or 2y")
-    days = int(text[:-1]) * DURATION_UNITS[text[-1]]
-    if days > MAX_AGE_DAYS:
-        raise click.BadParameter("at most 100 years (100y)")
-    return dt.timedelta(days=days)
+    """--older-than and the retention settings, read as every duration is (config.parse_duration)."""
+    try:
+        return parse_duration(text)
+    except ValueError as error:
+        raise click.BadParameter(str(error)) from None
 
 
 @analytics_cli.command("purge")
 @click.option("--older-than", "older_than", default=None,
-              help="Age of the events to delete: 90d, 12w, 25m (months), 2y. Default: ANALYTICS_RETENTION.")
+              help="Age of the events to delete: 90d, 12w, 25mo (months), 2y. Default: ANALYTICS_RETENTION.")
 def analytics_purge(older_than):
     """Delete events older than the retention period."""
     from .analytics.metrics import purge_events
@@ -269,7 +265,6 @@ def handoff_deliver(once, interval):
 
     from sqlalchemy.exc import SQLAlchemyError
 
-    from .config import parse_duration
     from .db import get_db
     from .handoff.delivery import ConfigurationError
     from .handoff.outbox import run_worker
@@ -340,7 +335,7 @@ def handoff_check():
 
 @handoff_cli.command("purge")
 @click.option("--older-than", "older_than", default=None,
-              help="Age of the delivered requests to delete: 90d, 12w, 6m, 1y. Default: HANDOFF_RETENTION.")
+              help="Age of the delivered requests to delete: 90d, 12w, 6mo, 1y. Default: HANDOFF_RETENTION.")
 def handoff_purge(older_than):
     """Delete contact requests the helpdesk has had for longer than the retention period.
 
