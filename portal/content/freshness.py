@@ -18,7 +18,8 @@ from pathlib import Path
 
 import yaml
 
-from .loader import ContentError, LoadedContent, content_hash, load_site_file, split_front_matter
+from .frontmatter import ContentError, split_front_matter
+from .loader import LoadedContent, content_hash, load_site_file
 from .model import Article, Site
 
 STORE = ".i18n/sources"

@@ -15,11 +15,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-from .loader import ContentError, LoadedContent, load_content, split_front_matter
-from .model import Article, Problem
+from .frontmatter import ContentError, split_front_matter
+from .links import link_locales, linked_article_id, media_file, relative_path
+from .loader import LoadedContent, load_content
+from .model import MEDIA_SUFFIXES, Article, Problem
 
 # What /media/ serves from the content folder (portal/views/root.py).
-MEDIA_SUFFIXES = {".png", ".jpg", ".jpeg", ".gif", ".webp", ".svg", ".avif", ".pdf"}
 SOURCE_HASH = re.compile(r"^[0-9a-f]{16}$")
 
 _FENCE = re.compile(r"^\s*(```|~~~)")
@@ -140,8 +141,8 @@ class _Addresses:
 
     def article_for_link(self, locale, article_id) -> Article | None:
         """The article a relative link names: the same language first, as the renderer does."""
-        return (self.by_locale_id.get((locale, article_id))
-                or self.by_locale_id.get((self.site.default_locale, article_id)))
+        return next((found for other in link_locales(locale, self.site.default_locale)
+                     if (found := self.by_locale_id.get((other, article_id))) is not None), None)
 
 
 def _links(body: str, body_line: int):
@@ -203,10 +204,10 @@ def _check_link(article: Article, attribute: str, url: str, addresses: _Addresse
         if found is None and parts.fragment and target is not None:
             return _check_anchor(url, target, parts.fragment, target.path)
         return found
-    relative = posixpath.normpath(posixpath.join(article.category, path))
+    relative = relative_path(article.category, path)
     suffix = posixpath.splitext(relative)[1].lower()
     if attribute == "src" or suffix in MEDIA_SUFFIXES:
-        file = posixpath.normpath(posixpath.join(article.locale, relative))
+        file = media_file(article.locale, relative)
         if file.startswith("../"):
             return f"'{url}' points outside the content folder", "error"
         if attribute == "href":
@@ -216,7 +217,7 @@ def _check_link(article: Article, attribute: str, url: str, addresses: _Addresse
         if suffix not in MEDIA_SUFFIXES:
             return f"image '{url}' is not served: use {', '.join(sorted(MEDIA_SUFFIXES))}", "error"
         return None
-    article_id = relative.removesuffix(".md").strip("/")
+    article_id = linked_article_id(relative)
     if "/" not in article_id:  # ../delivery/ is the category page
         if f"/{article.locale}/{article_id}/" in addresses.categories:
             return None

@@ -9,7 +9,6 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import hashlib
-import posixpath
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,10 +16,11 @@ from urllib.parse import urlsplit
 
 import yaml
 
+from .frontmatter import ContentError, key_line, load_yaml, split_front_matter
+from .links import link_locales, linked_article_id, media_file, relative_path
 from .model import Article, Category, Problem, Site
 from .render import first_sentences, plain_text, render_markdown, strip_comments
 
-FastLoader = getattr(yaml, "CSafeLoader", None)
 SITE_FILE = "site.yml"
 CATEGORY_FILE = "_category.yml"
 SYNONYMS_FILE = "synonyms.txt"
@@ -32,13 +32,6 @@ CATEGORY_ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 LOCALE_TAG = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
 SLUG = re.compile(r"^[^\W_][\w-]*$")
 MEDIA_PREFIX = "/media/"
-
-
-class ContentError(Exception):
-    def __init__(self, message, line=None):
-        super().__init__(message)
-        self.message = message
-        self.line = line
 
 
 @dataclass
@@ -75,84 +68,6 @@ def content_hash(text: str) -> str:
     """The version of an article's text that translations record as `source_hash`."""
     normalized = "\n".join(line.rstrip() for line in text.replace("\r\n", "\n").split("\n")).strip()
     return hashlib.sha256(normalized.encode("utf-8")).hexdigest()[:16]
-
-
-def load_yaml(text: str):
-    """YAML with libyaml's parser when present (4x faster); a document it rejects is parsed
-    again by PyYAML's own, whose messages (with line numbers) editors see."""
-    if FastLoader is not None:
-        try:
-            return yaml.load(text, Loader=FastLoader)
-        except yaml.YAMLError:
-            pass
-    return yaml.safe_load(text)
-
-
-def split_front_matter(text: str):
-    """Return (metadata, body, line where the body starts); raise ContentError on bad YAML."""
-    text = text.lstrip("\ufeff")
-    lines = text.split("\n")
-    if not lines or lines[0].strip() != "---":
-        raise ContentError("no front matter: the file must start with a '---' line and a title", 1)
-    for index in range(1, len(lines)):
-        if lines[index].strip() in ("---", "..."):
-            break
-    else:
-        raise ContentError("front matter is not closed by a '---' line", 1)
-    try:
-        meta = load_yaml("\n".join(lines[1:index])) or {}
-    except yaml.YAMLError as error:
-        message, line = explain_yaml_error(error, lines[1:index])
-        raise ContentError(f"the front matter cannot be read: {message}", line + 1) from None
-    if not isinstance(meta, dict):
-        raise ContentError("front matter must be a set of 'key: value' lines", 2)
-    return meta, "\n".join(lines[index + 1 :]), index + 2
-
-
-def explain_yaml_error(error: yaml.YAMLError, lines: list[str]) -> tuple[str, int]:
-    """What is wrong, in plain words, and the 1-based line (of `lines`) where to fix it."""
-    mark = getattr(error, "problem_mark", None)
-    line = mark.line + 1 if mark is not None else 1
-    problem = getattr(error, "problem", None) or str(error)
-    context_mark = getattr(error, "context_mark", None)
-
-    def previous_key_line(before):
-        for number in range(min(before, len(lines)) - 1, 0, -1):
-            text = lines[number - 1].strip()
-            if text and not text.startswith("#"):
-                return number
-        return before
-
-    if "block sequence start" in problem or "block mapping start" in problem:
-        above = previous_key_line(line)
-        return ("a list item or an indented line where none can go: the line above already has a value "
-                "(for a list, write the key alone, like 'questions:', and the items below it as "
-                "'  - ...'; delete a '[]')" if "sequence" in problem else
-                "this line is indented more than the line above: indent only what belongs under a key",
-                above)
-    if "mapping values are not allowed" in problem:
-        return ("a second ':' on one line: put the text in quotes, like title: \"Refunds: how long?\"",
-                line)
-    if "'\\t'" in problem or "\\t" in repr(problem):
-        return "a tab character: indent with spaces only", line
-    if "could not find expected ':'" in problem:
-        where = context_mark.line + 1 if context_mark is not None else line
-        return "a line that is not 'key: value': add the ':' or remove the line", where
-    if "end of stream" in problem and "quoted" in (getattr(error, "context", "") or ""):
-        where = context_mark.line + 1 if context_mark is not None else line
-        return "a quote that is never closed: end the text with the same quote mark", where
-    if "expected ','" in problem or "flow" in (getattr(error, "context", "") or ""):
-        where = context_mark.line + 1 if context_mark is not None else line
-        return ("a list in [ ] or a set in { } that is not closed, or has a ':' inside: check the brackets",
-                where)
-    if "found duplicate" in problem or "duplicate" in problem:
-        return "a key written twice: keep one", line
-    return f"it is not valid YAML ({problem})", line
-
-
-def _key_line(text: str, key: str) -> int | None:
-    match = re.search(rf"^{re.escape(key)}\s*:", text, re.M)
-    return text.count("\n", 0, match.start()) + 1 if match else None
 
 
 def _string_list(meta, key):
@@ -305,31 +220,31 @@ def _read_article(path: Path, relative, locale, category, problems) -> _Draft | 
     errors = []
     title = meta.get("title")
     if not isinstance(title, str | int | float) or not str(title).strip():
-        errors.append(ContentError("'title' is required", _key_line(text, "title") or 1))
+        errors.append(ContentError("'title' is required", key_line(text, "title") or 1))
     for key in ("questions", "tags", "redirect_from"):
         try:
             _string_list(meta, key)
         except ContentError as error:
-            errors.append(ContentError(error.message, _key_line(text, key)))
+            errors.append(ContentError(error.message, key_line(text, key)))
     try:
         _parse_date(meta.get("updated"))
     except ContentError as error:
-        errors.append(ContentError(error.message, _key_line(text, "updated")))
+        errors.append(ContentError(error.message, key_line(text, "updated")))
     slug = meta.get("slug")
     if slug is not None and not SLUG.match(str(slug)):
         errors.append(ContentError(f"slug '{slug}' may hold only letters, digits and '-'",
-                                   _key_line(text, "slug")))
+                                   key_line(text, "slug")))
     for key in ("draft", "translate"):
         if key in meta and not isinstance(meta[key], bool):
-            errors.append(ContentError(f"'{key}' must be true or false", _key_line(text, key)))
+            errors.append(ContentError(f"'{key}' must be true or false", key_line(text, key)))
     problems.extend(Problem(relative, error.message, error.line) for error in errors)
     for key in sorted(set(meta) - KNOWN_KEYS):
         problems.append(Problem(relative, f"unknown front-matter key '{key}' is ignored",
-                                _key_line(text, key), severity="warning"))
+                                key_line(text, key), severity="warning"))
     if errors:
         return None
     return _Draft(meta, body, locale, category, path.stem, relative, content_hash(text),
-                  _key_line(text, "slug"))
+                  key_line(text, "slug"))
 
 
 def _read_category(path, relative, problems) -> dict:
@@ -435,11 +350,11 @@ def _link_resolver(draft: _Draft, by_locale_id, site: Site):
         parts = urlsplit(url)
         if parts.scheme or parts.netloc or url.startswith(("/", "#")):
             return None
-        target = posixpath.normpath(posixpath.join(draft.category, parts.path))
+        target = relative_path(draft.category, parts.path)
         if attribute == "src":
-            return MEDIA_PREFIX + posixpath.normpath(posixpath.join(draft.locale, target))
-        article_id = target.removesuffix(".md").strip("/")
-        for locale in (draft.locale, site.default_locale):
+            return MEDIA_PREFIX + media_file(draft.locale, target)
+        article_id = linked_article_id(target)
+        for locale in link_locales(draft.locale, site.default_locale):
             found = by_locale_id.get((locale, article_id))
             if found is not None:
                 slug = found.meta.get("slug") or found.name

@@ -5,6 +5,9 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
+# The files of the content folder /media/ serves, and so the only ones articles may show or link.
+MEDIA_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".gif", ".webp", ".svg", ".avif", ".pdf"})
+
 
 @dataclass(frozen=True)
 class Problem:

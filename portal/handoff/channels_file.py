@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 
-from ..content.loader import explain_yaml_error
+from ..content.frontmatter import explain_yaml_error
 from ..content.model import Problem
 from .channels import (
     ALL,

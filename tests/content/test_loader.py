@@ -7,7 +7,8 @@ import datetime as dt
 import pytest
 import yaml
 
-from portal.content.loader import FastLoader, content_hash, load_content, load_yaml, split_front_matter
+from portal.content.frontmatter import FastLoader, load_yaml, split_front_matter
+from portal.content.loader import content_hash, load_content
 from tests.helpers import DATA, DEMO_CONTENT
 
 
