@@ -69,8 +69,7 @@ def _titles(locale):
     content = get_content()
 
     def article_title(article_id):
-        article = content.article_by_id(locale or content.default_locale, article_id) or \
-            content.article_by_id(content.default_locale, article_id)
+        article = content.article_or_default(locale or content.default_locale, article_id)
         return article.title if article else article_id
 
     def category_title(category_id):

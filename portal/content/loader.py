@@ -30,6 +30,7 @@ KNOWN_KEYS = {
 }
 CATEGORY_ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 LOCALE_TAG = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
+REFERENCE_PREFIX = re.compile(r"^[A-Z0-9]{0,5}-?$")
 SLUG = re.compile(r"^[^\W_][\w-]*$")
 MEDIA_PREFIX = "/media/"
 
@@ -112,8 +113,14 @@ def load_site_file(content_dir: Path) -> tuple[Site | None, list[Problem]]:
         return None, [Problem(SITE_FILE, f"default_locale '{default}' is not in locales {list(locales)}")]
     names, problems = _site_names(data.get("name"), default, locales)
     email = data.get("support_email")
+    prefix = data.get("reference_prefix", Site.reference_prefix)
+    if not isinstance(prefix, str) or not REFERENCE_PREFIX.match(prefix):
+        problems.append(Problem(SITE_FILE, "'reference_prefix' must be up to 5 capital letters or digits "
+                                f"and an optional '-', like NV-; {Site.reference_prefix} is used",
+                                severity="warning"))
+        prefix = Site.reference_prefix
     return Site(name=names.get(default) or DEFAULT_SITE_NAME, default_locale=default, locales=locales,
-                support_email=str(email) if email else None, names=names), problems
+                support_email=str(email) if email else None, reference_prefix=prefix, names=names), problems
 
 
 DEFAULT_SITE_NAME = "Help Centre"

@@ -67,6 +67,7 @@ class Site:
     default_locale: str
     locales: tuple[str, ...]
     support_email: str | None = None
+    reference_prefix: str = "HC-"  # before a contact request's reference, e.g. HC-7K3M9QXD
     synonyms: dict = field(default_factory=dict, compare=False)  # locale -> tuple of synonym groups
     names: dict = field(default_factory=dict, compare=False)  # locale -> the name in that language
 

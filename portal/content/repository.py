@@ -61,6 +61,11 @@ class ContentRepository:
     def article_by_id(self, locale, article_id) -> Article | None:
         return self._by_id.get((locale, article_id))
 
+    def article_or_default(self, locale, article_id) -> Article | None:
+        """The article in `locale`, else in the default locale (a page in another language names
+        an article every visitor can still read)."""
+        return self.article_by_id(locale, article_id) or self.article_by_id(self.default_locale, article_id)
+
     def translations(self, article_id) -> list[Article]:
         """Every language version of one article, in the site's locale order."""
         order = {locale: i for i, locale in enumerate(self.locales)}

@@ -32,7 +32,7 @@ from ..security import protect_form
 from .channels import ContactChannels, is_open, next_opening
 from .context import decode_items, encode_item, unanswered_searches, visit_context
 from .recommend import describe, recommend_channels
-from .store import create_handoff, new_reference
+from .store import REFERENCE, create_handoff, new_reference
 
 bp = localized_blueprint("contact", __name__)
 
@@ -47,7 +47,6 @@ ANSWER_ANCHOR = "help"
 DAY_PATTERNS = {"da": "EEEE 'den' d. MMMM"}
 DAY_PATTERN = "EEEE d MMMM"
 FORM_ID = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
-REFERENCE = re.compile(r"^NV-[0-9A-HJKMNP-TV-Z]{8}$")
 SENT_IN_SESSION = 10  # the references this visit may look at again on /contact/sent/
 
 
@@ -172,8 +171,7 @@ def _context_entries(items):
     entries = []
     for kind, value in items:
         if kind == "article":
-            article = content.article_by_id(g.locale, value) or content.article_by_id(
-                content.default_locale, value)
+            article = content.article_or_default(g.locale, value)
             label = article.title if article else value
         else:
             label = value
@@ -252,8 +250,7 @@ def _known_article_id(value) -> str:
     """The article a visitor came from, if it is one: anything else is not stored or echoed."""
     content = get_content()
     value = clean_text(value)[:255]
-    found = value and (content.article_by_id(g.locale, value)
-                       or content.article_by_id(content.default_locale, value))
+    found = value and content.article_or_default(g.locale, value)
     return value if found else ""
 
 
@@ -334,7 +331,7 @@ def submit():
     if request.form.get("website"):
         # The honeypot: a field people cannot see. Answer like a success (a reference that looks
         # real, for this visit only), store nothing.
-        return _sent(new_reference())
+        return _sent(new_reference(get_content().site.reference_prefix))
     errors = _validate(form)
     if errors:
         return _render(form, errors, status=422)
@@ -363,7 +360,8 @@ def submit():
             handoff = create_handoff(session, locale=g.locale, topic=form["topic"], channel=channel,
                                      name=form["name"], email=form["email"], message=form["message"],
                                      order_number=form["order_number"] or None, context=context,
-                                     form_id=form["form_id"])
+                                     form_id=form["form_id"],
+                                     reference_prefix=get_content().site.reference_prefix)
             reference = handoff.reference
     except IntegrityError:
         reference = _already_sent(form["form_id"])  # sent twice at the same moment: the other one won
@@ -398,8 +396,7 @@ def _sent(reference):
 
 def _article_ref(article_id):
     content = get_content()
-    article = content.article_by_id(g.locale, article_id) or content.article_by_id(
-        content.default_locale, article_id)
+    article = content.article_or_default(g.locale, article_id)
     if article is None:
         return {"id": article_id, "title": None, "url": None}
     return {"id": article.id, "title": article.title, "url": article.url}

@@ -106,7 +106,7 @@ def test_create_handoff_stores_the_request_and_its_outbox_message_together(db):
     with db.session() as session:
         handoff = create_handoff(session, **HANDOFF)
         reference = handoff.reference
-    assert re.fullmatch(rf"NV-[{REFERENCE_ALPHABET}]{{8}}", reference)
+    assert re.fullmatch(rf"HC-[{REFERENCE_ALPHABET}]{{8}}", reference)  # no site.yml prefix given
     assert not set("ILOU") & set(REFERENCE_ALPHABET)
     with db.session() as session:
         stored = session.scalars(select(Handoff)).one()
