@@ -57,8 +57,13 @@ class Config:
         self.ADMIN_IDLE_TIMEOUT = _duration(env, "PORTAL_ADMIN_IDLE_TIMEOUT", "1h")
         self.ADMIN_SESSION_LIFETIME = _duration(env, "PORTAL_ADMIN_SESSION_LIFETIME", "12h")
         self.PERMANENT_SESSION_LIFETIME = self.ADMIN_SESSION_LIFETIME
-        self.SEARCH_BACKEND = env.get("PORTAL_SEARCH_BACKEND", "tantivy")
         self.BABEL_TRANSLATION_DIRECTORIES = str(PROJECT_ROOT / "translations")
+        self._read_search_analytics_and_limits(env)
+        self._read_handoff(env)
+        self._read_serving(env)
+
+    def _read_search_analytics_and_limits(self, env: Mapping[str, str]) -> None:
+        self.SEARCH_BACKEND = env.get("PORTAL_SEARCH_BACKEND", "tantivy")
         self.SEARCH_CACHE_SIZE = _number(env, "PORTAL_SEARCH_CACHE_SIZE", 2048)
         # The built-in shop vocabulary (portal/search/synonyms/) beside the editors' synonyms.
         self.SEARCH_BUILTIN_SYNONYMS = _flag(env.get("PORTAL_SEARCH_BUILTIN_SYNONYMS")) is not False
@@ -82,6 +87,8 @@ class Config:
         self.CONTACT_LIMIT_PER_NETWORK = env.get("PORTAL_CONTACT_LIMIT_PER_NETWORK", "30 per hour")
         # "Was this helpful?" votes counted per network; more are thanked for but not counted.
         self.VOTE_LIMIT_PER_NETWORK = env.get("PORTAL_VOTE_LIMIT_PER_NETWORK", "60 per hour")
+
+    def _read_handoff(self, env: Mapping[str, str]) -> None:
         # Handoff delivery (docs/handoff.md): a signed webhook if WEBHOOK_URL, else e-mail if SMTP_HOST.
         self.WEBHOOK_URL = env.get("PORTAL_WEBHOOK_URL") or None
         self.WEBHOOK_SECRET = env.get("PORTAL_WEBHOOK_SECRET") or None
@@ -102,6 +109,8 @@ class Config:
         self.HANDOFF_BACKOFF_BASE_SECONDS = _number(env, "PORTAL_HANDOFF_BACKOFF_BASE_SECONDS", 30.0)
         self.HANDOFF_LEASE_SECONDS = _number(env, "PORTAL_HANDOFF_LEASE_SECONDS", 60.0)
         self.HANDOFF_BATCH = _number(env, "PORTAL_HANDOFF_BATCH", 20)
+
+    def _read_serving(self, env: Mapping[str, str]) -> None:
         # Production (docs/operations.md): JSON log lines; trusted proxy hops for X-Forwarded-For/-Proto.
         self.LOG_FORMAT = env.get("PORTAL_LOG_FORMAT", "text")
         self.LOG_LEVEL = env.get("PORTAL_LOG_LEVEL", "INFO")

@@ -13,6 +13,7 @@ previous day's late range.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
@@ -27,6 +28,7 @@ KINDS = {
     "messenger": False, "sms": False, "email": False, "form": False,
 }
 SEARCH_DAYS = 14
+TIME_RANGE = re.compile(r"^(\d{1,2}):(\d{2})\s*[-\u2013]\s*(\d{1,2}):(\d{2})$")
 
 # The built-in default: the portal's own form, for a content folder without channels.yml.
 DEFAULT_FORM_NAMES = {"en": "Contact form", "sv": "Kontaktformulär", "da": "Kontaktformular",
@@ -196,6 +198,20 @@ def _offset_changes(zone: ZoneInfo, start: dt.datetime, limit: dt.datetime):
             # the change falls on a whole second in (a, b], and b - a <= 1 s: that second is b's
             yield b.replace(microsecond=0)
         low = high
+
+
+def parse_time_range(text: object) -> TimeRange:
+    """'09:00-17:00' -> (09:00, 17:00); '22:00-02:00' -> (22:00, 02:00); '00:00-24:00' -> (00:00, 00:00)."""
+    match = TIME_RANGE.match(str(text).strip())
+    if not match:
+        raise ValueError("is not a time range like '09:00-17:00' or '22:00-02:00'")
+    h1, m1, h2, m2 = map(int, match.groups())
+    if h1 > 23 or m1 > 59 or h2 > 24 or m2 > 59 or (h2 == 24 and m2):
+        raise ValueError("is not a time range between 00:00 and 24:00 like '09:00-17:00'")
+    start, end = dt.time(h1, m1), dt.time(h2 % 24, m2)
+    if start == end and h2 != 24:
+        raise ValueError("starts and ends at the same time: write '00:00-24:00' for the whole day")
+    return start, end
 
 
 # -- topics -------------------------------------------------------------------------------

@@ -24,13 +24,13 @@ from .channels import (
     Topic,
     default_channels,
     frozen_mapping,
+    parse_time_range,
 )
 
 CHANNELS_FILE = "channels.yml"
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 LOCALE_TAG = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
-TIME_RANGE = re.compile(r"^(\d{1,2}):(\d{2})\s*[-\u2013]\s*(\d{1,2}):(\d{2})$")
 CHANNEL_KEYS = {
     "kind", "names", "url", "phone", "address", "languages", "timezone", "hours", "closed",
     "response_time", "live", "resolves", "cannot",
@@ -327,20 +327,6 @@ def _check_topics(ids, topic_ids, key):
             raise _EntryError(f"'{key}' names topic '{topic}', which is not under 'topics'", (key, index))
 
 
-def _parse_range(text) -> TimeRange:
-    """'09:00-17:00' -> (09:00, 17:00); '22:00-02:00' -> (22:00, 02:00); '00:00-24:00' -> (00:00, 00:00)."""
-    match = TIME_RANGE.match(str(text).strip())
-    if not match:
-        raise ValueError("is not a time range like '09:00-17:00' or '22:00-02:00'")
-    h1, m1, h2, m2 = map(int, match.groups())
-    if h1 > 23 or m1 > 59 or h2 > 24 or m2 > 59 or (h2 == 24 and m2):
-        raise ValueError("is not a time range between 00:00 and 24:00 like '09:00-17:00'")
-    start, end = dt.time(h1, m1), dt.time(h2 % 24, m2)
-    if start == end and h2 != 24:
-        raise ValueError("starts and ends at the same time: write '00:00-24:00' for the whole day")
-    return start, end
-
-
 def _read_hours(value) -> Mapping[int, tuple[TimeRange, ...]] | None:
     if value is None:
         return None
@@ -362,7 +348,7 @@ def _read_hours(value) -> Mapping[int, tuple[TimeRange, ...]] | None:
         parsed = []
         for index, text in enumerate(ranges):
             try:
-                parsed.append(_parse_range(text))
+                parsed.append(parse_time_range(text))
             except ValueError as error:
                 raise _EntryError(f"'hours' {day}: '{text}' {error}", ("hours", day, index)) from None
         hours[WEEKDAYS.index(day)] = tuple(sorted(parsed))
