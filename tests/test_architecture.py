@@ -122,3 +122,15 @@ def test_tests_import_shared_code_from_helpers_not_from_conftest_or_other_tests(
     wrong = [f"{source} imports {target}" for source, target, _name in imports(tests, "tests")
              if target.rsplit(".", 1)[-1] == "conftest" or target.rsplit(".", 1)[-1].startswith("test_")]
     assert wrong == []
+
+
+def test_the_readme_layout_table_lists_every_folder():
+    layout = (ROOT / "README.md").read_text("utf-8").split("\n## Layout", 1)[1].split("\n## ", 1)[0]
+    listed = {line.split("`")[1] for line in layout.splitlines() if line.startswith("| `")}
+    ignored = {".git", ".venv", "node_modules", "instance", "__pycache__", "helpcentre_portal.egg-info"}
+    folders = {f"{path.name}/" for path in ROOT.iterdir()
+               if path.is_dir() and path.name not in ignored and not path.name.startswith(".")}
+    packages = {f"portal/{path.name}/" for path in PORTAL.iterdir()
+                if path.is_dir() and path.name != "__pycache__"}
+    assert (folders | packages) - listed == set()
+    assert {entry for entry in listed if entry.endswith("/")} - (folders | packages) == set()
