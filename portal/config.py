@@ -10,9 +10,11 @@ import datetime
 import os
 from collections.abc import Mapping
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 Number = TypeVar("Number", int, float)
+# The app's settings as services receive them: app.config, or any mapping with the same keys.
+Settings = Mapping[str, Any]
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 # Each helpdesk connector's settings, read from PORTAL_<name> (portal/handoff/helpdesks/).

@@ -4,6 +4,7 @@ plain words with the line to fix (docs/content-format.md)."""
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import yaml
 
@@ -11,13 +12,13 @@ FastLoader = getattr(yaml, "CSafeLoader", None)
 
 
 class ContentError(Exception):
-    def __init__(self, message, line=None):
+    def __init__(self, message: str, line: int | None = None):
         super().__init__(message)
         self.message = message
         self.line = line
 
 
-def load_yaml(text: str):
+def load_yaml(text: str) -> Any:
     """YAML with libyaml's parser when present (4x faster); a document it rejects is parsed
     again by PyYAML's own, whose messages (with line numbers) editors see."""
     if FastLoader is not None:
@@ -28,7 +29,7 @@ def load_yaml(text: str):
     return yaml.safe_load(text)
 
 
-def split_front_matter(text: str):
+def split_front_matter(text: str) -> tuple[dict[str, Any], str, int]:
     """Return (metadata, body, line where the body starts); raise ContentError on bad YAML."""
     text = text.lstrip("\ufeff")
     lines = text.split("\n")
@@ -56,7 +57,7 @@ def explain_yaml_error(error: yaml.YAMLError, lines: list[str]) -> tuple[str, in
     problem = getattr(error, "problem", None) or str(error)
     context_mark = getattr(error, "context_mark", None)
 
-    def previous_key_line(before):
+    def previous_key_line(before: int) -> int:
         for number in range(min(before, len(lines)) - 1, 0, -1):
             text = lines[number - 1].strip()
             if text and not text.startswith("#"):

@@ -11,8 +11,10 @@ import difflib
 import posixpath
 import re
 from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from .frontmatter import ContentError, split_front_matter
@@ -22,6 +24,7 @@ from .model import MEDIA_SUFFIXES, Article, Problem
 
 # What /media/ serves from the content folder (portal/views/root.py).
 SOURCE_HASH = re.compile(r"^[0-9a-f]{16}$")
+Finding = tuple[str, str]  # (message, severity) for one link
 
 _FENCE = re.compile(r"^\s*(```|~~~)")
 _CODE_SPAN = re.compile(r"(`+).*?\1")
@@ -38,15 +41,15 @@ class LintReport:
     problems: list[Problem]
 
     @property
-    def errors(self):
+    def errors(self) -> list[Problem]:
         return [p for p in self.problems if p.severity == "error"]
 
     @property
-    def warnings(self):
+    def warnings(self) -> list[Problem]:
         return [p for p in self.problems if p.severity != "error"]
 
 
-def lint_content(content_dir) -> LintReport:
+def lint_content(content_dir: str | Path) -> LintReport:
     """Every problem in the articles: the loader's, then the whole-site checks (links, anchors,
     redirects, ids). portal/checks adds what other features read from the folder."""
     content_dir = Path(content_dir)
@@ -72,7 +75,7 @@ def lint_content(content_dir) -> LintReport:
     return LintReport(loaded, sorted(unique, key=lambda p: (p.path, p.line or 0)))
 
 
-def _left_out_articles(content_dir: Path, loaded: LoadedContent):
+def _left_out_articles(content_dir: Path, loaded: LoadedContent) -> Iterator[tuple[Article, str, int]]:
     """(stand-in article, body, first body line) for each article file the loader could not read."""
     read = {article.path for article in loaded.articles}
     for locale in loaded.site.locales:
@@ -97,7 +100,7 @@ def _left_out_articles(content_dir: Path, loaded: LoadedContent):
             yield stand_in, "\n".join(lines[end + 1:]), end + 2
 
 
-def _severity(article: Article, severity="error") -> str:
+def _severity(article: Article, severity: str = "error") -> str:
     """A draft is work in progress: what would break on a published page only warns there."""
     return "warning" if article.draft else severity
 
@@ -128,7 +131,7 @@ class _Addresses:
         """The article at a site path: its localized URL or its id URL, drafts included."""
         return self.by_url.get(path) or self.by_id_url.get(path)
 
-    def live_owner(self, path: str):
+    def live_owner(self, path: str) -> Article | str | None:
         """What a visitor gets at `path` today, before any redirect_from: an article, a page or None."""
         path = "/" + path.strip("/")
         article = self.article_at(path)
@@ -139,13 +142,13 @@ class _Addresses:
                 return candidate
         return None
 
-    def article_for_link(self, locale, article_id) -> Article | None:
+    def article_for_link(self, locale: str, article_id: str) -> Article | None:
         """The article a relative link names: the same language first, as the renderer does."""
         return next((found for other in link_locales(locale, self.site.default_locale)
                      if (found := self.by_locale_id.get((other, article_id))) is not None), None)
 
 
-def _links(body: str, body_line: int):
+def _links(body: str, body_line: int) -> Iterator[tuple[int, str, str]]:
     """(line, 'href' or 'src', url) for every link and image in the Markdown and raw HTML."""
     fenced = False
     for number, line in enumerate(body.split("\n"), body_line):
@@ -163,7 +166,7 @@ def _links(body: str, body_line: int):
             yield number, "src" if tag.lower() == "img" else "href", url
 
 
-def _check_body(article: Article, body: str, body_line: int, addresses: _Addresses):
+def _check_body(article: Article, body: str, body_line: int, addresses: _Addresses) -> list[Problem]:
     problems = []
     if not body.strip():
         problems.append(Problem(article.path, "the article has no text below the front matter",
@@ -188,7 +191,7 @@ def _check_body(article: Article, body: str, body_line: int, addresses: _Address
     return problems
 
 
-def _check_link(article: Article, attribute: str, url: str, addresses: _Addresses):
+def _check_link(article: Article, attribute: str, url: str, addresses: _Addresses) -> Finding | None:
     """(message, severity) for a link or image that does not lead where it should, else None."""
     if not url:
         return "empty link: write the address between the ( )", "error"
@@ -223,19 +226,19 @@ def _check_link(article: Article, attribute: str, url: str, addresses: _Addresse
             return None
         return (f"link '{url}' leads nowhere: there is no category '{article_id}' in {article.locale}/",
                 "error")
-    found = addresses.article_for_link(article.locale, article_id)
+    linked = addresses.article_for_link(article.locale, article_id)
     default = addresses.site.default_locale
-    if found is None:
+    if linked is None:
         where = f"{article.locale}/" + (f" or {default}/" if article.locale != default else "")
         return f"link '{url}' leads nowhere: there is no article '{article_id}' in {where}", "error"
-    if found.draft and not article.draft:
-        return f"link '{url}' goes to the draft {found.path}, which visitors cannot open", "error"
+    if linked.draft and not article.draft:
+        return f"link '{url}' goes to the draft {linked.path}, which visitors cannot open", "error"
     if parts.fragment:
-        return _check_anchor(url, found, parts.fragment, found.path)
+        return _check_anchor(url, linked, parts.fragment, linked.path)
     return None
 
 
-def _check_anchor(url: str, target: Article, fragment: str, where: str):
+def _check_anchor(url: str, target: Article, fragment: str, where: str) -> Finding | None:
     """A '#anchor' must name a heading (or another id) on the page it points to."""
     ids = set(_HTML_ID.findall(target.html))
     fragment = unquote(fragment)
@@ -247,7 +250,7 @@ def _check_anchor(url: str, target: Article, fragment: str, where: str):
     return f"link '{url}' leads to no heading: {where} has no '#{fragment}'{hint}", "error"
 
 
-def _check_site_path(article: Article, path: str, addresses: _Addresses):
+def _check_site_path(article: Article, path: str, addresses: _Addresses) -> Finding | None:
     segments = [s for s in path.split("/") if s]
     if segments[:1] == ["media"]:
         file = "/".join(segments[1:])
@@ -291,7 +294,7 @@ def _line_of(text: str, needle: str, key: str) -> int | None:
     return head.count("\n", 0, match.start()) + 1 if match else None
 
 
-def _check_redirects(article: Article, text: str, addresses: _Addresses):
+def _check_redirects(article: Article, text: str, addresses: _Addresses) -> list[Problem]:
     problems = []
     for old in article.redirect_from:
         owner = addresses.live_owner(old)
@@ -312,7 +315,8 @@ def _check_redirects(article: Article, text: str, addresses: _Addresses):
     return problems
 
 
-def _check_front_matter(article: Article, meta: dict, text: str, loaded: LoadedContent):
+def _check_front_matter(article: Article, meta: dict[str, Any], text: str,
+                        loaded: LoadedContent) -> list[Problem]:
     problems = []
     default = loaded.site.default_locale
     description = meta.get("description")
@@ -333,7 +337,7 @@ def _check_front_matter(article: Article, meta: dict, text: str, loaded: LoadedC
     return problems
 
 
-def _check_id_collisions(loaded: LoadedContent, texts: dict[str, str]):
+def _check_id_collisions(loaded: LoadedContent, texts: dict[str, str]) -> list[Problem]:
     problems = []
     folded = defaultdict(list)
     for article in loaded.articles:

@@ -12,6 +12,7 @@ import hashlib
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 import yaml
@@ -19,7 +20,7 @@ import yaml
 from .frontmatter import ContentError, key_line, load_yaml, split_front_matter
 from .links import link_locales, linked_article_id, media_file, relative_path
 from .model import Article, Category, Problem, Site
-from .render import first_sentences, plain_text, render_markdown, strip_comments
+from .render import LinkResolver, first_sentences, plain_text, render_markdown, strip_comments
 
 SITE_FILE = "site.yml"
 CATEGORY_FILE = "_category.yml"
@@ -34,12 +35,15 @@ REFERENCE_PREFIX = re.compile(r"^[A-Z0-9]{0,5}-?$")
 SLUG = re.compile(r"^[^\W_][\w-]*$")
 MEDIA_PREFIX = "/media/"
 
+CategoryMeta = dict[tuple[str, str], dict[str, Any]]  # (locale, category id) -> its _category.yml
+SynonymGroups = tuple[tuple[str, ...], ...]
+
 
 @dataclass
 class _Draft:
     """An article file parsed but not yet rendered."""
 
-    meta: dict
+    meta: dict[str, Any]
     body: str
     locale: str
     category: str
@@ -49,7 +53,7 @@ class _Draft:
     slug_line: int | None = None
 
     @property
-    def id(self):
+    def id(self) -> str:
         return f"{self.category}/{self.name}"
 
 
@@ -61,7 +65,7 @@ class LoadedContent:
     problems: list[Problem] = field(default_factory=list)
 
     @property
-    def errors(self):
+    def errors(self) -> list[Problem]:
         return [p for p in self.problems if p.severity == "error"]
 
 
@@ -71,7 +75,7 @@ def content_hash(text: str) -> str:
     return hashlib.sha256(normalized.encode("utf-8")).hexdigest()[:16]
 
 
-def _string_list(meta, key):
+def _string_list(meta: dict[str, Any], key: str) -> tuple[str, ...]:
     value = meta.get(key)
     if value is None:
         return ()
@@ -82,7 +86,7 @@ def _string_list(meta, key):
     return tuple(str(item).strip() for item in value if str(item).strip())
 
 
-def _parse_date(value):
+def _parse_date(value: object) -> dt.date | None:
     if value is None or isinstance(value, dt.date):
         return value
     try:
@@ -126,7 +130,8 @@ def load_site_file(content_dir: Path) -> tuple[Site | None, list[Problem]]:
 DEFAULT_SITE_NAME = "Help Centre"
 
 
-def _site_names(value, default, locales) -> tuple[dict, list[Problem]]:
+def _site_names(value: object, default: str,
+                locales: tuple[str, ...]) -> tuple[dict[str, str], list[Problem]]:
     """`name: Shop Help` (every locale) or `name: {en: Shop Help, sv: Butikens hjälp}` (per
     locale; a locale without one gets the default locale's)."""
     if value is None or isinstance(value, str | int | float):
@@ -151,7 +156,7 @@ def _site_names(value, default, locales) -> tuple[dict, list[Problem]]:
     return names, problems
 
 
-def load_content(content_dir) -> LoadedContent:
+def load_content(content_dir: str | Path) -> LoadedContent:
     """Read the whole content folder, drafts included (the repository decides who sees them); bad
     files are reported in `problems` and left out."""
     content_dir = Path(content_dir)
@@ -160,8 +165,8 @@ def load_content(content_dir) -> LoadedContent:
         return LoadedContent(site=Site("Help Centre", "en", ("en",)), problems=problems)
 
     drafts: list[_Draft] = []
-    category_meta: dict[tuple[str, str], dict] = {}
-    synonyms: dict[str, tuple] = {}
+    category_meta: CategoryMeta = {}
+    synonyms: dict[str, SynonymGroups] = {}
     for entry in sorted(content_dir.iterdir()):
         if entry.name.startswith(".") or entry.is_file():
             continue
@@ -182,7 +187,9 @@ def load_content(content_dir) -> LoadedContent:
     return loaded
 
 
-def _read_locale(content_dir, locale_dir, drafts, category_meta, synonyms, problems):
+def _read_locale(content_dir: Path, locale_dir: Path, drafts: list[_Draft],
+                 category_meta: CategoryMeta, synonyms: dict[str, SynonymGroups],
+                 problems: list[Problem]) -> None:
     locale = locale_dir.name
     for entry in sorted(locale_dir.iterdir()):
         relative = entry.relative_to(content_dir).as_posix()
@@ -212,7 +219,8 @@ def _read_locale(content_dir, locale_dir, drafts, category_meta, synonyms, probl
                                         "keep them directly in the category folder", severity="warning"))
 
 
-def _read_article(path: Path, relative, locale, category, problems) -> _Draft | None:
+def _read_article(path: Path, relative: str, locale: str, category: str,
+                  problems: list[Problem]) -> _Draft | None:
     try:
         text = path.read_text("utf-8")
     except UnicodeDecodeError:
@@ -254,7 +262,7 @@ def _read_article(path: Path, relative, locale, category, problems) -> _Draft | 
                   key_line(text, "slug"))
 
 
-def _read_category(path, relative, problems) -> dict:
+def _read_category(path: Path, relative: str, problems: list[Problem]) -> dict[str, Any]:
     try:
         data = load_yaml(path.read_text("utf-8")) or {}
         if not isinstance(data, dict):
@@ -265,9 +273,10 @@ def _read_category(path, relative, problems) -> dict:
         return {}
 
 
-def parse_synonyms(text: str) -> tuple[tuple, list]:
+def parse_synonyms(text: str) -> tuple[SynonymGroups, list[tuple[int, str]]]:
     """Synonym groups of a synonyms.txt, and (line number, message) for each bad line."""
-    groups, errors = [], []
+    groups: list[tuple[str, ...]] = []
+    errors: list[tuple[int, str]] = []
     for number, line in enumerate(text.splitlines(), 1):
         line = line.split("#", 1)[0].strip()
         if not line:
@@ -280,7 +289,7 @@ def parse_synonyms(text: str) -> tuple[tuple, list]:
     return tuple(groups), errors
 
 
-def _read_synonyms(path, relative, problems) -> tuple:
+def _read_synonyms(path: Path, relative: str, problems: list[Problem]) -> SynonymGroups:
     try:
         text = path.read_text("utf-8")
     except UnicodeDecodeError:
@@ -291,8 +300,9 @@ def _read_synonyms(path, relative, problems) -> tuple:
     return groups
 
 
-def _drop_duplicate_urls(drafts, problems):
-    kept, seen = [], {}
+def _drop_duplicate_urls(drafts: list[_Draft], problems: list[Problem]) -> list[_Draft]:
+    kept: list[_Draft] = []
+    seen: dict[tuple[str, str, str], str] = {}
     for draft in drafts:
         key = (draft.locale, draft.category, str(draft.meta.get("slug") or draft.name))
         if key in seen:
@@ -305,7 +315,7 @@ def _drop_duplicate_urls(drafts, problems):
     return kept
 
 
-def _render_all(drafts: list[_Draft], site: Site, problems) -> list[Article]:
+def _render_all(drafts: list[_Draft], site: Site, problems: list[Problem]) -> list[Article]:
     by_locale_id = {(d.locale, d.id): d for d in drafts}
     articles = []
     for draft in drafts:
@@ -344,16 +354,16 @@ def _render_all(drafts: list[_Draft], site: Site, problems) -> list[Article]:
     return articles
 
 
-def _source_is_draft(draft: _Draft, by_locale_id, site: Site) -> bool:
+def _source_is_draft(draft: _Draft, by_locale_id: dict[tuple[str, str], _Draft], site: Site) -> bool:
     """A translation is not published before its source article is."""
     source = by_locale_id.get((site.default_locale, draft.id))
     return draft.locale != site.default_locale and source is not None and bool(source.meta.get("draft"))
 
 
-def _link_resolver(draft: _Draft, by_locale_id, site: Site):
+def _link_resolver(draft: _Draft, by_locale_id: dict[tuple[str, str], _Draft], site: Site) -> LinkResolver:
     """Relative links name other articles by id; turn them into the article's localized URL."""
 
-    def resolve(attribute, url):
+    def resolve(attribute: str, url: str) -> str | None:
         parts = urlsplit(url)
         if parts.scheme or parts.netloc or url.startswith(("/", "#")):
             return None
@@ -377,7 +387,7 @@ def _normalize_path(path: str) -> str:
     return "/" + path.strip("/") if path.strip("/") else "/"
 
 
-def _categories(articles, category_meta, site) -> list[Category]:
+def _categories(articles: list[Article], category_meta: CategoryMeta, site: Site) -> list[Category]:
     present = sorted({(a.locale, a.category) for a in articles})
     categories = []
     for locale, category in present:

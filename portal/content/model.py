@@ -18,7 +18,7 @@ class Problem:
     line: int | None = None
     severity: str = "error"
 
-    def __str__(self):
+    def __str__(self) -> str:
         where = f"{self.path}:{self.line}" if self.line else self.path
         return f"{where}: {self.severity}: {self.message}"
 
@@ -44,7 +44,7 @@ class Article:
     path: str = ""  # the file, relative to the content folder
 
     @property
-    def url(self):
+    def url(self) -> str:
         return f"/{self.locale}/{self.category}/{self.slug}"
 
 
@@ -57,7 +57,7 @@ class Category:
     order: int = 1000
 
     @property
-    def url(self):
+    def url(self) -> str:
         return f"/{self.locale}/{self.id}/"
 
 
@@ -68,9 +68,10 @@ class Site:
     locales: tuple[str, ...]
     support_email: str | None = None
     reference_prefix: str = "HC-"  # before a contact request's reference, e.g. HC-7K3M9QXD
-    synonyms: dict = field(default_factory=dict, compare=False)  # locale -> tuple of synonym groups
-    names: dict = field(default_factory=dict, compare=False)  # locale -> the name in that language
+    # locale -> its synonym groups
+    synonyms: dict[str, tuple[tuple[str, ...], ...]] = field(default_factory=dict, compare=False)
+    names: dict[str, str] = field(default_factory=dict, compare=False)  # locale -> the name in that language
 
     def name_in(self, locale: str | None) -> str:
         """The site's name as visitors of `locale` read it; the default locale's when not given."""
-        return self.names.get(locale) or self.name
+        return (self.names.get(locale) if locale else None) or self.name

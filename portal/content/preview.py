@@ -55,7 +55,7 @@ def snapshot(content_dir: Path) -> dict[str, tuple[int, int]]:
 class ContentWatcher:
     """Tells which files changed since it last looked, looking at most every `interval` seconds."""
 
-    def __init__(self, content_dir, interval: float = DEFAULT_INTERVAL,
+    def __init__(self, content_dir: str | Path, interval: float = DEFAULT_INTERVAL,
                  clock: Callable[[], float] = time.monotonic):
         self.content_dir = Path(content_dir)
         self.interval = interval
@@ -77,7 +77,7 @@ class ContentWatcher:
         return changed
 
 
-def init_app(app: Flask):
+def init_app(app: Flask) -> None:
     if not enabled(app):
         return
     app.extensions["preview"] = ContentWatcher(app.config["CONTENT_DIR"],
@@ -86,17 +86,17 @@ def init_app(app: Flask):
     log.info("preview: content changes in %s show on the next request", app.config["CONTENT_DIR"])
 
 
-def reload_changed_content():
+def reload_changed_content() -> None:
     """Before a request in preview: bring the content and the search index up to date."""
     watcher: ContentWatcher = current_app.extensions["preview"]
     # One request reloads; the ones arriving meanwhile wait and then see the new content.
     with watcher.lock:
         changed = watcher.changes()
         if changed:
-            reload(current_app._get_current_object(), changed)  # the app itself: signals match by identity
+            reload(current_app._get_current_object(), changed)  # type: ignore[attr-defined]  # the app itself: signals match by identity
 
 
-def reload(app: Flask, changed: set[str]):
+def reload(app: Flask, changed: set[str]) -> None:
     content = ContentRepository.from_folder(app.config["CONTENT_DIR"],
                                             include_drafts=app.config.get("PREVIEW_DRAFTS", True))
     for problem in content.problems:

@@ -6,10 +6,12 @@ import logging
 
 from flask import Flask
 
+from ..config import Settings
+
 log = logging.getLogger(__name__)
 
 
-def init_app(app: Flask):
+def init_app(app: Flask) -> None:
     from ..ratelimit import limit_view
     from .channels import ContactChannels
     from .channels_file import load_channels
@@ -32,6 +34,6 @@ def init_app(app: Flask):
                deduct_when=lambda response: response.status_code == 303)
 
 
-def helpdesk_configured(config) -> bool:
+def helpdesk_configured(config: Settings) -> bool:
     """Whether contact requests go anywhere but the database: a helpdesk, a webhook or e-mail."""
     return bool(config.get("HELPDESK") or config.get("WEBHOOK_URL") or config.get("SMTP_HOST"))

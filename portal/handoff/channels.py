@@ -14,9 +14,10 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
+from typing import TypeVar
 from zoneinfo import ZoneInfo
 
 ALL = "all"
@@ -38,9 +39,11 @@ DEFAULT_TOPIC_NAMES = {"en": "Something else", "sv": "Något annat", "da": "Noge
 DEFAULT_RESPONSE_MINUTES = 1440
 
 TimeRange = tuple[dt.time, dt.time]
+K = TypeVar("K")
+V = TypeVar("V")
 
 
-def frozen_mapping(mapping) -> Mapping:
+def frozen_mapping(mapping: Mapping[K, V]) -> Mapping[K, V]:
     return MappingProxyType(dict(mapping))
 
 
@@ -123,7 +126,7 @@ def _same_language(a: str, b: str) -> bool:
 # -- time ---------------------------------------------------------------------------------
 
 
-def _require_aware(now: dt.datetime):
+def _require_aware(now: dt.datetime) -> None:
     if now.tzinfo is None or now.utcoffset() is None:
         raise ValueError("`now` must be an aware datetime, e.g. datetime.now(timezone.utc)")
 
@@ -180,7 +183,7 @@ def next_opening(channel: Channel, now: dt.datetime) -> dt.datetime | None:
     return None
 
 
-def _offset_changes(zone: ZoneInfo, start: dt.datetime, limit: dt.datetime):
+def _offset_changes(zone: ZoneInfo, start: dt.datetime, limit: dt.datetime) -> Iterator[dt.datetime]:
     """The UTC moments in (start, limit] where the zone's UTC offset changes, to the second."""
     step = dt.timedelta(hours=12)
     low = start

@@ -7,12 +7,14 @@ from __future__ import annotations
 import datetime as dt
 import re
 import urllib.parse
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 
+from ..config import Settings
 from ..content.frontmatter import explain_yaml_error
 from ..content.model import Problem
 from .channels import (
@@ -28,6 +30,8 @@ from .channels import (
 )
 
 CHANNELS_FILE = "channels.yml"
+T = TypeVar("T")
+LineAt = Callable[..., int | None]  # _Lines.at: the line of a key path
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 LOCALE_TAG = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
@@ -37,8 +41,6 @@ CHANNEL_KEYS = {
 }
 TOPIC_KEYS = {"names", "categories"}
 
-
-# -- loading ------------------------------------------------------------------------------
 
 
 URL_SCHEMES = ("https", "http", "mailto", "tel")
@@ -54,13 +56,13 @@ def _reachable_url(url: str) -> bool:
 class _EntryError(Exception):
     """A bad entry; `where` is the key path inside the entry that is wrong, for its line."""
 
-    def __init__(self, message, where=()):
+    def __init__(self, message: str, where: tuple[str | int, ...] = ()):
         super().__init__(message)
         self.message = message
         self.where = where
 
 
-def load_channels(content_dir, locales: Sequence[str] = ("en",)
+def load_channels(content_dir: str | Path, locales: Sequence[str] = ("en",)
                   ) -> tuple[tuple[Channel, ...], tuple[Topic, ...], list[Problem]]:
     """Read `<content_dir>/channels.yml`; each bad entry is reported with its line and left out.
 
@@ -129,10 +131,10 @@ _Loader.add_constructor("tag:yaml.org,2002:timestamp",
 class _Lines:
     """1-based line numbers in the YAML document, found by key path (mapping keys, list indexes)."""
 
-    def __init__(self, root):
+    def __init__(self, root: yaml.Node | None):
         self.root = root
 
-    def at(self, *path) -> int | None:
+    def at(self, *path: str | int) -> int | None:
         """The line of the deepest part of `path` that exists: a key's own line, an item's line."""
         node, line = self.root, None
         for key in path:
@@ -149,7 +151,7 @@ class _Lines:
                 break
         return line
 
-    def keys(self, *path) -> list[tuple[str, int]]:
+    def keys(self, *path: str | int) -> list[tuple[str, int]]:
         """The keys of the mapping at `path` with their lines, duplicates included."""
         node = self.root
         for key in path:
@@ -161,7 +163,8 @@ class _Lines:
         return [(str(k.value), k.start_mark.line + 1) for k, _ in node.value]
 
 
-def _read_section(data, section, lines, problems, read_entry, *context):
+def _read_section(data: Settings, section: str, lines: _Lines, problems: list[Problem],
+                  read_entry: Callable[..., T], *context: Any) -> list[T]:
     entries = data.get(section)
     noun = section[:-1]
     if not isinstance(entries, dict):
@@ -190,13 +193,14 @@ def _read_section(data, section, lines, problems, read_entry, *context):
     return read
 
 
-def _unknown_keys(kind, entry_id, settings, known, line_at, path, problems):
+def _unknown_keys(kind: str, entry_id: str, settings: Settings, known: set[str], line_at: LineAt,
+                  path: tuple[str, ...], problems: list[Problem]) -> None:
     for key in sorted(set(map(str, settings)) - known):
         problems.append(Problem(CHANNELS_FILE, f"{kind} '{entry_id}': unknown key '{key}' is ignored",
                                 line_at(*path, key), severity="warning"))
 
 
-def _names(settings) -> Mapping[str, str]:
+def _names(settings: Settings) -> Mapping[str, str]:
     names = settings.get("names")
     if names is None:
         return frozen_mapping({})
@@ -210,7 +214,7 @@ def _names(settings) -> Mapping[str, str]:
     return frozen_mapping({str(k): str(v).strip() for k, v in names.items() if str(v).strip()})
 
 
-def _id_list(settings, key) -> list[str]:
+def _id_list(settings: Settings, key: str) -> list[str]:
     value = settings.get(key)
     if value is None:
         return []
@@ -221,7 +225,8 @@ def _id_list(settings, key) -> list[str]:
     return [item.strip() for item in value]
 
 
-def _read_topic(topic_id, settings, line_at, problems, content_dir: Path, locales):
+def _read_topic(topic_id: str, settings: Settings, line_at: LineAt, problems: list[Problem],
+                content_dir: Path, locales: Sequence[str]) -> Topic:
     _unknown_keys("topic", topic_id, settings, TOPIC_KEYS, line_at, ("topics", topic_id), problems)
     categories = _id_list(settings, "categories")
     for index, category in enumerate(categories):
@@ -237,12 +242,13 @@ def _read_topic(topic_id, settings, line_at, problems, content_dir: Path, locale
     return Topic(id=topic_id, names=_names(settings), categories=tuple(categories))
 
 
-def _category_folders(content_dir: Path, locales) -> set[str]:
+def _category_folders(content_dir: Path, locales: Sequence[str]) -> set[str]:
     return {entry.name for locale in locales if (content_dir / locale).is_dir()
             for entry in (content_dir / locale).iterdir() if entry.is_dir()}
 
 
-def _read_channel(channel_id, settings, line_at, problems, topic_ids, locales):
+def _read_channel(channel_id: str, settings: Settings, line_at: LineAt, problems: list[Problem],
+                  topic_ids: set[str], locales: Sequence[str]) -> Channel:
     where = ("channels", channel_id)
     _unknown_keys("channel", channel_id, settings, CHANNEL_KEYS, line_at, where, problems)
     kind = settings.get("kind")
@@ -276,7 +282,7 @@ def _read_channel(channel_id, settings, line_at, problems, topic_ids, locales):
     )
 
 
-def _read_reach(kind: str, settings) -> dict[str, str | None]:
+def _read_reach(kind: str, settings: Settings) -> dict[str, str | None]:
     """url, phone and address: how a visitor gets there (a form channel is this page itself)."""
     reach = {}
     for key in ("url", "phone", "address"):
@@ -294,7 +300,7 @@ def _read_reach(kind: str, settings) -> dict[str, str | None]:
     return reach
 
 
-def _read_languages(languages, locales) -> tuple[str, ...]:
+def _read_languages(languages: object, locales: Sequence[str]) -> tuple[str, ...]:
     if languages == ALL:
         languages = list(locales)
     if isinstance(languages, str):
@@ -308,7 +314,7 @@ def _read_languages(languages, locales) -> tuple[str, ...]:
     return tuple(str(tag) for tag in languages)
 
 
-def _read_timezone(timezone, *, needed: bool) -> str:
+def _read_timezone(timezone: object, *, needed: bool) -> str:
     if timezone is None:
         if needed:
             raise _EntryError("'timezone' is needed to read 'hours' and 'closed', e.g. Europe/Stockholm")
@@ -321,13 +327,13 @@ def _read_timezone(timezone, *, needed: bool) -> str:
     return str(timezone)
 
 
-def _check_topics(ids, topic_ids, key):
+def _check_topics(ids: list[str], topic_ids: set[str], key: str) -> None:
     for index, topic in enumerate(ids):
         if topic not in topic_ids:
             raise _EntryError(f"'{key}' names topic '{topic}', which is not under 'topics'", (key, index))
 
 
-def _read_hours(value) -> Mapping[int, tuple[TimeRange, ...]] | None:
+def _read_hours(value: object) -> Mapping[int, tuple[TimeRange, ...]] | None:
     if value is None:
         return None
     if not isinstance(value, dict):
@@ -355,7 +361,7 @@ def _read_hours(value) -> Mapping[int, tuple[TimeRange, ...]] | None:
     return frozen_mapping(hours)
 
 
-def _read_closed(value) -> frozenset[dt.date]:
+def _read_closed(value: object) -> frozenset[dt.date]:
     if value is None:
         return frozenset()
     if not isinstance(value, list):
@@ -372,7 +378,7 @@ def _read_closed(value) -> frozenset[dt.date]:
     return frozenset(dates)
 
 
-def _read_cannot(value, topic_ids) -> Mapping[str, Mapping[str, str]]:
+def _read_cannot(value: object, topic_ids: set[str]) -> Mapping[str, Mapping[str, str]]:
     """`cannot` lists topic ids, each optionally `topic-id: reason`, or maps topic id -> reason;
     a reason is a text or {locale: text}."""
     if value is None:
@@ -409,7 +415,8 @@ def _read_cannot(value, topic_ids) -> Mapping[str, Mapping[str, str]]:
     return frozen_mapping(cannot)
 
 
-def _check_coverage(channels, topics, locales, lines, problems):
+def _check_coverage(channels: tuple[Channel, ...], topics: tuple[Topic, ...], locales: Sequence[str],
+                    lines: _Lines, problems: list[Problem]) -> None:
     """Warnings for what visitors would miss: a site locale or a topic no channel serves."""
     for locale in locales:
         if not any(channel.speaks(locale) for channel in channels):
@@ -421,7 +428,7 @@ def _check_coverage(channels, topics, locales, lines, problems):
                                     lines.at("topics", topic.id), severity="warning"))
 
 
-def check_channels_file(content_dir, locales: Sequence[str] = ("en",)) -> list[Problem]:
+def check_channels_file(content_dir: str | Path, locales: Sequence[str] = ("en",)) -> list[Problem]:
     """Everything the contact page would find wrong in channels.yml when the app starts."""
     path = Path(content_dir) / CHANNELS_FILE
     if not path.is_file():

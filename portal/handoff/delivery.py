@@ -13,7 +13,7 @@ import hmac
 import json
 import time
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 from ..models import Handoff
 
@@ -52,7 +52,7 @@ class Delivery:
 
     idempotency_key: str
     reference: str
-    payload: dict
+    payload: dict[str, Any]
 
 
 class Sender(Protocol):
@@ -67,11 +67,11 @@ def _iso_utc(value: dt.datetime) -> str:
     return value.replace(microsecond=0).isoformat() + "Z"
 
 
-def build_payload(handoff: Handoff, idempotency_key: str, public_url: str | None = None) -> dict:
+def build_payload(handoff: Handoff, idempotency_key: str, public_url: str | None = None) -> dict[str, Any]:
     """The JSON document a helpdesk receives (docs/handoff.md); relative article URLs made absolute."""
     context = handoff.context if isinstance(handoff.context, dict) else {}
 
-    def article(entry):
+    def article(entry: dict[str, Any]) -> dict[str, Any]:
         url = entry.get("url")
         if url and public_url and url.startswith("/"):
             url = public_url.rstrip("/") + url
@@ -98,7 +98,7 @@ def build_payload(handoff: Handoff, idempotency_key: str, public_url: str | None
     }
 
 
-def encode_body(payload: dict) -> bytes:
+def encode_body(payload: dict[str, Any]) -> bytes:
     """Compact UTF-8 JSON: the exact bytes that are sent and signed."""
     return json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 

@@ -54,7 +54,7 @@ class DeliveryStats:
     def __add__(self, other: DeliveryStats) -> DeliveryStats:
         return DeliveryStats(**{f.name: getattr(self, f.name) + getattr(other, f.name) for f in fields(self)})
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"delivered {self.delivered}, retrying {self.retrying}, failed {self.failed}"
 
 
@@ -119,7 +119,7 @@ def _claim(database: Database, now: dt.datetime, batch: int, locked_until: dt.da
 
 
 def _release(database: Database, items: list[_Claimed], locked_until: dt.datetime,
-             not_before: dt.datetime | None = None):
+             not_before: dt.datetime | None = None) -> None:
     """Hand claimed messages back unsent; with `not_before`, none is due before then."""
     values = {"locked_until": None} if not_before is None else {"locked_until": None,
                                                                 "next_attempt_at": not_before}
@@ -130,7 +130,7 @@ def _release(database: Database, items: list[_Claimed], locked_until: dt.datetim
                         .values(**values))
 
 
-def _record_delivered(database: Database, item: _Claimed, now: dt.datetime):
+def _record_delivered(database: Database, item: _Claimed, now: dt.datetime) -> None:
     with database.session() as session:
         session.execute(update(OutboxMessage)
                         .where(OutboxMessage.id == item.outbox_id, OutboxMessage.delivered_at.is_(None))
@@ -176,7 +176,7 @@ def deliver_due(database: Database, sender: Sender, now: dt.datetime | None = No
     `stop_event` is set or half the lease has passed: a send never outlives its lease if the
     sender's timeout is under half of `lease_seconds`.
     """
-    clock = (lambda: _naive_utc(now)) if now is not None else utcnow
+    clock: Callable[[], dt.datetime] = (lambda: _naive_utc(now)) if now is not None else utcnow
     lease = dt.timedelta(seconds=lease_seconds)
     claimed_at = clock()
     locked_until = claimed_at + lease

@@ -14,17 +14,19 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from email.message import EmailMessage
 from email.utils import formataddr, formatdate, parseaddr
+from typing import Any
 
+from ..config import Settings
 from .delivery import USER_AGENT, ConfigurationError, Delivery, DeliveryError, Sender, encode_body, sign
 
 # --- senders ------------------------------------------------------------------------------------
 
 
 class _NoRedirects(urllib.request.HTTPRedirectHandler):
-    def redirect_request(self, *args, **kwargs):
+    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
         return None  # a redirect is not a delivery: urllib would turn the POST into a GET
 
 
@@ -33,20 +35,20 @@ class _Deadline:
     read, so a receiver that trickles one header line a second would otherwise hold a send forever."""
 
     def __init__(self, seconds: float):
-        self.sockets: list = []
+        self.sockets: list[socket.socket] = []
         self.expired = False
         self._lock = threading.Lock()
         self._timer = threading.Timer(seconds, self._expire)
         self._timer.daemon = True
 
-    def watch(self, sock):
+    def watch(self, sock: socket.socket) -> None:
         with self._lock:
             self.sockets.append(sock)
             expired = self.expired
         if expired:
             self._cut(sock)
 
-    def _expire(self):
+    def _expire(self) -> None:
         with self._lock:
             self.expired = True
             sockets = list(self.sockets)
@@ -54,21 +56,21 @@ class _Deadline:
             self._cut(sock)
 
     @staticmethod
-    def _cut(sock):
+    def _cut(sock: socket.socket) -> None:
         with contextlib.suppress(OSError):
             sock.shutdown(socket.SHUT_RDWR)
 
-    def __enter__(self):
+    def __enter__(self) -> _Deadline:
         self._timer.start()
         return self
 
-    def __exit__(self, *exc):
+    def __exit__(self, *exc: object) -> None:
         self._timer.cancel()
 
 
-def _watched(connection_class, deadline: _Deadline):
-    class Watched(connection_class):
-        def connect(self):
+def _watched(connection_class: type[http.client.HTTPConnection], deadline: _Deadline) -> Any:
+    class Watched(connection_class):  # type: ignore[valid-type,misc]
+        def connect(self) -> None:
             super().connect()
             deadline.watch(self.sock)
 
@@ -76,22 +78,22 @@ def _watched(connection_class, deadline: _Deadline):
 
 
 class _DeadlineHTTPHandler(urllib.request.HTTPHandler):
-    def __init__(self, deadline):
+    def __init__(self, deadline: _Deadline):
         super().__init__()
         self.deadline = deadline
 
-    def http_open(self, req):
+    def http_open(self, req: urllib.request.Request) -> http.client.HTTPResponse:
         return self.do_open(_watched(http.client.HTTPConnection, self.deadline), req)
 
 
 class _DeadlineHTTPSHandler(urllib.request.HTTPSHandler):
-    def __init__(self, deadline):
+    def __init__(self, deadline: _Deadline):
         super().__init__()
         self.deadline = deadline
 
-    def https_open(self, req):
+    def https_open(self, req: urllib.request.Request) -> http.client.HTTPResponse:
         return self.do_open(_watched(http.client.HTTPSConnection, self.deadline), req,
-                            context=self._context)
+                            context=self._context)  # type: ignore[attr-defined]
 
 
 class WebhookSender:
@@ -132,7 +134,7 @@ class WebhookSender:
             if deadline.expired:  # the cut can look like the end of the answer: not a delivery
                 raise DeliveryError(f"timed out: no complete answer within {self.timeout:g} s")
 
-    def _open(self, opener, request):
+    def _open(self, opener: urllib.request.OpenerDirector, request: urllib.request.Request) -> None:
         try:
             with opener.open(request, timeout=self.timeout) as response:
                 response.read(65536)  # only 2xx get here; the answer itself is not needed
@@ -169,7 +171,7 @@ class SmtpSender:
         self.sender, self.recipient, self.starttls, self.timeout = sender, recipient, starttls, timeout
 
     @contextlib.contextmanager
-    def session(self):
+    def session(self) -> Iterator[smtplib.SMTP]:
         """A connection as every delivery makes it: STARTTLS, then the login."""
         with smtplib.SMTP(self.host, self.port, timeout=self.timeout) as smtp:
             if self.starttls:
@@ -190,7 +192,7 @@ class SmtpSender:
 _EMAIL = re.compile(r"[^@\s<>(),;:\"\[\]]+@[^@\s<>(),;:\"\[\]]+\.[^@\s<>(),;:\"\[\]]+")
 
 
-def _one_line(text) -> str:
+def _one_line(text: object) -> str:
     return " ".join(str(text or "").split())
 
 
@@ -233,7 +235,7 @@ def compose_email(delivery: Delivery, sender: str, recipient: str) -> EmailMessa
     return message
 
 
-def sender_from_config(config) -> Sender | None:
+def sender_from_config(config: Settings) -> Sender | None:
     """The helpdesk named by HELPDESK (portal/handoff/helpdesks/); without it, the webhook if
     WEBHOOK_URL is set, else e-mail if SMTP_HOST is, else None."""
     helpdesk = config.get("HELPDESK")

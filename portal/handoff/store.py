@@ -10,6 +10,7 @@ import datetime as dt
 import re
 import secrets
 import uuid
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -30,7 +31,7 @@ def new_reference(prefix: str) -> str:
 
 
 def create_handoff(session: Session, *, locale: str, topic: str, channel: str, name: str, email: str,
-                   message: str, order_number: str | None, context: dict | None,
+                   message: str, order_number: str | None, context: dict[str, Any] | None,
                    created_at: dt.datetime | None = None, form_id: str | None = None,
                    reference_prefix: str = "HC-") -> Handoff:
     """Add a handoff and its outbox message to the session; the caller's commit stores both or neither.

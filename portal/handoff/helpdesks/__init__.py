@@ -16,9 +16,14 @@ import abc
 import base64
 import smtplib
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
+from ...config import Settings
 from ..delivery import ConfigurationError, Delivery, DeliveryError, PermanentDeliveryError
 from .ticket import Ticket, build_ticket
+
+if TYPE_CHECKING:  # senders.py imports this package when it picks a connector
+    from ..senders import SmtpSender
 
 HELPDESKS = ("webhook", "smtp", "zendesk", "freshdesk", "zammad", "helpscout", "chatwoot",
              "django-helpdesk")
@@ -47,7 +52,7 @@ def basic_auth(user: str, password: str) -> str:
     return "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode("ascii")
 
 
-def required(config, vendor: str, *names: str) -> list[str]:
+def required(config: Settings, vendor: str, *names: str) -> list[str]:
     """The values of these settings, or one ConfigurationError naming every missing one."""
     missing = [f"PORTAL_{name}" for name in names if not config.get(name)]
     if missing:
@@ -56,7 +61,7 @@ def required(config, vendor: str, *names: str) -> list[str]:
     return [str(config[name]) for name in names]
 
 
-def integer_setting(config, name: str) -> int:
+def integer_setting(config: Settings, name: str) -> int:
     value = config.get(name)
     try:
         return int(str(value))
@@ -65,12 +70,12 @@ def integer_setting(config, name: str) -> int:
                                  f"not {value!r}") from None
 
 
-def optional_integer_setting(config, name: str) -> int | None:
+def optional_integer_setting(config: Settings, name: str) -> int | None:
     """integer_setting, or None when the setting is not given."""
     return None if config.get(name) in (None, "") else integer_setting(config, name)
 
 
-def _factories() -> dict[str, Callable]:
+def _factories() -> dict[str, Callable[[Settings], Connector]]:
     from . import chatwoot, django_helpdesk, freshdesk, helpscout, zammad, zendesk
 
     return {"zendesk": zendesk.from_config, "freshdesk": freshdesk.from_config,
@@ -78,7 +83,7 @@ def _factories() -> dict[str, Callable]:
             "chatwoot": chatwoot.from_config, "django-helpdesk": django_helpdesk.from_config}
 
 
-def connector_from_config(name: str, config) -> Connector:
+def connector_from_config(name: str, config: Settings) -> Connector:
     """The connector PORTAL_HELPDESK names, built from its settings (ConfigurationError if incomplete)."""
     factories = _factories()
     if name not in factories:
@@ -112,7 +117,7 @@ def explain(connector: Connector, error: DeliveryError) -> str:
     return f"{hint}. ({error})"
 
 
-def check_smtp(sender) -> str:
+def check_smtp(sender: SmtpSender) -> str:
     """Connect, STARTTLS and log in as a delivery would, then leave without sending anything."""
     try:
         with sender.session() as smtp:
