@@ -38,6 +38,7 @@ HANDOFF = {
 TIMEOUT = 5.0  # the connector's; the proxy holds a "too late" answer longer than this
 HOLD_SECONDS = 7.0
 
+# The portal's tickets: references start with the default prefix, HC- (no site.yml here).
 TICKETS = """
 import json
 from helpdesk.models import Ticket
@@ -45,7 +46,7 @@ print(json.dumps([{"title": t.title, "description": t.description, "queue": t.qu
                    "submitter_email": t.submitter_email,
                    "followups": [{"public": f.public, "title": f.title, "comment": f.comment}
                                  for f in t.followup_set.order_by("id")]}
-                  for t in Ticket.objects.filter(title__startswith="[NV-").order_by("id")]))
+                  for t in Ticket.objects.filter(title__startswith="[HC-").order_by("id")]))
 """
 
 
