@@ -348,15 +348,7 @@ def submit() -> ResponseReturnValue:
             "That was very quick. Please check the form and send it again."))
     recommendations = _recommendations(form["topic"], form["urgent"] == "1")
     channel = next((r["channel"].id for r in recommendations if r["is_form"]), "form")
-    context: dict[str, Any] = {
-        "searches": [value for kind, value in ticked if kind == "search"],
-        "articles": [_article_ref(value) for kind, value in ticked if kind == "article"],
-    }
-    if recommendations:
-        # For the agent, in the shop's own language: what the visitor was offered first, and why.
-        best, default = recommendations[0], get_content().default_locale
-        context["recommended"] = {"channel": best["channel"].id,
-                                  "reason": describe(best["recommendation"], default, default)}
+    context = _handoff_context(ticked, recommendations)
     try:
         reference = _already_sent(form["form_id"])
         if reference is not None:
@@ -373,19 +365,32 @@ def submit() -> ResponseReturnValue:
             reference = handoff.reference
     except IntegrityError:
         reference = _already_sent(form["form_id"])  # sent twice at the same moment: the other one won
-        if reference is None:
-            current_app.logger.exception("contact: handoff could not be stored")
-            return _render(form, status=503, notice=_l(
-                "We could not send your message because of a technical problem on our side. Your text is "
-                "kept below: please try again in a few minutes, or use one of the other ways to reach us."))
-        return _sent(reference)
+        return _not_stored(form) if reference is None else _sent(reference)
     except SQLAlchemyError:
-        current_app.logger.exception("contact: handoff could not be stored")
-        return _render(form, status=503, notice=_l(
-            "We could not send your message because of a technical problem on our side. Your text is "
-            "kept below: please try again in a few minutes, or use one of the other ways to reach us."))
+        return _not_stored(form)
     record("contact_submitted", article_id=form["article"] or None)
     return _sent(reference)
+
+
+def _handoff_context(ticked: list[tuple[str, str]], recommendations: list[dict[str, Any]]) -> dict[str, Any]:
+    """What the agent gets besides the message: the searches and articles the visitor left ticked,
+    and, in the shop's own language, what the visitor was offered first and why."""
+    context: dict[str, Any] = {
+        "searches": [value for kind, value in ticked if kind == "search"],
+        "articles": [_article_ref(value) for kind, value in ticked if kind == "article"],
+    }
+    if recommendations:
+        best, default = recommendations[0], get_content().default_locale
+        context["recommended"] = {"channel": best["channel"].id,
+                                  "reason": describe(best["recommendation"], default, default)}
+    return context
+
+
+def _not_stored(form: Form) -> tuple[str, int]:
+    current_app.logger.exception("contact: handoff could not be stored")
+    return _render(form, status=503, notice=_l(
+        "We could not send your message because of a technical problem on our side. Your text is "
+        "kept below: please try again in a few minutes, or use one of the other ways to reach us."))
 
 
 def _already_sent(form_id: str | None) -> str | None:
