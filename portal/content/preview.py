@@ -93,7 +93,8 @@ def reload_changed_content() -> None:
     with watcher.lock:
         changed = watcher.changes()
         if changed:
-            reload(current_app._get_current_object(), changed)  # type: ignore[attr-defined]  # the app itself: signals match by identity
+            # The app itself, not the proxy: signal receivers are matched by their sender's identity.
+            reload(current_app._get_current_object(), changed)  # type: ignore[attr-defined]
 
 
 def reload(app: Flask, changed: set[str]) -> None:
