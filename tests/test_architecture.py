@@ -134,3 +134,16 @@ def test_the_readme_layout_table_lists_every_folder():
                 if path.is_dir() and path.name != "__pycache__"}
     assert (folders | packages) - listed == set()
     assert {entry for entry in listed if entry.endswith("/")} - (folders | packages) == set()
+
+
+def test_every_address_under_admin_is_a_view_of_the_admin_package(demo_app):
+    """The sign-in check covers the admin package's views (portal/admin/__init__.py), so a page
+    under /admin/ defined anywhere else would be open to everyone."""
+    def in_admin_package(endpoint):
+        blueprint = demo_app.blueprints.get(endpoint.rsplit(".", 1)[0]) if "." in endpoint else None
+        return blueprint is not None and blueprint.import_name.startswith("portal.admin.")
+
+    outside = [rule.rule for rule in demo_app.url_map.iter_rules()
+               if rule.rule.startswith("/admin") and not in_admin_package(rule.endpoint)]
+    assert outside == []
+    assert any(rule.rule.startswith("/admin/translations") for rule in demo_app.url_map.iter_rules())
