@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app portal
 STAMP := $(VENV)/.installed
 
-.PHONY: system-deps test-system-deps compile-translations run serve test lint install translations translations-check check-translations clean
+.PHONY: system-deps test-system-deps compile-translations run serve test lint typecheck install translations translations-check check-translations clean
 .PHONY: node-deps browser-deps screenshots lighthouse
 
 # Debian packages, installed only when missing (needs root). `make run` needs gettext only.
@@ -76,6 +76,10 @@ serve: $(SERVE_STAMP)
 lint: install
 	$(BIN)/ruff check portal tests bench wsgi.py
 
+# mypy as pyproject.toml's [tool.mypy] sets it: strict on some packages, the rest checked plainly.
+typecheck: install
+	$(BIN)/mypy
+
 # Extract UI strings, merge them into every catalog, compile. The catalogs keep their header
 # (Language, Plural-Forms): without it Babel treats a catalog as fuzzy and skips it.
 translations: install
@@ -93,8 +97,11 @@ translations-check: install
 	@for po in translations/*/LC_MESSAGES/messages.po; do msgfmt --check -o /dev/null $$po || exit 1; done
 	$(BIN)/pybabel -q compile -d translations -D messages
 
-test: install translations-check lint browser-deps
-	$(BIN)/python -m pytest
+# Branch coverage of portal/ is measured on every run; the report fails below the floor in
+# pyproject.toml ([tool.coverage.report] fail_under), so coverage never drops unnoticed.
+test: install translations-check lint typecheck browser-deps
+	$(BIN)/coverage run -m pytest
+	$(BIN)/coverage report
 
 # PNGs of the main pages, phone and desktop, light and dark, for people who do not run anything.
 screenshots: install compile-translations browser-deps
@@ -105,4 +112,4 @@ lighthouse: install compile-translations browser-deps
 	bench/lighthouse.sh
 
 clean:
-	rm -rf $(VENV) instance .pytest_cache node_modules
+	rm -rf $(VENV) instance .pytest_cache .mypy_cache .coverage node_modules

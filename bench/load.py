@@ -276,7 +276,7 @@ def static_url(port):
     connection = Connection(port)
     connection.request("GET", "/en/")
     connection.close()
-    from portal.views import file_version
+    from portal.http import file_version
 
     return f"/static/{STATIC_FILE}?v={file_version(str(ROOT / 'static' / STATIC_FILE))}"
 

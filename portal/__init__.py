@@ -19,13 +19,13 @@ def create_app(config: dict | None = None) -> Flask:
         cli,
         content,
         db,
+        extensions,
         handoff,
         http,
         i18n,
         learning,
         observability,
         page_cache,
-        ratelimit,
         search,
         security,
         views,
@@ -39,7 +39,7 @@ def create_app(config: dict | None = None) -> Flask:
     search.init_app(app)
     page_cache.init_app(app)
     db.init_app(app)
-    ratelimit.init_app(app)  # votes, the contact form and the editors' sign-in use it
+    extensions.init_app(app)  # CSRF and the rate limiter: votes, the contact form and the sign-in use them
     analytics.init_app(app)
     views.init_app(app)
     handoff.init_app(app)

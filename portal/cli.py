@@ -12,7 +12,8 @@ import click
 from flask import Flask, current_app
 from flask.cli import AppGroup
 
-from .content.lint import lint_content
+from .checks import check_site
+from .config import parse_duration
 from .content.loader import load_content
 from .search import get_search
 
@@ -23,8 +24,6 @@ db_cli = AppGroup("db", help="Create or migrate the database.")
 analytics_cli = AppGroup("analytics", help="Manage stored visitor events.")
 handoff_cli = AppGroup("handoff", help="Deliver contact requests to the helpdesk.")
 
-DURATION_UNITS = {"d": 1, "w": 7, "m": 30.44, "y": 365.25}
-MAX_AGE_DAYS = 100 * 365  # a longer age is a typo (and would overflow the date arithmetic)
 
 
 @content_cli.command("check")
@@ -33,7 +32,7 @@ MAX_AGE_DAYS = 100 * 365  # a longer age is a typo (and would overflow the date 
               help="Also check the built-in synonym lists against this content's words.")
 def content_check(output, builtin_synonyms):
     """Report every problem in the content folder as path:line; exit 1 if there is an error."""
-    report = lint_content(current_app.config["CONTENT_DIR"], builtin_synonyms=builtin_synonyms)
+    report = check_site(current_app.config["CONTENT_DIR"], builtin_synonyms=builtin_synonyms)
     if output == "json":
         click.echo(json.dumps([{"path": p.path, "line": p.line, "severity": p.severity,
                                 "message": p.message} for p in report.problems], indent=2))
@@ -87,7 +86,7 @@ def content_deploy(release, link, pidfile):
 @click.option("--format", "output", type=click.Choice(["text", "json"]), default="text")
 def i18n_status(locales, output):
     """UI catalog completion and current, outdated, unknown and missing articles per locale."""
-    from .i18n_status import catalog_folder, format_status, translation_status
+    from .i18n.status import catalog_folder, format_status, translation_status
 
     status = translation_status(current_app.config["CONTENT_DIR"], catalog_folder(current_app.config),
                                 locales)
@@ -186,19 +185,16 @@ def db_upgrade(revision):
 
 
 def parse_age(text: str) -> dt.timedelta:
-    """'25m' (months), '90d', '12w', '2y' -> a duration."""
-    text = text.strip().lower()
-    if len(text) < 2 or text[-1] not in DURATION_UNITS or not text[:-1].isascii() or not text[:-1].isdigit():
-        raise click.BadParameter("write a number and a unit: 90d, 12w, 25m (months) or 2y")
-    days = int(text[:-1]) * DURATION_UNITS[text[-1]]
-    if days > MAX_AGE_DAYS:
-        raise click.BadParameter("at most 100 years (100y)")
-    return dt.timedelta(days=days)
+    """--older-than and the retention settings, read as every duration is (config.parse_duration)."""
+    try:
+        return parse_duration(text)
+    except ValueError as error:
+        raise click.BadParameter(str(error)) from None
 
 
 @analytics_cli.command("purge")
 @click.option("--older-than", "older_than", default=None,
-              help="Age of the events to delete: 90d, 12w, 25m (months), 2y. Default: ANALYTICS_RETENTION.")
+              help="Age of the events to delete: 90d, 12w, 25mo (months), 2y. Default: ANALYTICS_RETENTION.")
 def analytics_purge(older_than):
     """Delete events older than the retention period."""
     from .analytics.metrics import purge_events
@@ -269,9 +265,10 @@ def handoff_deliver(once, interval):
 
     from sqlalchemy.exc import SQLAlchemyError
 
-    from .config import parse_duration
     from .db import get_db
-    from .handoff.delivery import ConfigurationError, run_worker, sender_from_config
+    from .handoff.delivery import ConfigurationError
+    from .handoff.outbox import run_worker
+    from .handoff.senders import sender_from_config
 
     config = current_app.config
     try:
@@ -306,9 +303,10 @@ def handoff_deliver(once, interval):
 @handoff_cli.command("check")
 def handoff_check():
     """Check the configured helpdesk's settings and credentials with a harmless read."""
-    from .handoff.delivery import ConfigurationError, SmtpSender, WebhookSender, sender_from_config
+    from .handoff.delivery import ConfigurationError
     from .handoff.helpdesks import Connector, check_smtp, explain
     from .handoff.helpdesks.http import DeliveryError
+    from .handoff.senders import SmtpSender, WebhookSender, sender_from_config
 
     try:
         sender = sender_from_config(current_app.config)
@@ -337,7 +335,7 @@ def handoff_check():
 
 @handoff_cli.command("purge")
 @click.option("--older-than", "older_than", default=None,
-              help="Age of the delivered requests to delete: 90d, 12w, 6m, 1y. Default: HANDOFF_RETENTION.")
+              help="Age of the delivered requests to delete: 90d, 12w, 6mo, 1y. Default: HANDOFF_RETENTION.")
 def handoff_purge(older_than):
     """Delete contact requests the helpdesk has had for longer than the retention period.
 

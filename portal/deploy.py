@@ -21,34 +21,19 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import gc
-import hashlib
 import logging
 import os
 import signal
 import sys
-import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from .content.lint import lint_content
+from .checks import check_site
 from .content.model import Problem
 from .content.repository import ContentRepository
 
 log = logging.getLogger(__name__)
-
-_revisions: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
-
-
-def content_revision(content: ContentRepository) -> str:
-    """A short fingerprint of the articles served: equal on every node serving one release."""
-    if content not in _revisions:
-        digest = hashlib.sha256()
-        for path, text_hash in sorted((a.path, a.content_hash) for a in content.all_articles):
-            digest.update(f"{path}\0{text_hash}\n".encode())
-        _revisions[content] = digest.hexdigest()[:12]
-    return _revisions[content]
-
 
 class DeployError(Exception):
     """The deploy stopped; the message says what is live."""
@@ -74,14 +59,14 @@ def deploy_content(release: Path, *, link: Path, search, pidfile: Path | None = 
     if link.exists() and not link.is_symlink():
         raise DeployError(f"{link} is a folder, not a symlink to a release: move it into a release "
                           "folder and link it (docs/deploy.md)")
-    report = lint_content(release)
+    report = check_site(release)
     if report.errors:
         for problem in report.errors:
             log.error("deploy: %s", problem)
         raise DeployError(f"{release}: {len(report.errors)} content error(s); nothing was deployed, "
                           "the previous release keeps serving", report.errors)
     content = ContentRepository(report.loaded)
-    revision = content_revision(content)
+    revision = content.revision
     index = search.build(content)
     echo(f"search index {index} built from {release} (revision {revision})")
     temporary = link.with_name(f".{link.name}.{os.getpid()}.tmp")
@@ -121,7 +106,7 @@ def reload_app(server, create_app: Callable):
         if errors:
             log.error("reload: %d content error(s) in %s (logged above); the previous content "
                       "(revision %s) keeps serving", len(errors), app.config["CONTENT_DIR"],
-                      content_revision(server.app.callable.extensions["content"]))
+                      server.app.callable.extensions["content"].revision)
             app.extensions["db"].engine.dispose()
         else:
             previous = server.app.callable
@@ -129,8 +114,8 @@ def reload_app(server, create_app: Callable):
             previous.extensions["db"].engine.dispose()
             entry = sys.modules.get("wsgi")  # `wsgi:app` would keep the first app (and its content) alive
             if entry is not None and getattr(entry, "app", None) is previous:
-                entry.app = app
-            log.info("reload: serving revision %s (%d articles) from %s", content_revision(content),
+                setattr(entry, "app", app)  # noqa: B010 (a module's attribute, set on purpose)
+            log.info("reload: serving revision %s (%d articles) from %s", content.revision,
                      content.article_count, app.config["CONTENT_DIR"])
     settle_memory(server.app.callable)
 
@@ -160,7 +145,7 @@ def warm_up(app):
     for name in app.jinja_env.list_templates(filter_func=lambda name: name.endswith((".html", ".xml"))):
         app.jinja_env.get_template(name)
     content = app.extensions["content"]
-    content_revision(content)  # /readyz reports it
+    content.revision  # noqa: B018 - computed once: /readyz reports it
     locales = content.site.locales
     for locale in locales:
         with app.test_request_context(f"/{locale}/"):

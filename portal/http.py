@@ -10,14 +10,16 @@ TLS-terminating proxy in front of it included).
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import weakref
+from functools import lru_cache
 from pathlib import Path
 
 from flask import Flask, current_app, request
 from flask.sessions import SecureCookieSessionInterface
-from flask_compress import Compress
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from .extensions import compress
 from .page_cache import CompressedPages, compression_key
 
 # No inline script or style anywhere; JSON-LD blocks are data, not script, so CSP allows them.
@@ -65,7 +67,7 @@ def init_app(app: Flask):
     app.config.setdefault("COMPRESS_CACHE_BACKEND", CompressedPages)
     app.config.setdefault("COMPRESS_CACHE_KEY", compression_key)
     # Compresses after the validators below are set (and keeps ETags apart per encoding).
-    app.extensions["compress"] = Compress(app)
+    compress.init_app(app)
     app.after_request(add_cache_headers)
 
 
@@ -153,10 +155,15 @@ class PrivateWhenUsedSessionInterface(SecureCookieSessionInterface):
             make_private(response)
 
 
-def _static_version(filename: str) -> str | None:
-    from .views import file_version
+@lru_cache(maxsize=64)
+def file_version(path: str) -> str:
+    """A short hash of a static file's bytes: its URL's `v=` and its cache validator."""
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()[:12]
 
-    path = (Path(current_app.static_folder) / filename).resolve()
-    if not path.is_file() or Path(current_app.static_folder).resolve() not in path.parents:
+
+def _static_version(filename: str) -> str | None:
+    folder = Path(str(current_app.static_folder))
+    path = (folder / filename).resolve()
+    if not path.is_file() or folder.resolve() not in path.parents:
         return None
     return file_version(str(path))

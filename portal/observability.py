@@ -19,6 +19,7 @@ import logging
 import logging.config
 import re
 import secrets
+from typing import Any
 
 from flask import Flask
 
@@ -87,7 +88,7 @@ class JsonFormatter(logging.Formatter):
     """
 
     def format(self, record: logging.LogRecord) -> str:
-        entry = {
+        entry: dict[str, Any] = {
             "time": dt.datetime.fromtimestamp(record.created, dt.UTC).isoformat(timespec="milliseconds"),
             "level": record.levelname.lower(),
             "logger": record.name,

@@ -1,5 +1,6 @@
-"""Rate limits (Flask-Limiter): in Redis when REDIS_URL is set, so they hold across workers
-and nodes; in process memory otherwise, and as the fallback when Redis is unreachable.
+"""Rate limits (Flask-Limiter, bound in portal/extensions.py): in Redis when REDIS_URL is set, so
+they hold across workers and nodes; in process memory otherwise, and as the fallback when Redis
+is unreachable.
 
 A Redis that fails or stays silent in the middle of a request never turns that request into
 an error: the limiter falls back to per-process limits (the first failing thread switches it
@@ -14,7 +15,6 @@ import math
 import time
 
 from flask import Flask, current_app, g, request
-from flask_limiter import Limiter
 
 
 def network_key() -> str:
@@ -32,24 +32,6 @@ def network_key() -> str:
 def visit_key() -> str:
     visit_id = g.get("visit_id")
     return f"visit:{visit_id}" if visit_id else network_key()
-
-
-def init_app(app: Flask) -> Limiter:
-    """One limiter per app (its storage and key prefix come from that app's config)."""
-    limiter = Limiter(
-        key_func=network_key,
-        storage_uri=app.config.get("REDIS_URL") or "memory://",
-        key_prefix=app.config.get("RATELIMIT_KEY_PREFIX") or app.config.get("REDIS_KEY_PREFIX", "portal"),
-        strategy="moving-window",
-        in_memory_fallback_enabled=True,  # Redis down: per-process limits, and a log line
-        swallow_errors=True,  # a storage error in a concurrent request: no limit rather than a 500
-        # An unreachable Redis host must cost a request half a second, not a TCP timeout.
-        storage_options={"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
-        headers_enabled=False,
-    )
-    limiter.init_app(app)
-    app.extensions["rate_limiter"] = limiter
-    return limiter
 
 
 def limit_view(app: Flask, endpoint: str, limits, on_breach, **options):

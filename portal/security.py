@@ -5,7 +5,8 @@
   testing app gets a random key of its own.
 - A known public origin (PORTAL_PUBLIC_URL) or a list of allowed hosts (PORTAL_ALLOWED_HOSTS):
   the Host header builds canonical, sitemap and API URLs, so any other host is answered 400.
-- A request body limit (MAX_CONTENT_LENGTH): a larger body gets 413 with a page that says why.
+- A request body limit (MAX_CONTENT_LENGTH): a larger body gets 413 with a page that says why
+  (portal/views/errors.py).
 """
 
 from __future__ import annotations
@@ -15,9 +16,12 @@ import secrets
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from flask import Flask, current_app, g, render_template, request
-from werkzeug.exceptions import BadRequest, RequestEntityTooLarge
+from flask import Flask, current_app, request
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import BadRequest
 from werkzeug.sansio.utils import host_is_trusted
+
+from .extensions import csrf
 
 SECRET_KEY_FILE = "secret-key"
 MIN_SECRET_KEY_LENGTH = 32
@@ -45,7 +49,6 @@ def init_app(app: Flask):
         app.before_request(refuse_unknown_host)
     if app.config.get("PUBLIC_URL"):
         app.after_request(redirect_to_public_origin)
-    app.register_error_handler(RequestEntityTooLarge, body_too_large)
 
 
 def _secret_key(app: Flask, production: bool) -> str:
@@ -121,9 +124,18 @@ def redirect_to_public_origin(response):
     return response
 
 
-def body_too_large(error):
-    from .views.errors import error_locale
+def _origin(url: str) -> tuple[str, str] | None:
+    parts = urlsplit(url)
+    return (parts.scheme.lower(), parts.netloc.lower()) if parts.scheme and parts.netloc else None
 
-    g.locale = error_locale()
-    limit_kb = (current_app.config.get("MAX_CONTENT_LENGTH") or 0) // 1024
-    return render_template("errors/413.html", limit_kb=limit_kb), 413
+
+def protect_form() -> None:
+    """CSRF for a form POST: the token, and when the browser says where the form was sent from
+    (Origin, else Referer), that this is this site. Raises CSRFError."""
+    own = {_origin(request.host_url)}
+    if current_app.config.get("PUBLIC_URL"):
+        own.add(_origin(current_app.config["PUBLIC_URL"]))
+    sent_from = request.headers.get("Origin") or request.headers.get("Referer")
+    if sent_from and sent_from != "null" and _origin(sent_from) not in own:
+        raise CSRFError("The form was sent from another site.")
+    csrf.protect()

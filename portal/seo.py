@@ -261,8 +261,8 @@ def faq_from_html(html: str) -> tuple[tuple[str, str], ...]:
 
 
 def faq_pairs(article: Article) -> tuple[tuple[str, str], ...]:
-    """The article's questions and answers: its `faq` field when the loader filled it, else its HTML."""
-    return article.faq or faq_from_html(article.html)
+    """The article's questions and answers, read from its HTML."""
+    return faq_from_html(article.html)
 
 
 # --- JSON-LD --------------------------------------------------------------------------

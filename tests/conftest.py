@@ -2,23 +2,16 @@
 
 from __future__ import annotations
 
-import atexit
 import os
 import secrets
 import shutil
-import tempfile
-from pathlib import Path
 
 import psycopg
 import pytest
 
-from portal import create_app
 from portal.migrations import upgrade
+from tests.helpers import DATA, DEMO_CONTENT, make_app
 from tests.servers import TestServers
-
-ROOT = Path(__file__).resolve().parent.parent
-DEMO_CONTENT = ROOT / "content"
-DATA = Path(__file__).resolve().parent / "data"
 
 
 @pytest.fixture(scope="session")
@@ -40,39 +33,6 @@ def postgres_admin_url(test_servers):
 def redis_url(test_servers):
     """A Redis URL; tests keep their keys under a prefix of their own and delete them."""
     return test_servers.redis_url
-
-
-_BUILT_INDEXES: dict = {}
-
-
-def _seed_index(content_dir: Path, data_dir: Path):
-    """Copy an index built once per test session for this content folder (builds take seconds)."""
-    if content_dir not in _BUILT_INDEXES:
-        from portal.content.loader import load_content
-        from portal.search import make_backend
-
-        built = Path(tempfile.mkdtemp(prefix="portal-index-"))
-        atexit.register(shutil.rmtree, built, True)
-        loaded = load_content(content_dir)
-        backend = make_backend({"SEARCH_BACKEND": "tantivy", "DATA_DIR": built})
-        backend.build(loaded.articles, loaded.site.synonyms)
-        _BUILT_INDEXES[content_dir] = built / "index"
-    shutil.copytree(_BUILT_INDEXES[content_dir], data_dir / "index")
-
-
-def make_app(tmp_path, content_dir=DEMO_CONTENT, **config):
-    data_dir = tmp_path / "instance"
-    if content_dir == DEMO_CONTENT and not (data_dir / "index").exists():
-        _seed_index(Path(content_dir), data_dir)
-    # Search by meaning is off unless a test turns it on (tests/search/test_semantic*.py do).
-    settings = {"TESTING": True, "CONTENT_DIR": Path(content_dir), "DATA_DIR": data_dir,
-                "DATABASE_URL": f"sqlite:///{data_dir / 'portal.sqlite3'}", "SEARCH_SEMANTIC": False,
-                "SEARCH_EMBEDDER": "null"}
-    migrate = config.pop("MIGRATE", True)  # False: a database that cannot be reached
-    settings.update(config)
-    if migrate:
-        upgrade(settings["DATABASE_URL"])
-    return create_app(settings)
 
 
 @pytest.fixture(scope="session")
@@ -115,6 +75,12 @@ def demo_app(tmp_path_factory):
 @pytest.fixture
 def client(demo_app):
     return demo_app.test_client()
+
+
+@pytest.fixture
+def runner(demo_app):
+    """The `flask` command line of the demo app, as Click's test runner invokes it."""
+    return demo_app.test_cli_runner()
 
 
 @pytest.fixture

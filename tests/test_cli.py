@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import json
 
-from tests.conftest import DATA
+from tests.helpers import DATA
 
 
-def test_content_check_passes_on_demo_content(demo_app):
-    result = demo_app.test_cli_runner().invoke(args=["content", "check"])
+def test_content_check_passes_on_demo_content(runner):
+    result = runner.invoke(args=["content", "check"])
     assert result.exit_code == 0, result.output
     assert "0 errors, 0 warnings" in result.output
 

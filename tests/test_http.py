@@ -10,7 +10,7 @@ from flask import session
 
 from portal.content.loader import load_content
 from portal.http import https_mode
-from tests.conftest import DEMO_CONTENT
+from tests.helpers import DEMO_CONTENT
 
 DEMO = load_content(DEMO_CONTENT)
 ARTICLE = next(a.url for a in DEMO.articles if a.locale == "sv" and a.id == "delivery/track-your-order")

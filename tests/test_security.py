@@ -14,7 +14,7 @@ from flask.sessions import SecureCookieSessionInterface
 
 from portal import create_app
 from portal.security import StartupError
-from tests.conftest import DEMO_CONTENT, ROOT, make_app
+from tests.helpers import DEMO_CONTENT, ROOT, make_app
 
 STRONG_KEY = "k" * 48
 PRODUCTION = {"TESTING": False, "DEBUG": False}

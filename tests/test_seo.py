@@ -9,7 +9,7 @@ import pytest
 from portal import seo
 from portal.content.render import render_markdown
 from portal.content.repository import ContentRepository
-from tests.conftest import DATA, DEMO_CONTENT
+from tests.helpers import DATA, DEMO_CONTENT
 
 FAQ = ContentRepository.from_folder(DATA / "seo-faq")
 PREVIEW = ContentRepository.from_folder(DATA / "seo-faq", include_drafts=True)
@@ -61,13 +61,6 @@ def test_demo_how_tos_with_some_questions_are_not_a_faq_but_all_question_section
         "Co zrobić, jeśli nie zgadzam się z odpowiedzią na reklamację?"]
     assert sorted(a.url for a in FAQ.articles() if seo.faq_pairs(a)) == [
         "/en/payments/payment-questions", "/sv/payments/fragor-om-betalning"]
-
-
-def test_a_faq_field_filled_by_the_loader_wins():
-    article = FAQ.article_by_id("en", "payments/invoice")
-    from dataclasses import replace
-
-    assert seo.faq_pairs(replace(article, faq=(("Q?", "A."),))) == (("Q?", "A."),)
 
 
 @pytest.mark.parametrize(("tag", "expected"), [

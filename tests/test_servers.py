@@ -8,7 +8,7 @@ import subprocess
 import psycopg
 import redis
 
-from tests.conftest import ROOT
+from tests.helpers import ROOT
 from tests.servers import TestServers, ThrowawayPostgres, ThrowawayRedis, answers
 
 

@@ -9,7 +9,7 @@ import subprocess
 
 import pytest
 
-from tests.conftest import ROOT
+from tests.helpers import ROOT
 
 SV = "translations/sv/LC_MESSAGES/messages.po"
 
@@ -53,7 +53,7 @@ def test_the_committed_catalogs_pass(project):
 
 def test_a_new_ui_string_makes_messages_pot_stale(fresh):
     assert translations_check(fresh).returncode == 0
-    view = fresh / "portal" / "views" / "translations.py"
+    view = fresh / "portal" / "admin" / "translations.py"
     view.write_text(view.read_text() + '\nNEW = _("Brand new words")\n')
     result = translations_check(fresh)
     assert result.returncode != 0

@@ -75,8 +75,7 @@ def _titles(locale):
     content = get_content()
 
     def article_title(article_id):
-        article = content.article_by_id(locale or content.default_locale, article_id) or \
-            content.article_by_id(content.default_locale, article_id)
+        article = content.article_or_default(locale or content.default_locale, article_id)
         return article.title if article else article_id
 
     def category_title(category_id):
@@ -262,7 +261,7 @@ def handoffs():
     from sqlalchemy import func, select
 
     from ..handoff import helpdesk_configured
-    from ..handoff.delivery import failed_handoffs
+    from ..handoff.outbox import failed_handoffs
     from ..models import Handoff
 
     with get_db().session() as session:

@@ -222,7 +222,7 @@ def _count_visits(session, report: Report, begin: dt.datetime, finish: dt.dateti
 
     # Visits are tallied by (bucket, outcome) first: one Counter update per bucket instead of
     # eight attribute updates keeps the report fast on months of traffic.
-    outcomes = Counter()
+    outcomes: Counter[tuple] = Counter()
     empty = ()
     for row in visits:
         first = row.first_self_service

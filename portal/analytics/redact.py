@@ -12,8 +12,9 @@ SPELLED_EMAIL = re.compile(
     r"[\w.+-]+\s*(?:\(at\)|\[at\]|\{at\}|\s(?:at|snabel-a|snabela|małpa)\s|@)\s*[\w-]+"
     r"(?:\s*(?:\.|\(dot\)|\[dot\]|\s(?:dot|punkt|kropka|prik)\s)\s*[\w-]+)+", re.I)
 IBAN = re.compile(r"\b[A-Z]{2}\d{2}(?:\s?[A-Z0-9]{4}){2,7}(?:\s?[A-Z0-9]{1,4})?\b", re.I)
-# The portal's own references (NV- and 8 Crockford base32 characters).
-REFERENCE = re.compile(r"(?<!\w)NV-?[0-9A-HJKMNP-TV-Z]{8}(?!\w)", re.I)
+# The portal's own references: a prefix (site.yml's reference_prefix, NV- in the demo) and 8
+# Crockford base32 characters. Any short prefix with its dash counts, so no site's is kept.
+REFERENCE = re.compile(r"(?<!\w)(?:NV-?|[A-Z0-9]{1,5}-)[0-9A-HJKMNP-TV-Z]{8}(?!\w)", re.I)
 # Order numbers: a letter prefix with digits (NV-1234, #48213) or any run of 5+ digits.
 ORDER = re.compile(r"(?<!\w)(#|[A-Za-z]{1,4}-?)?\d[\d-]{3,}\d(?!\w)")
 PREFIXED_ORDER = re.compile(r"(?<!\w)(?:#|[A-Za-z]{1,4}-)\d{3,}(?!\w)")

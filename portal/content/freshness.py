@@ -18,7 +18,8 @@ from pathlib import Path
 
 import yaml
 
-from .loader import ContentError, LoadedContent, content_hash, load_site_file, split_front_matter
+from .frontmatter import ContentError, split_front_matter
+from .loader import LoadedContent, content_hash, load_site_file
 from .model import Article, Site
 
 STORE = ".i18n/sources"
@@ -125,11 +126,11 @@ class Marked:
     current: str
 
     @property
-    def changed(self):
+    def changed(self) -> bool:
         return self.previous != self.current
 
 
-def mark_current(content_dir, locale: str, article_id: str) -> Marked:
+def mark_current(content_dir: str | Path, locale: str, article_id: str) -> Marked:
     """Record that the translation now follows the current source; keep a copy of that source."""
     content_dir = Path(content_dir)
     site, source, translation = _article_files(content_dir, locale, article_id)
@@ -166,7 +167,8 @@ def prune_store(content_dir: Path, site: Site, article_id: str) -> None:
         folder = folder.parent
 
 
-def source_version(content_dir, article_id: str, source: Path, wanted: str) -> tuple[str, str] | None:
+def source_version(content_dir: str | Path, article_id: str, source: Path,
+                   wanted: str) -> tuple[str, str] | None:
     """(text, where it was found) of the source version whose hash is `wanted`, or None."""
     stored = Path(content_dir) / STORE / article_id / f"{wanted}.md"
     if stored.is_file():
@@ -176,7 +178,7 @@ def source_version(content_dir, article_id: str, source: Path, wanted: str) -> t
     return _from_git_history(source, wanted)
 
 
-def _git(folder: Path, *args) -> str | None:
+def _git(folder: Path, *args: str) -> str | None:
     try:
         done = subprocess.run(["git", "-C", str(folder), *args], capture_output=True, check=True,
                               timeout=30)
@@ -203,11 +205,11 @@ class SourceDiff:
     lines: tuple[str, ...]
 
     @property
-    def text(self):
+    def text(self) -> str:
         return "\n".join(self.lines)
 
 
-def source_diff(content_dir, locale: str, article_id: str) -> SourceDiff:
+def source_diff(content_dir: str | Path, locale: str, article_id: str) -> SourceDiff:
     """A unified diff of the source text the translation was made from against the source now."""
     content_dir = Path(content_dir)
     site, source, translation = _article_files(content_dir, locale, article_id)

@@ -2,7 +2,7 @@
 
 The loader reports files it cannot read. This module looks at the loaded site as a whole:
 links and images that lead nowhere, addresses two things claim, drafts that published
-pages link to, and the files other features read from the content folder.
+pages link to. The files other features read from the folder are checked by portal/checks.
 """
 
 from __future__ import annotations
@@ -11,20 +11,20 @@ import difflib
 import posixpath
 import re
 from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 from urllib.parse import unquote, urlsplit
 
-import yaml
+from .frontmatter import ContentError, split_front_matter
+from .links import link_locales, linked_article_id, media_file, relative_path
+from .loader import LoadedContent, load_content
+from .model import MEDIA_SUFFIXES, Article, Problem
 
-from .loader import ContentError, LoadedContent, explain_yaml_error, load_content, split_front_matter
-from .model import Article, Problem
-from .synonym_check import check_synonym_lists
-
-CHANNELS_FILE = "channels.yml"
 # What /media/ serves from the content folder (portal/views/root.py).
-MEDIA_SUFFIXES = {".png", ".jpg", ".jpeg", ".gif", ".webp", ".svg", ".avif", ".pdf"}
 SOURCE_HASH = re.compile(r"^[0-9a-f]{16}$")
+Finding = tuple[str, str]  # (message, severity) for one link
 
 _FENCE = re.compile(r"^\s*(```|~~~)")
 _CODE_SPAN = re.compile(r"(`+).*?\1")
@@ -41,19 +41,19 @@ class LintReport:
     problems: list[Problem]
 
     @property
-    def errors(self):
+    def errors(self) -> list[Problem]:
         return [p for p in self.problems if p.severity == "error"]
 
     @property
-    def warnings(self):
+    def warnings(self) -> list[Problem]:
         return [p for p in self.problems if p.severity != "error"]
 
 
-def lint_content(content_dir, *, builtin_synonyms=False) -> LintReport:
-    """Every problem in the content folder: the loader's, then the whole-site checks; with
-    `builtin_synonyms`, the built-in synonym lists are checked against the articles too."""
+def lint_content(content_dir: str | Path) -> LintReport:
+    """Every problem in the articles: the loader's, then the whole-site checks (links, anchors,
+    redirects, ids). portal/checks adds what other features read from the folder."""
     content_dir = Path(content_dir)
-    loaded = load_content(content_dir, include_drafts=True)
+    loaded = load_content(content_dir)
     problems = list(loaded.problems)
     addresses = _Addresses(loaded, content_dir)
     texts = {}
@@ -71,13 +71,11 @@ def lint_content(content_dir, *, builtin_synonyms=False) -> LintReport:
     for article, body, body_line in _left_out_articles(content_dir, loaded):
         problems += _check_body(article, body, body_line, addresses)
     problems += _check_id_collisions(loaded, texts)
-    problems += _check_channels(content_dir, loaded.site.locales)
-    problems += check_synonym_lists(loaded, content_dir, builtin=builtin_synonyms)
     unique = list(dict.fromkeys(problems))
     return LintReport(loaded, sorted(unique, key=lambda p: (p.path, p.line or 0)))
 
 
-def _left_out_articles(content_dir: Path, loaded: LoadedContent):
+def _left_out_articles(content_dir: Path, loaded: LoadedContent) -> Iterator[tuple[Article, str, int]]:
     """(stand-in article, body, first body line) for each article file the loader could not read."""
     read = {article.path for article in loaded.articles}
     for locale in loaded.site.locales:
@@ -102,7 +100,7 @@ def _left_out_articles(content_dir: Path, loaded: LoadedContent):
             yield stand_in, "\n".join(lines[end + 1:]), end + 2
 
 
-def _severity(article: Article, severity="error") -> str:
+def _severity(article: Article, severity: str = "error") -> str:
     """A draft is work in progress: what would break on a published page only warns there."""
     return "warning" if article.draft else severity
 
@@ -133,7 +131,7 @@ class _Addresses:
         """The article at a site path: its localized URL or its id URL, drafts included."""
         return self.by_url.get(path) or self.by_id_url.get(path)
 
-    def live_owner(self, path: str):
+    def live_owner(self, path: str) -> Article | str | None:
         """What a visitor gets at `path` today, before any redirect_from: an article, a page or None."""
         path = "/" + path.strip("/")
         article = self.article_at(path)
@@ -144,13 +142,13 @@ class _Addresses:
                 return candidate
         return None
 
-    def article_for_link(self, locale, article_id) -> Article | None:
+    def article_for_link(self, locale: str, article_id: str) -> Article | None:
         """The article a relative link names: the same language first, as the renderer does."""
-        return (self.by_locale_id.get((locale, article_id))
-                or self.by_locale_id.get((self.site.default_locale, article_id)))
+        return next((found for other in link_locales(locale, self.site.default_locale)
+                     if (found := self.by_locale_id.get((other, article_id))) is not None), None)
 
 
-def _links(body: str, body_line: int):
+def _links(body: str, body_line: int) -> Iterator[tuple[int, str, str]]:
     """(line, 'href' or 'src', url) for every link and image in the Markdown and raw HTML."""
     fenced = False
     for number, line in enumerate(body.split("\n"), body_line):
@@ -168,7 +166,7 @@ def _links(body: str, body_line: int):
             yield number, "src" if tag.lower() == "img" else "href", url
 
 
-def _check_body(article: Article, body: str, body_line: int, addresses: _Addresses):
+def _check_body(article: Article, body: str, body_line: int, addresses: _Addresses) -> list[Problem]:
     problems = []
     if not body.strip():
         problems.append(Problem(article.path, "the article has no text below the front matter",
@@ -179,7 +177,7 @@ def _check_body(article: Article, body: str, body_line: int, addresses: _Address
             message, severity = found
             problems.append(Problem(article.path, message, number,
                                     _severity(article) if severity == "error" else severity))
-    seen = {}
+    seen: dict[str, int] = {}
     fenced = False
     for number, line in enumerate(body.split("\n"), body_line):
         fenced = fenced != bool(_FENCE.match(line))
@@ -193,7 +191,7 @@ def _check_body(article: Article, body: str, body_line: int, addresses: _Address
     return problems
 
 
-def _check_link(article: Article, attribute: str, url: str, addresses: _Addresses):
+def _check_link(article: Article, attribute: str, url: str, addresses: _Addresses) -> Finding | None:
     """(message, severity) for a link or image that does not lead where it should, else None."""
     if not url:
         return "empty link: write the address between the ( )", "error"
@@ -209,10 +207,10 @@ def _check_link(article: Article, attribute: str, url: str, addresses: _Addresse
         if found is None and parts.fragment and target is not None:
             return _check_anchor(url, target, parts.fragment, target.path)
         return found
-    target = posixpath.normpath(posixpath.join(article.category, path))
-    suffix = posixpath.splitext(target)[1].lower()
+    relative = relative_path(article.category, path)
+    suffix = posixpath.splitext(relative)[1].lower()
     if attribute == "src" or suffix in MEDIA_SUFFIXES:
-        file = posixpath.normpath(posixpath.join(article.locale, target))
+        file = media_file(article.locale, relative)
         if file.startswith("../"):
             return f"'{url}' points outside the content folder", "error"
         if attribute == "href":
@@ -222,25 +220,25 @@ def _check_link(article: Article, attribute: str, url: str, addresses: _Addresse
         if suffix not in MEDIA_SUFFIXES:
             return f"image '{url}' is not served: use {', '.join(sorted(MEDIA_SUFFIXES))}", "error"
         return None
-    article_id = target.removesuffix(".md").strip("/")
+    article_id = linked_article_id(relative)
     if "/" not in article_id:  # ../delivery/ is the category page
         if f"/{article.locale}/{article_id}/" in addresses.categories:
             return None
         return (f"link '{url}' leads nowhere: there is no category '{article_id}' in {article.locale}/",
                 "error")
-    found = addresses.article_for_link(article.locale, article_id)
+    linked = addresses.article_for_link(article.locale, article_id)
     default = addresses.site.default_locale
-    if found is None:
+    if linked is None:
         where = f"{article.locale}/" + (f" or {default}/" if article.locale != default else "")
         return f"link '{url}' leads nowhere: there is no article '{article_id}' in {where}", "error"
-    if found.draft and not article.draft:
-        return f"link '{url}' goes to the draft {found.path}, which visitors cannot open", "error"
+    if linked.draft and not article.draft:
+        return f"link '{url}' goes to the draft {linked.path}, which visitors cannot open", "error"
     if parts.fragment:
-        return _check_anchor(url, found, parts.fragment, found.path)
+        return _check_anchor(url, linked, parts.fragment, linked.path)
     return None
 
 
-def _check_anchor(url: str, target: Article, fragment: str, where: str):
+def _check_anchor(url: str, target: Article, fragment: str, where: str) -> Finding | None:
     """A '#anchor' must name a heading (or another id) on the page it points to."""
     ids = set(_HTML_ID.findall(target.html))
     fragment = unquote(fragment)
@@ -252,7 +250,7 @@ def _check_anchor(url: str, target: Article, fragment: str, where: str):
     return f"link '{url}' leads to no heading: {where} has no '#{fragment}'{hint}", "error"
 
 
-def _check_site_path(article: Article, path: str, addresses: _Addresses):
+def _check_site_path(article: Article, path: str, addresses: _Addresses) -> Finding | None:
     segments = [s for s in path.split("/") if s]
     if segments[:1] == ["media"]:
         file = "/".join(segments[1:])
@@ -296,7 +294,7 @@ def _line_of(text: str, needle: str, key: str) -> int | None:
     return head.count("\n", 0, match.start()) + 1 if match else None
 
 
-def _check_redirects(article: Article, text: str, addresses: _Addresses):
+def _check_redirects(article: Article, text: str, addresses: _Addresses) -> list[Problem]:
     problems = []
     for old in article.redirect_from:
         owner = addresses.live_owner(old)
@@ -317,7 +315,8 @@ def _check_redirects(article: Article, text: str, addresses: _Addresses):
     return problems
 
 
-def _check_front_matter(article: Article, meta: dict, text: str, loaded: LoadedContent):
+def _check_front_matter(article: Article, meta: dict[str, Any], text: str,
+                        loaded: LoadedContent) -> list[Problem]:
     problems = []
     default = loaded.site.default_locale
     description = meta.get("description")
@@ -338,7 +337,7 @@ def _check_front_matter(article: Article, meta: dict, text: str, loaded: LoadedC
     return problems
 
 
-def _check_id_collisions(loaded: LoadedContent, texts: dict[str, str]):
+def _check_id_collisions(loaded: LoadedContent, texts: dict[str, str]) -> list[Problem]:
     problems = []
     folded = defaultdict(list)
     for article in loaded.articles:
@@ -356,26 +355,3 @@ def _check_id_collisions(loaded: LoadedContent, texts: dict[str, str]):
                 "shows this article, so that file's own address no longer leads to it",
                 _line_of(texts.get(article.path, ""), "", "slug"), "warning"))
     return problems
-
-
-def _check_channels(content_dir: Path, locales=("en",)):
-    """Everything the contact page would find wrong in channels.yml when the app starts."""
-    from ..handoff.channels import load_channels
-
-    path = content_dir / CHANNELS_FILE
-    if not path.is_file():
-        return []
-    try:
-        text = path.read_text("utf-8")
-    except UnicodeDecodeError:
-        return [Problem(CHANNELS_FILE, "not UTF-8 text: save the file as UTF-8")]
-    if not text.strip():
-        return [Problem(CHANNELS_FILE, "the file is empty: the contact form alone is offered",
-                        severity="warning")]
-    try:
-        yaml.safe_load(text)
-    except yaml.YAMLError as error:
-        message, line = explain_yaml_error(error, text.split("\n"))
-        return [Problem(CHANNELS_FILE, f"the file cannot be read: {message}; the contact form alone is "
-                        "offered", line)]
-    return load_channels(content_dir, locales)[2]

@@ -9,18 +9,19 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import hashlib
-import posixpath
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 import yaml
 
+from .frontmatter import ContentError, key_line, load_yaml, split_front_matter
+from .links import link_locales, linked_article_id, media_file, relative_path
 from .model import Article, Category, Problem, Site
-from .render import first_sentences, plain_text, render_markdown, strip_comments
+from .render import LinkResolver, first_sentences, plain_text, render_markdown, strip_comments
 
-FastLoader = getattr(yaml, "CSafeLoader", None)
 SITE_FILE = "site.yml"
 CATEGORY_FILE = "_category.yml"
 SYNONYMS_FILE = "synonyms.txt"
@@ -30,22 +31,19 @@ KNOWN_KEYS = {
 }
 CATEGORY_ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 LOCALE_TAG = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
+REFERENCE_PREFIX = re.compile(r"^[A-Z0-9]{0,5}-?$")
 SLUG = re.compile(r"^[^\W_][\w-]*$")
 MEDIA_PREFIX = "/media/"
 
-
-class ContentError(Exception):
-    def __init__(self, message, line=None):
-        super().__init__(message)
-        self.message = message
-        self.line = line
+CategoryMeta = dict[tuple[str, str], dict[str, Any]]  # (locale, category id) -> its _category.yml
+SynonymGroups = tuple[tuple[str, ...], ...]
 
 
 @dataclass
 class _Draft:
     """An article file parsed but not yet rendered."""
 
-    meta: dict
+    meta: dict[str, Any]
     body: str
     locale: str
     category: str
@@ -55,7 +53,7 @@ class _Draft:
     slug_line: int | None = None
 
     @property
-    def id(self):
+    def id(self) -> str:
         return f"{self.category}/{self.name}"
 
 
@@ -67,7 +65,7 @@ class LoadedContent:
     problems: list[Problem] = field(default_factory=list)
 
     @property
-    def errors(self):
+    def errors(self) -> list[Problem]:
         return [p for p in self.problems if p.severity == "error"]
 
 
@@ -77,85 +75,7 @@ def content_hash(text: str) -> str:
     return hashlib.sha256(normalized.encode("utf-8")).hexdigest()[:16]
 
 
-def load_yaml(text: str):
-    """YAML with libyaml's parser when present (4x faster); a document it rejects is parsed
-    again by PyYAML's own, whose messages (with line numbers) editors see."""
-    if FastLoader is not None:
-        try:
-            return yaml.load(text, Loader=FastLoader)
-        except yaml.YAMLError:
-            pass
-    return yaml.safe_load(text)
-
-
-def split_front_matter(text: str):
-    """Return (metadata, body, line where the body starts); raise ContentError on bad YAML."""
-    text = text.lstrip("\ufeff")
-    lines = text.split("\n")
-    if not lines or lines[0].strip() != "---":
-        raise ContentError("no front matter: the file must start with a '---' line and a title", 1)
-    for index in range(1, len(lines)):
-        if lines[index].strip() in ("---", "..."):
-            break
-    else:
-        raise ContentError("front matter is not closed by a '---' line", 1)
-    try:
-        meta = load_yaml("\n".join(lines[1:index])) or {}
-    except yaml.YAMLError as error:
-        message, line = explain_yaml_error(error, lines[1:index])
-        raise ContentError(f"the front matter cannot be read: {message}", line + 1) from None
-    if not isinstance(meta, dict):
-        raise ContentError("front matter must be a set of 'key: value' lines", 2)
-    return meta, "\n".join(lines[index + 1 :]), index + 2
-
-
-def explain_yaml_error(error: yaml.YAMLError, lines: list[str]) -> tuple[str, int]:
-    """What is wrong, in plain words, and the 1-based line (of `lines`) where to fix it."""
-    mark = getattr(error, "problem_mark", None)
-    line = mark.line + 1 if mark is not None else 1
-    problem = getattr(error, "problem", None) or str(error)
-    context_mark = getattr(error, "context_mark", None)
-
-    def previous_key_line(before):
-        for number in range(min(before, len(lines)) - 1, 0, -1):
-            text = lines[number - 1].strip()
-            if text and not text.startswith("#"):
-                return number
-        return before
-
-    if "block sequence start" in problem or "block mapping start" in problem:
-        above = previous_key_line(line)
-        return ("a list item or an indented line where none can go: the line above already has a value "
-                "(for a list, write the key alone, like 'questions:', and the items below it as "
-                "'  - ...'; delete a '[]')" if "sequence" in problem else
-                "this line is indented more than the line above: indent only what belongs under a key",
-                above)
-    if "mapping values are not allowed" in problem:
-        return ("a second ':' on one line: put the text in quotes, like title: \"Refunds: how long?\"",
-                line)
-    if "'\\t'" in problem or "\\t" in repr(problem):
-        return "a tab character: indent with spaces only", line
-    if "could not find expected ':'" in problem:
-        where = context_mark.line + 1 if context_mark is not None else line
-        return "a line that is not 'key: value': add the ':' or remove the line", where
-    if "end of stream" in problem and "quoted" in (getattr(error, "context", "") or ""):
-        where = context_mark.line + 1 if context_mark is not None else line
-        return "a quote that is never closed: end the text with the same quote mark", where
-    if "expected ','" in problem or "flow" in (getattr(error, "context", "") or ""):
-        where = context_mark.line + 1 if context_mark is not None else line
-        return ("a list in [ ] or a set in { } that is not closed, or has a ':' inside: check the brackets",
-                where)
-    if "found duplicate" in problem or "duplicate" in problem:
-        return "a key written twice: keep one", line
-    return f"it is not valid YAML ({problem})", line
-
-
-def _key_line(text: str, key: str) -> int | None:
-    match = re.search(rf"^{re.escape(key)}\s*:", text, re.M)
-    return text.count("\n", 0, match.start()) + 1 if match else None
-
-
-def _string_list(meta, key):
+def _string_list(meta: dict[str, Any], key: str) -> tuple[str, ...]:
     value = meta.get(key)
     if value is None:
         return ()
@@ -166,7 +86,7 @@ def _string_list(meta, key):
     return tuple(str(item).strip() for item in value if str(item).strip())
 
 
-def _parse_date(value):
+def _parse_date(value: object) -> dt.date | None:
     if value is None or isinstance(value, dt.date):
         return value
     try:
@@ -197,14 +117,21 @@ def load_site_file(content_dir: Path) -> tuple[Site | None, list[Problem]]:
         return None, [Problem(SITE_FILE, f"default_locale '{default}' is not in locales {list(locales)}")]
     names, problems = _site_names(data.get("name"), default, locales)
     email = data.get("support_email")
+    prefix = data.get("reference_prefix", Site.reference_prefix)
+    if not isinstance(prefix, str) or not REFERENCE_PREFIX.match(prefix):
+        problems.append(Problem(SITE_FILE, "'reference_prefix' must be up to 5 capital letters or digits "
+                                f"and an optional '-', like NV-; {Site.reference_prefix} is used",
+                                severity="warning"))
+        prefix = Site.reference_prefix
     return Site(name=names.get(default) or DEFAULT_SITE_NAME, default_locale=default, locales=locales,
-                support_email=str(email) if email else None, names=names), problems
+                support_email=str(email) if email else None, reference_prefix=prefix, names=names), problems
 
 
 DEFAULT_SITE_NAME = "Help Centre"
 
 
-def _site_names(value, default, locales) -> tuple[dict, list[Problem]]:
+def _site_names(value: object, default: str,
+                locales: tuple[str, ...]) -> tuple[dict[str, str], list[Problem]]:
     """`name: Shop Help` (every locale) or `name: {en: Shop Help, sv: Butikens hjälp}` (per
     locale; a locale without one gets the default locale's)."""
     if value is None or isinstance(value, str | int | float):
@@ -229,16 +156,17 @@ def _site_names(value, default, locales) -> tuple[dict, list[Problem]]:
     return names, problems
 
 
-def load_content(content_dir, include_drafts: bool = True) -> LoadedContent:
-    """Read the whole content folder; bad files are reported in `problems` and left out."""
+def load_content(content_dir: str | Path) -> LoadedContent:
+    """Read the whole content folder, drafts included (the repository decides who sees them); bad
+    files are reported in `problems` and left out."""
     content_dir = Path(content_dir)
     site, problems = load_site_file(content_dir)
     if site is None:
         return LoadedContent(site=Site("Help Centre", "en", ("en",)), problems=problems)
 
     drafts: list[_Draft] = []
-    category_meta: dict[tuple[str, str], dict] = {}
-    synonyms: dict[str, tuple] = {}
+    category_meta: CategoryMeta = {}
+    synonyms: dict[str, SynonymGroups] = {}
     for entry in sorted(content_dir.iterdir()):
         if entry.name.startswith(".") or entry.is_file():
             continue
@@ -259,7 +187,9 @@ def load_content(content_dir, include_drafts: bool = True) -> LoadedContent:
     return loaded
 
 
-def _read_locale(content_dir, locale_dir, drafts, category_meta, synonyms, problems):
+def _read_locale(content_dir: Path, locale_dir: Path, drafts: list[_Draft],
+                 category_meta: CategoryMeta, synonyms: dict[str, SynonymGroups],
+                 problems: list[Problem]) -> None:
     locale = locale_dir.name
     for entry in sorted(locale_dir.iterdir()):
         relative = entry.relative_to(content_dir).as_posix()
@@ -289,7 +219,8 @@ def _read_locale(content_dir, locale_dir, drafts, category_meta, synonyms, probl
                                         "keep them directly in the category folder", severity="warning"))
 
 
-def _read_article(path: Path, relative, locale, category, problems) -> _Draft | None:
+def _read_article(path: Path, relative: str, locale: str, category: str,
+                  problems: list[Problem]) -> _Draft | None:
     try:
         text = path.read_text("utf-8")
     except UnicodeDecodeError:
@@ -304,34 +235,34 @@ def _read_article(path: Path, relative, locale, category, problems) -> _Draft | 
     errors = []
     title = meta.get("title")
     if not isinstance(title, str | int | float) or not str(title).strip():
-        errors.append(ContentError("'title' is required", _key_line(text, "title") or 1))
+        errors.append(ContentError("'title' is required", key_line(text, "title") or 1))
     for key in ("questions", "tags", "redirect_from"):
         try:
             _string_list(meta, key)
         except ContentError as error:
-            errors.append(ContentError(error.message, _key_line(text, key)))
+            errors.append(ContentError(error.message, key_line(text, key)))
     try:
         _parse_date(meta.get("updated"))
     except ContentError as error:
-        errors.append(ContentError(error.message, _key_line(text, "updated")))
+        errors.append(ContentError(error.message, key_line(text, "updated")))
     slug = meta.get("slug")
     if slug is not None and not SLUG.match(str(slug)):
         errors.append(ContentError(f"slug '{slug}' may hold only letters, digits and '-'",
-                                   _key_line(text, "slug")))
+                                   key_line(text, "slug")))
     for key in ("draft", "translate"):
         if key in meta and not isinstance(meta[key], bool):
-            errors.append(ContentError(f"'{key}' must be true or false", _key_line(text, key)))
+            errors.append(ContentError(f"'{key}' must be true or false", key_line(text, key)))
     problems.extend(Problem(relative, error.message, error.line) for error in errors)
     for key in sorted(set(meta) - KNOWN_KEYS):
         problems.append(Problem(relative, f"unknown front-matter key '{key}' is ignored",
-                                _key_line(text, key), severity="warning"))
+                                key_line(text, key), severity="warning"))
     if errors:
         return None
     return _Draft(meta, body, locale, category, path.stem, relative, content_hash(text),
-                  _key_line(text, "slug"))
+                  key_line(text, "slug"))
 
 
-def _read_category(path, relative, problems) -> dict:
+def _read_category(path: Path, relative: str, problems: list[Problem]) -> dict[str, Any]:
     try:
         data = load_yaml(path.read_text("utf-8")) or {}
         if not isinstance(data, dict):
@@ -342,9 +273,10 @@ def _read_category(path, relative, problems) -> dict:
         return {}
 
 
-def parse_synonyms(text: str) -> tuple[tuple, list]:
+def parse_synonyms(text: str) -> tuple[SynonymGroups, list[tuple[int, str]]]:
     """Synonym groups of a synonyms.txt, and (line number, message) for each bad line."""
-    groups, errors = [], []
+    groups: list[tuple[str, ...]] = []
+    errors: list[tuple[int, str]] = []
     for number, line in enumerate(text.splitlines(), 1):
         line = line.split("#", 1)[0].strip()
         if not line:
@@ -357,7 +289,7 @@ def parse_synonyms(text: str) -> tuple[tuple, list]:
     return tuple(groups), errors
 
 
-def _read_synonyms(path, relative, problems) -> tuple:
+def _read_synonyms(path: Path, relative: str, problems: list[Problem]) -> SynonymGroups:
     try:
         text = path.read_text("utf-8")
     except UnicodeDecodeError:
@@ -368,8 +300,9 @@ def _read_synonyms(path, relative, problems) -> tuple:
     return groups
 
 
-def _drop_duplicate_urls(drafts, problems):
-    kept, seen = [], {}
+def _drop_duplicate_urls(drafts: list[_Draft], problems: list[Problem]) -> list[_Draft]:
+    kept: list[_Draft] = []
+    seen: dict[tuple[str, str, str], str] = {}
     for draft in drafts:
         key = (draft.locale, draft.category, str(draft.meta.get("slug") or draft.name))
         if key in seen:
@@ -382,7 +315,7 @@ def _drop_duplicate_urls(drafts, problems):
     return kept
 
 
-def _render_all(drafts: list[_Draft], site: Site, problems) -> list[Article]:
+def _render_all(drafts: list[_Draft], site: Site, problems: list[Problem]) -> list[Article]:
     by_locale_id = {(d.locale, d.id): d for d in drafts}
     articles = []
     for draft in drafts:
@@ -421,24 +354,24 @@ def _render_all(drafts: list[_Draft], site: Site, problems) -> list[Article]:
     return articles
 
 
-def _source_is_draft(draft: _Draft, by_locale_id, site: Site) -> bool:
+def _source_is_draft(draft: _Draft, by_locale_id: dict[tuple[str, str], _Draft], site: Site) -> bool:
     """A translation is not published before its source article is."""
     source = by_locale_id.get((site.default_locale, draft.id))
     return draft.locale != site.default_locale and source is not None and bool(source.meta.get("draft"))
 
 
-def _link_resolver(draft: _Draft, by_locale_id, site: Site):
+def _link_resolver(draft: _Draft, by_locale_id: dict[tuple[str, str], _Draft], site: Site) -> LinkResolver:
     """Relative links name other articles by id; turn them into the article's localized URL."""
 
-    def resolve(attribute, url):
+    def resolve(attribute: str, url: str) -> str | None:
         parts = urlsplit(url)
         if parts.scheme or parts.netloc or url.startswith(("/", "#")):
             return None
-        target = posixpath.normpath(posixpath.join(draft.category, parts.path))
+        target = relative_path(draft.category, parts.path)
         if attribute == "src":
-            return MEDIA_PREFIX + posixpath.normpath(posixpath.join(draft.locale, target))
-        article_id = target.removesuffix(".md").strip("/")
-        for locale in (draft.locale, site.default_locale):
+            return MEDIA_PREFIX + media_file(draft.locale, target)
+        article_id = linked_article_id(target)
+        for locale in link_locales(draft.locale, site.default_locale):
             found = by_locale_id.get((locale, article_id))
             if found is not None:
                 slug = found.meta.get("slug") or found.name
@@ -454,7 +387,7 @@ def _normalize_path(path: str) -> str:
     return "/" + path.strip("/") if path.strip("/") else "/"
 
 
-def _categories(articles, category_meta, site) -> list[Category]:
+def _categories(articles: list[Article], category_meta: CategoryMeta, site: Site) -> list[Category]:
     present = sorted({(a.locale, a.category) for a in articles})
     categories = []
     for locale, category in present:

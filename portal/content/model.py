@@ -5,6 +5,9 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
+# The files of the content folder /media/ serves, and so the only ones articles may show or link.
+MEDIA_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".gif", ".webp", ".svg", ".avif", ".pdf"})
+
 
 @dataclass(frozen=True)
 class Problem:
@@ -15,7 +18,7 @@ class Problem:
     line: int | None = None
     severity: str = "error"
 
-    def __str__(self):
+    def __str__(self) -> str:
         where = f"{self.path}:{self.line}" if self.line else self.path
         return f"{where}: {self.severity}: {self.message}"
 
@@ -39,10 +42,9 @@ class Article:
     source_hash: str | None = None
     content_hash: str = ""
     path: str = ""  # the file, relative to the content folder
-    faq: tuple[tuple[str, str], ...] = ()  # (question, answer text) pairs when the body is a Q&A list
 
     @property
-    def url(self):
+    def url(self) -> str:
         return f"/{self.locale}/{self.category}/{self.slug}"
 
 
@@ -55,7 +57,7 @@ class Category:
     order: int = 1000
 
     @property
-    def url(self):
+    def url(self) -> str:
         return f"/{self.locale}/{self.id}/"
 
 
@@ -65,9 +67,11 @@ class Site:
     default_locale: str
     locales: tuple[str, ...]
     support_email: str | None = None
-    synonyms: dict = field(default_factory=dict, compare=False)  # locale -> tuple of synonym groups
-    names: dict = field(default_factory=dict, compare=False)  # locale -> the name in that language
+    reference_prefix: str = "HC-"  # before a contact request's reference, e.g. HC-7K3M9QXD
+    # locale -> its synonym groups
+    synonyms: dict[str, tuple[tuple[str, ...], ...]] = field(default_factory=dict, compare=False)
+    names: dict[str, str] = field(default_factory=dict, compare=False)  # locale -> the name in that language
 
     def name_in(self, locale: str | None) -> str:
         """The site's name as visitors of `locale` read it; the default locale's when not given."""
-        return self.names.get(locale) or self.name
+        return (self.names.get(locale) if locale else None) or self.name

@@ -3,7 +3,8 @@
 Before a request, at most every PREVIEW_INTERVAL seconds, the content folder's files are
 listed with their modification times and sizes (a few hundred `stat` calls: cheap, and no
 watcher thread or extra dependency). When anything changed, the content is loaded again
-with drafts visible and, when article text or synonyms changed, the search index is rebuilt.
+with drafts visible, and `content_reloaded` is sent: search rebuilds its index when article
+text or synonyms changed.
 The search backend rebuilds every locale at once (portal/search has no per-locale build),
 which takes about a second for the demo: fine for one editor's preview.
 """
@@ -20,6 +21,7 @@ from pathlib import Path
 from flask import Flask, current_app
 
 from .repository import ContentRepository
+from .signals import content_reloaded
 
 log = logging.getLogger(__name__)
 
@@ -53,7 +55,7 @@ def snapshot(content_dir: Path) -> dict[str, tuple[int, int]]:
 class ContentWatcher:
     """Tells which files changed since it last looked, looking at most every `interval` seconds."""
 
-    def __init__(self, content_dir, interval: float = DEFAULT_INTERVAL,
+    def __init__(self, content_dir: str | Path, interval: float = DEFAULT_INTERVAL,
                  clock: Callable[[], float] = time.monotonic):
         self.content_dir = Path(content_dir)
         self.interval = interval
@@ -75,7 +77,7 @@ class ContentWatcher:
         return changed
 
 
-def init_app(app: Flask):
+def init_app(app: Flask) -> None:
     if not enabled(app):
         return
     app.extensions["preview"] = ContentWatcher(app.config["CONTENT_DIR"],
@@ -84,17 +86,18 @@ def init_app(app: Flask):
     log.info("preview: content changes in %s show on the next request", app.config["CONTENT_DIR"])
 
 
-def reload_changed_content():
+def reload_changed_content() -> None:
     """Before a request in preview: bring the content and the search index up to date."""
     watcher: ContentWatcher = current_app.extensions["preview"]
     # One request reloads; the ones arriving meanwhile wait and then see the new content.
     with watcher.lock:
         changed = watcher.changes()
         if changed:
-            reload(current_app, changed)
+            # The app itself, not the proxy: signal receivers are matched by their sender's identity.
+            reload(current_app._get_current_object(), changed)  # type: ignore[attr-defined]
 
 
-def reload(app: Flask, changed: set[str]):
+def reload(app: Flask, changed: set[str]) -> None:
     content = ContentRepository.from_folder(app.config["CONTENT_DIR"],
                                             include_drafts=app.config.get("PREVIEW_DRAFTS", True))
     for problem in content.problems:
@@ -102,9 +105,8 @@ def reload(app: Flask, changed: set[str]):
     app.extensions["content"] = content
     locales = sorted({path.split("/", 1)[0] for path in changed if "/" in path})
     log.info("preview: reloaded content (%s changed: %s)", len(changed), ", ".join(locales) or "site")
-    search = app.extensions.get("search")
-    if search is not None and any(path.endswith(INDEXED_FILES) for path in changed):
-        try:
-            search.build(content)
-        except OSError as error:
-            log.error("preview: search index not rebuilt: %s", error)
+    try:
+        content_reloaded.send(app, content=content,
+                              text_changed=any(path.endswith(INDEXED_FILES) for path in changed))
+    except OSError as error:
+        log.error("preview: search index not rebuilt: %s", error)

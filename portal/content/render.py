@@ -81,13 +81,14 @@ class _LinkRewriter(Treeprocessor):
 
     resolve: LinkResolver | None = None
 
-    def run(self, root):
+    def run(self, root: etree.Element) -> None:
         if self.resolve is None:
             return
         for element in root.iter():
             attribute = {"a": "href", "img": "src"}.get(element.tag)
-            if attribute and element.get(attribute):
-                new = self.resolve(attribute, element.get(attribute))
+            url = element.get(attribute) if attribute else None
+            if attribute and url:
+                new = self.resolve(attribute, url)
                 if new is not None:
                     element.set(attribute, new)
             if element.tag == "img":
@@ -98,7 +99,7 @@ class _TableWrapper(Treeprocessor):
     """A wide table scrolls inside its own box on a phone: a named region that keyboard users
     can reach and scroll (WCAG scrollable-region-focusable), never the table itself."""
 
-    def run(self, root):
+    def run(self, root: etree.Element) -> None:
         for parent in list(root.iter()):
             for index, child in enumerate(list(parent)):
                 if child.tag != "table":
@@ -110,14 +111,14 @@ class _TableWrapper(Treeprocessor):
                 parent.insert(index, wrapper)
 
 
-def _table_label(table) -> str:
+def _table_label(table: etree.Element) -> str:
     """The table's column headings, which say what it holds in the article's own language."""
     headings = ["".join(cell.itertext()).strip() for cell in table.iter("th")]
     return ", ".join(h for h in headings if h)[:200] or "Table"
 
 
 class _LinkRewriterExtension(Extension):
-    def extendMarkdown(self, md):
+    def extendMarkdown(self, md: markdown.Markdown) -> None:
         md.treeprocessors.register(_LinkRewriter(md), "portal_links", 1)
         md.treeprocessors.register(_TableWrapper(md), "portal_tables", 0)
 

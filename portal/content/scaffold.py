@@ -27,7 +27,7 @@ class ScaffoldError(Exception):
     pass
 
 
-def new_article(content_dir, spec: str, title: str | None = None, draft: bool = True,
+def new_article(content_dir: str | Path, spec: str, title: str | None = None, draft: bool = True,
                 today: dt.date | None = None) -> Path:
     """Write `<default locale>/<category>/<slug>.md`; a new category gets a `_category.yml` too."""
     content_dir = Path(content_dir)
@@ -59,6 +59,6 @@ def new_article(content_dir, spec: str, title: str | None = None, draft: bool = 
 def _reads_back(value: str) -> bool:
     """True when `title: value` is YAML for exactly this text, so it needs no quotes."""
     try:
-        return yaml.safe_load(f"title: {value}") == {"title": value}
+        return bool(yaml.safe_load(f"title: {value}") == {"title": value})
     except yaml.YAMLError:
         return False

@@ -6,19 +6,22 @@ import logging
 
 from flask import Flask
 
+from ..config import Settings
+
 log = logging.getLogger(__name__)
 
 
-def init_app(app: Flask):
+def init_app(app: Flask) -> None:
     from ..ratelimit import limit_view
-    from .channels import load_channels
+    from .channels import ContactChannels
+    from .channels_file import load_channels
     from .views import RATE_LIMITS, bp, rate_limited
 
     content = app.extensions["content"]
     channels, topics, problems = load_channels(app.config["CONTENT_DIR"], content.locales)
     for problem in problems:
         log.error("channels: %s", problem)
-    app.extensions["channels"] = (channels, topics)
+    app.extensions["channels"] = ContactChannels(channels, topics)
     from ..observability import serving
 
     if serving() and not helpdesk_configured(app.config):
@@ -31,6 +34,6 @@ def init_app(app: Flask):
                deduct_when=lambda response: response.status_code == 303)
 
 
-def helpdesk_configured(config) -> bool:
+def helpdesk_configured(config: Settings) -> bool:
     """Whether contact requests go anywhere but the database: a helpdesk, a webhook or e-mail."""
     return bool(config.get("HELPDESK") or config.get("WEBHOOK_URL") or config.get("SMTP_HOST"))

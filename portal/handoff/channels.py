@@ -1,4 +1,5 @@
-"""Contact channels and topics from `content/channels.yml` (docs/content-format.md), and their hours.
+"""Contact channels and topics (configured in `content/channels.yml`, read by channels_file.py),
+and their hours.
 
 Pure Python: no Flask, no clock. Every question about time takes an aware `now`.
 
@@ -13,21 +14,14 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import urllib.parse
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from types import MappingProxyType
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from typing import TypeVar
+from zoneinfo import ZoneInfo
 
-import yaml
-
-from portal.content.model import Problem
-
-CHANNELS_FILE = "channels.yml"
 ALL = "all"
 FALLBACK_TOPIC = "something-else"
-WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 # kind -> whether it is live (synchronous) unless the entry says `live:`; the contact page
 # needs a label and an icon per kind, so a new kind starts here.
 KINDS = {
@@ -35,14 +29,7 @@ KINDS = {
     "messenger": False, "sms": False, "email": False, "form": False,
 }
 SEARCH_DAYS = 14
-ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
-LOCALE_TAG = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
 TIME_RANGE = re.compile(r"^(\d{1,2}):(\d{2})\s*[-\u2013]\s*(\d{1,2}):(\d{2})$")
-CHANNEL_KEYS = {
-    "kind", "names", "url", "phone", "address", "languages", "timezone", "hours", "closed",
-    "response_time", "live", "resolves", "cannot",
-}
-TOPIC_KEYS = {"names", "categories"}
 
 # The built-in default: the portal's own form, for a content folder without channels.yml.
 DEFAULT_FORM_NAMES = {"en": "Contact form", "sv": "Kontaktformulär", "da": "Kontaktformular",
@@ -52,9 +39,11 @@ DEFAULT_TOPIC_NAMES = {"en": "Something else", "sv": "Något annat", "da": "Noge
 DEFAULT_RESPONSE_MINUTES = 1440
 
 TimeRange = tuple[dt.time, dt.time]
+K = TypeVar("K")
+V = TypeVar("V")
 
 
-def _frozen(mapping) -> Mapping:
+def frozen_mapping(mapping: Mapping[K, V]) -> Mapping[K, V]:
     return MappingProxyType(dict(mapping))
 
 
@@ -137,7 +126,7 @@ def _same_language(a: str, b: str) -> bool:
 # -- time ---------------------------------------------------------------------------------
 
 
-def _require_aware(now: dt.datetime):
+def _require_aware(now: dt.datetime) -> None:
     if now.tzinfo is None or now.utcoffset() is None:
         raise ValueError("`now` must be an aware datetime, e.g. datetime.now(timezone.utc)")
 
@@ -194,7 +183,7 @@ def next_opening(channel: Channel, now: dt.datetime) -> dt.datetime | None:
     return None
 
 
-def _offset_changes(zone: ZoneInfo, start: dt.datetime, limit: dt.datetime):
+def _offset_changes(zone: ZoneInfo, start: dt.datetime, limit: dt.datetime) -> Iterator[dt.datetime]:
     """The UTC moments in (start, limit] where the zone's UTC offset changes, to the second."""
     step = dt.timedelta(hours=12)
     low = start
@@ -214,305 +203,7 @@ def _offset_changes(zone: ZoneInfo, start: dt.datetime, limit: dt.datetime):
         low = high
 
 
-# -- topics -------------------------------------------------------------------------------
-
-
-def topic_for_category(topics: Iterable[Topic], category: str) -> Topic | None:
-    """The first topic (in file order) that lists the article category, else None."""
-    return next((topic for topic in topics if category in topic.categories), None)
-
-
-# -- loading ------------------------------------------------------------------------------
-
-
-URL_SCHEMES = ("https", "http", "mailto", "tel")
-
-
-def _reachable_url(url: str) -> bool:
-    """A place a visitor can go: never javascript:, data: or vbscript:."""
-    if url.startswith("/") and not url.startswith("//"):
-        return True
-    return urllib.parse.urlsplit(url).scheme.lower() in URL_SCHEMES
-
-
-class _EntryError(Exception):
-    """A bad entry; `where` is the key path inside the entry that is wrong, for its line."""
-
-    def __init__(self, message, where=()):
-        super().__init__(message)
-        self.message = message
-        self.where = where
-
-
-def default_channels(locales: Sequence[str]) -> tuple[tuple[Channel, ...], tuple[Topic, ...]]:
-    """What a content folder without channels.yml gets: the portal's form, always open."""
-    form = Channel(id="form", kind="form", names=_frozen(DEFAULT_FORM_NAMES), languages=tuple(locales),
-                   response_minutes=DEFAULT_RESPONSE_MINUTES, live=False, resolves=ALL)
-    topic = Topic(id=FALLBACK_TOPIC, names=_frozen(DEFAULT_TOPIC_NAMES))
-    return (form,), (topic,)
-
-
-def load_channels(content_dir, locales: Sequence[str] = ("en",)
-                  ) -> tuple[tuple[Channel, ...], tuple[Topic, ...], list[Problem]]:
-    """Read `<content_dir>/channels.yml`; each bad entry is reported with its line and left out.
-
-    `locales` are the site's locales: the default form serves them, `languages: all` means
-    them, and each should be served by some channel.
-    """
-    content_dir = Path(content_dir)
-    locales = tuple(locales)
-    path = content_dir / CHANNELS_FILE
-    if not path.is_file():
-        return (*default_channels(locales), [])
-    problems: list[Problem] = []
-    try:
-        text = path.read_text("utf-8")
-        root = yaml.compose(text, Loader=_Loader)
-        data = yaml.load(text, Loader=_Loader)  # a SafeLoader
-    except UnicodeDecodeError:
-        return (*default_channels(locales), [Problem(CHANNELS_FILE, "not UTF-8 text: save the file as "
-                                                     "UTF-8; the contact form alone is offered")])
-    except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        reason = getattr(error, "problem", None) or str(error)
-        return (*default_channels(locales), [Problem(
-            CHANNELS_FILE, f"not valid YAML: {reason}; the contact form alone is offered",
-            mark.line + 1 if mark is not None else None)])
-    if data is None:
-        data = {}
-    if not isinstance(data, dict):
-        return (*default_channels(locales), [Problem(
-            CHANNELS_FILE, "must be a set of 'key: value' lines with 'topics:' and 'channels:'", 1)])
-    lines = _Lines(root)
-    for key in sorted(set(map(str, data)) - {"topics", "channels"}):
-        problems.append(Problem(CHANNELS_FILE, f"unknown key '{key}' is ignored", lines.at(key),
-                                severity="warning"))
-
-    default_form, default_topic = default_channels(locales)
-    if data.get("topics") is None:
-        topics = default_topic
-    else:
-        topics = tuple(_read_section(data, "topics", lines, problems, _read_topic, content_dir, locales))
-        if not topics:
-            problems.append(Problem(CHANNELS_FILE, f"no usable topic: only '{FALLBACK_TOPIC}' is offered",
-                                    lines.at("topics")))
-            topics = default_topic
-    topic_ids = {topic.id for topic in topics}
-    if data.get("channels") is None:
-        channels = default_form
-    else:
-        channels = tuple(_read_section(data, "channels", lines, problems, _read_channel, topic_ids, locales))
-        if not channels:
-            problems.append(Problem(CHANNELS_FILE, "no usable channel: the contact form alone is offered",
-                                    lines.at("channels")))
-            channels = default_form
-    _check_coverage(channels, topics, locales, lines, problems)
-    return channels, topics, problems
-
-
-class _Loader(yaml.SafeLoader):
-    """Safe YAML, but dates stay text: `2026-02-30` is then one bad entry, not an unreadable file."""
-
-
-_Loader.add_constructor("tag:yaml.org,2002:timestamp", lambda loader, node: loader.construct_scalar(node))
-
-
-class _Lines:
-    """1-based line numbers in the YAML document, found by key path (mapping keys, list indexes)."""
-
-    def __init__(self, root):
-        self.root = root
-
-    def at(self, *path) -> int | None:
-        """The line of the deepest part of `path` that exists: a key's own line, an item's line."""
-        node, line = self.root, None
-        for key in path:
-            if isinstance(node, yaml.MappingNode):
-                # the last of duplicate keys, as yaml.safe_load keeps the last one
-                pair = next((pair for pair in reversed(node.value) if pair[0].value == str(key)), None)
-                if pair is None:
-                    break
-                line, node = pair[0].start_mark.line + 1, pair[1]
-            elif isinstance(node, yaml.SequenceNode) and isinstance(key, int) and key < len(node.value):
-                node = node.value[key]
-                line = node.start_mark.line + 1
-            else:
-                break
-        return line
-
-    def keys(self, *path) -> list[tuple[str, int]]:
-        """The keys of the mapping at `path` with their lines, duplicates included."""
-        node = self.root
-        for key in path:
-            if not isinstance(node, yaml.MappingNode):
-                return []
-            node = next((v for k, v in reversed(node.value) if k.value == str(key)), None)
-        if not isinstance(node, yaml.MappingNode):
-            return []
-        return [(str(k.value), k.start_mark.line + 1) for k, _ in node.value]
-
-
-def _read_section(data, section, lines, problems, read_entry, *context):
-    entries = data.get(section)
-    noun = section[:-1]
-    if not isinstance(entries, dict):
-        problems.append(Problem(CHANNELS_FILE, f"'{section}' must map each {noun} id to its settings",
-                                lines.at(section)))
-        return []
-    seen: dict[str, int] = {}
-    for key, line in lines.keys(section):
-        if key in seen:
-            problems.append(Problem(CHANNELS_FILE, f"{noun} '{key}' is defined twice (line {seen[key]}); "
-                                    "the later one is used", line, severity="warning"))
-        seen[key] = line
-    read = []
-    for raw_id, settings in entries.items():
-        entry_id = str(raw_id)
-        try:
-            if not ID.match(entry_id):
-                raise _EntryError(f"id '{entry_id}' may hold only lowercase letters, digits and '-'")
-            if not isinstance(settings, dict):
-                raise _EntryError("must be a set of 'key: value' lines")
-            read.append(read_entry(entry_id, settings, lines.at, problems, *context))
-        except _EntryError as error:
-            path = (section, entry_id, *error.where)
-            problems.append(Problem(CHANNELS_FILE, f"{noun} '{entry_id}': {error.message}; "
-                                    f"this {noun} is left out", lines.at(*path)))
-    return read
-
-
-def _unknown_keys(kind, entry_id, settings, known, line_at, path, problems):
-    for key in sorted(set(map(str, settings)) - known):
-        problems.append(Problem(CHANNELS_FILE, f"{kind} '{entry_id}': unknown key '{key}' is ignored",
-                                line_at(*path, key), severity="warning"))
-
-
-def _names(settings) -> Mapping[str, str]:
-    names = settings.get("names")
-    if names is None:
-        return _frozen({})
-    if not isinstance(names, dict) or not all(isinstance(v, str | int | float) for v in names.values()):
-        raise _EntryError("'names' must map each locale to a text, e.g. {en: Chat, sv: Chatt}", ("names",))
-    bad = [str(k) for k in names if not LOCALE_TAG.match(str(k))]
-    if bad:
-        hint = " (YAML reads a bare no/yes/on/off as true or false: write 'no')" if any(
-            isinstance(k, bool) for k in names) else ""
-        raise _EntryError(f"'names' has a key that is not a locale: {', '.join(bad)}{hint}", ("names",))
-    return _frozen({str(k): str(v).strip() for k, v in names.items() if str(v).strip()})
-
-
-def _id_list(settings, key) -> list[str]:
-    value = settings.get(key)
-    if value is None:
-        return []
-    if isinstance(value, str):
-        value = [value]
-    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
-        raise _EntryError(f"'{key}' must be a list of ids", (key,))
-    return [item.strip() for item in value]
-
-
-def _read_topic(topic_id, settings, line_at, problems, content_dir: Path, locales):
-    _unknown_keys("topic", topic_id, settings, TOPIC_KEYS, line_at, ("topics", topic_id), problems)
-    categories = _id_list(settings, "categories")
-    for index, category in enumerate(categories):
-        if not ID.match(category):
-            raise _EntryError(f"category '{category}' may hold only lowercase letters, digits and '-'",
-                              ("categories", index))
-    known = _category_folders(content_dir, locales)
-    for index, category in enumerate(categories):
-        if known and category not in known:
-            problems.append(Problem(CHANNELS_FILE, f"topic '{topic_id}': no article category "
-                                    f"'{category}' in the content folder", line_at(
-                                        "topics", topic_id, "categories", index), severity="warning"))
-    return Topic(id=topic_id, names=_names(settings), categories=tuple(categories))
-
-
-def _category_folders(content_dir: Path, locales) -> set[str]:
-    return {entry.name for locale in locales if (content_dir / locale).is_dir()
-            for entry in (content_dir / locale).iterdir() if entry.is_dir()}
-
-
-def _read_channel(channel_id, settings, line_at, problems, topic_ids, locales):
-    where = ("channels", channel_id)
-    _unknown_keys("channel", channel_id, settings, CHANNEL_KEYS, line_at, where, problems)
-    kind = settings.get("kind")
-    if not isinstance(kind, str) or kind not in KINDS:
-        raise _EntryError(f"unknown kind '{kind}': use one of {', '.join(sorted(KINDS))}", ("kind",))
-    live = settings.get("live", KINDS[kind])
-    if not isinstance(live, bool):
-        raise _EntryError("'live' must be true or false", ("live",))
-    names = _names(settings)
-
-    reach = {}
-    for key in ("url", "phone", "address"):
-        value = settings.get(key)
-        if value is not None and (not isinstance(value, str | int) or not str(value).strip()):
-            raise _EntryError(f"'{key}' must be a text", (key,))
-        reach[key] = str(value).strip() if value is not None else None
-    if kind != "form" and not any(reach.values()):
-        raise _EntryError(f"a {kind} channel needs 'url', 'phone' or 'address' so visitors can reach it")
-    if reach["url"] and not _reachable_url(reach["url"]):
-        raise _EntryError(f"'url' must start with https://, http://, mailto:, tel: or / (a page of this "
-                          f"site), not '{reach['url'][:40]}'", ("url",))
-    if kind == "email" and reach["address"] and "@" not in reach["address"]:
-        raise _EntryError(f"'address' '{reach['address']}' is not an e-mail address", ("address",))
-
-    languages = settings.get("languages")
-    if languages == ALL:
-        languages = list(locales)
-    if isinstance(languages, str):
-        languages = [languages]
-    if not languages or not isinstance(languages, list):
-        raise _EntryError("'languages' must list the locales it serves, e.g. [sv, en], or say 'all'",
-                          ("languages",))
-    bad = [str(tag) for tag in languages if not LOCALE_TAG.match(str(tag))]
-    if bad:
-        raise _EntryError(f"'languages' has something that is not a locale: {', '.join(bad)}", ("languages",))
-
-    hours = _read_hours(settings.get("hours"))
-    closed = _read_closed(settings.get("closed"))
-    timezone = settings.get("timezone")
-    if timezone is None:
-        if hours is not None or closed:
-            raise _EntryError("'timezone' is needed to read 'hours' and 'closed', e.g. Europe/Stockholm")
-        timezone = "UTC"
-    try:
-        ZoneInfo(str(timezone))
-    except (ZoneInfoNotFoundError, ValueError, OSError):
-        raise _EntryError(f"unknown time zone '{timezone}': use an IANA name such as Europe/Stockholm "
-                          "(is the tzdata package installed?)", ("timezone",)) from None
-
-    minutes = settings.get("response_time")
-    if isinstance(minutes, bool) or not isinstance(minutes, int) or minutes < 0:
-        raise _EntryError("'response_time' must be the minutes until a first answer, e.g. 2 or 1440",
-                          ("response_time",))
-
-    resolves = settings.get("resolves", ALL)
-    if resolves != ALL:
-        resolves = _id_list(settings, "resolves")
-        _check_topics(resolves, topic_ids, "resolves")
-        resolves = tuple(resolves)
-    cannot = _read_cannot(settings.get("cannot"), topic_ids)
-    if hours is None and live:
-        problems.append(Problem(CHANNELS_FILE, f"channel '{channel_id}' is live but has no 'hours': it is "
-                                "treated as staffed around the clock", line_at(*where), severity="warning"))
-
-    return Channel(
-        id=channel_id, kind=kind, names=names, url=reach["url"], phone=reach["phone"],
-        address=reach["address"], languages=tuple(str(tag) for tag in languages), timezone=str(timezone),
-        hours=hours, closed_dates=closed, response_minutes=minutes, live=live, resolves=resolves,
-        cannot=cannot,
-    )
-
-
-def _check_topics(ids, topic_ids, key):
-    for index, topic in enumerate(ids):
-        if topic not in topic_ids:
-            raise _EntryError(f"'{key}' names topic '{topic}', which is not under 'topics'", (key, index))
-
-
-def _parse_range(text) -> TimeRange:
+def parse_time_range(text: object) -> TimeRange:
     """'09:00-17:00' -> (09:00, 17:00); '22:00-02:00' -> (22:00, 02:00); '00:00-24:00' -> (00:00, 00:00)."""
     match = TIME_RANGE.match(str(text).strip())
     if not match:
@@ -526,95 +217,31 @@ def _parse_range(text) -> TimeRange:
     return start, end
 
 
-def _read_hours(value) -> Mapping[int, tuple[TimeRange, ...]] | None:
-    if value is None:
-        return None
-    if not isinstance(value, dict):
-        raise _EntryError("'hours' must map weekdays (mon ... sun) to lists of ranges like '09:00-17:00'",
-                          ("hours",))
-    hours = {}
-    for raw_day, ranges in value.items():
-        day = str(raw_day).lower()
-        if day not in WEEKDAYS:
-            raise _EntryError(f"unknown weekday '{raw_day}' in 'hours': use {', '.join(WEEKDAYS)}",
-                              ("hours", str(raw_day)))
-        if ranges is None:
-            ranges = []
-        if isinstance(ranges, str):
-            ranges = [ranges]
-        if not isinstance(ranges, list):
-            raise _EntryError(f"'hours' {day} must be a list of ranges like '09:00-17:00'", ("hours", day))
-        parsed = []
-        for index, text in enumerate(ranges):
-            try:
-                parsed.append(_parse_range(text))
-            except ValueError as error:
-                raise _EntryError(f"'hours' {day}: '{text}' {error}", ("hours", day, index)) from None
-        hours[WEEKDAYS.index(day)] = tuple(sorted(parsed))
-    return _frozen(hours)
+# -- topics -------------------------------------------------------------------------------
 
 
-def _read_closed(value) -> frozenset[dt.date]:
-    if value is None:
-        return frozenset()
-    if not isinstance(value, list):
-        value = [value]
-    dates = set()
-    for index, item in enumerate(value):
-        try:
-            if not isinstance(item, str) or not re.fullmatch(r"\d{4}-\d{2}-\d{2}", item.strip()):
-                raise ValueError
-            dates.add(dt.date.fromisoformat(item.strip()))
-        except ValueError:
-            raise _EntryError(f"'closed' date '{item}' must be written YYYY-MM-DD",
-                              ("closed", index)) from None
-    return frozenset(dates)
+def topic_for_category(topics: Iterable[Topic], category: str) -> Topic | None:
+    """The first topic (in file order) that lists the article category, else None."""
+    return next((topic for topic in topics if category in topic.categories), None)
 
 
-def _read_cannot(value, topic_ids) -> Mapping[str, Mapping[str, str]]:
-    """`cannot` lists topic ids, each optionally `topic-id: reason`, or maps topic id -> reason;
-    a reason is a text or {locale: text}."""
-    if value is None:
-        return _frozen({})
-    if isinstance(value, str):
-        value = [value]
-    if isinstance(value, dict):
-        items = [((topic,), {topic: reason}) for topic, reason in value.items()]
-    elif isinstance(value, list):
-        items = [((index,), item) for index, item in enumerate(value)]
-    else:
-        raise _EntryError("'cannot' must list topic ids, optionally with a reason: '- topic-id: reason'",
-                          ("cannot",))
-    cannot = {}
-    for where, item in items:
-        where = ("cannot", *where)
-        if isinstance(item, str):
-            item = {item: None}
-        if not isinstance(item, dict) or len(item) != 1:
-            raise _EntryError("each 'cannot' item is a topic id or 'topic-id: reason'", where)
-        ((topic, reason),) = item.items()
-        topic = str(topic)
-        if topic not in topic_ids:
-            raise _EntryError(f"'cannot' names topic '{topic}', which is not under 'topics'", where)
-        if reason is None:
-            reasons = {}
-        elif isinstance(reason, str):
-            reasons = {"": reason.strip()}
-        elif isinstance(reason, dict) and all(isinstance(text, str) for text in reason.values()):
-            reasons = {str(locale): text.strip() for locale, text in reason.items()}
-        else:
-            raise _EntryError(f"'cannot' reason for '{topic}' must be a text or {{locale: text}}", where)
-        cannot[topic] = _frozen(reasons)
-    return _frozen(cannot)
+def default_channels(locales: Sequence[str]) -> tuple[tuple[Channel, ...], tuple[Topic, ...]]:
+    """What a content folder without channels.yml gets: the portal's form, always open."""
+    form = Channel(id="form", kind="form", names=frozen_mapping(DEFAULT_FORM_NAMES), languages=tuple(locales),
+                   response_minutes=DEFAULT_RESPONSE_MINUTES, live=False, resolves=ALL)
+    topic = Topic(id=FALLBACK_TOPIC, names=frozen_mapping(DEFAULT_TOPIC_NAMES))
+    return (form,), (topic,)
 
 
-def _check_coverage(channels, topics, locales, lines, problems):
-    """Warnings for what visitors would miss: a site locale or a topic no channel serves."""
-    for locale in locales:
-        if not any(channel.speaks(locale) for channel in channels):
-            problems.append(Problem(CHANNELS_FILE, f"no channel serves the site locale '{locale}'",
-                                    lines.at("channels"), severity="warning"))
-    for topic in topics:
-        if not any(channel.handles(topic.id) for channel in channels):
-            problems.append(Problem(CHANNELS_FILE, f"topic '{topic.id}': no channel resolves it",
-                                    lines.at("topics", topic.id), severity="warning"))
+@dataclass(frozen=True)
+class ContactChannels:
+    """What the contact page offers: the channels and the topics, in file order."""
+
+    channels: tuple[Channel, ...]
+    topics: tuple[Topic, ...]
+
+    def channel(self, channel_id: str) -> Channel | None:
+        return next((channel for channel in self.channels if channel.id == channel_id), None)
+
+    def topic_for_category(self, category: str) -> Topic | None:
+        return topic_for_category(self.topics, category)

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from ..models import Event, utcnow
 
@@ -12,7 +14,7 @@ MAX_ITEMS = 20
 LOOKBACK = dt.timedelta(hours=24)
 
 
-def visit_context(session, visit_id: str | None) -> list[tuple[str, str]]:
+def visit_context(session: Session, visit_id: str | None) -> list[tuple[str, str]]:
     """[("search", text) | ("article", id)] in the order they happened, without repeats."""
     if not visit_id:
         return []
@@ -21,15 +23,15 @@ def visit_context(session, visit_id: str | None) -> list[tuple[str, str]]:
         .where(Event.visit_id == visit_id, Event.type.in_(("search", "view")),
                Event.created_at >= utcnow() - LOOKBACK)
         .order_by(Event.created_at, Event.id))
-    items = []
+    items: list[tuple[str, str]] = []
     for type_, query, article_id in rows:
-        item = ("search", query) if type_ == "search" else ("article", article_id)
-        if item[1] and item not in items:
-            items.append(item)
+        kind, value = ("search", query) if type_ == "search" else ("article", article_id)
+        if value and (kind, value) not in items:
+            items.append((kind, value))
     return items[-MAX_ITEMS:]
 
 
-def unanswered_searches(session, visit_id: str | None) -> set[str]:
+def unanswered_searches(session: Session, visit_id: str | None) -> set[str]:
     """This visit's searches that search itself judged not confidently answered."""
     if not visit_id:
         return set()
@@ -43,7 +45,7 @@ def encode_item(kind: str, value: str) -> str:
     return f"{kind}:{value}"
 
 
-def decode_items(values) -> list[tuple[str, str]]:
+def decode_items(values: Sequence[str]) -> list[tuple[str, str]]:
     """The context items the visitor left ticked; anything malformed is dropped."""
     items = []
     for value in values[:MAX_ITEMS]:

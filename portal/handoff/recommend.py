@@ -23,14 +23,20 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from babel import Locale, UnknownLocaleError
-from flask_babel import force_locale, ngettext
+from flask_babel import force_locale
+from flask_babel import ngettext as babel_ngettext
 
 from ..i18n import language_name
 from .channels import Channel, is_open, next_opening
+
+
+def ngettext(singular: str, plural: str, num: int, **variables: object) -> str:
+    """Flask-Babel's ngettext, typed (pybabel still finds the strings by this name)."""
+    return str(babel_ngettext(singular, plural, num, **variables))
 
 URGENCIES = ("normal", "urgent")
 FALLBACK_LANGUAGES = ("en",)
@@ -71,7 +77,7 @@ def assess_channel(channel: Channel, locale: str, now: dt.datetime,
                           next_opening=opening, locale=locale, language=language)
 
 
-def _served_language(channel, locale, speaks, fallback_languages) -> str:
+def _served_language(channel: Channel, locale: str, speaks: bool, fallback_languages: Sequence[str]) -> str:
     if speaks:
         return locale
     for fallback in fallback_languages:
@@ -80,7 +86,7 @@ def _served_language(channel, locale, speaks, fallback_languages) -> str:
     return channel.languages[0] if channel.languages else ""
 
 
-def _tier(rec: Recommendation, urgent: bool, fallback_languages) -> int:
+def _tier(rec: Recommendation, urgent: bool, fallback_languages: Sequence[str]) -> int:
     live = rec.channel.live
     if rec.speaks_locale:
         return 0 if live else (2 if urgent else 1)
@@ -143,7 +149,7 @@ def describe(recommendation: Recommendation, locale: str, default_locale: str | 
         return _describe_reply(rec, values)
 
 
-def _describe_reply(rec: Recommendation, values) -> str:
+def _describe_reply(rec: Recommendation, values: Mapping[str, object]) -> str:
     """'we reply within ...': minutes below an hour, hours below a day, else days (rounded up)."""
     minutes = rec.wait_minutes
     if minutes < 60:

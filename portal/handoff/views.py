@@ -10,28 +10,33 @@ from __future__ import annotations
 import datetime as dt
 import re
 import secrets
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from flask import abort, current_app, g, make_response, redirect, render_template, request, url_for
 from flask import session as session_store
+from flask.typing import ResponseReturnValue
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError, generate_csrf
 from itsdangerous import BadSignature, SignatureExpired, TimestampSigner
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+from werkzeug.wrappers import Response
 
 from ..analytics import record
 from ..content import get_content
+from ..content.model import Article
 from ..db import get_db
 from ..i18n import localized_blueprint
 from ..models import Handoff
+from ..params import clean_text
 from ..ratelimit import network_key, visit_key
 from ..search import SearchUnavailable, get_search
-from ..views.params import clean_text
-from .channels import is_open, next_opening
+from ..security import protect_form
+from .channels import ContactChannels, is_open, next_opening
 from .context import decode_items, encode_item, unanswered_searches, visit_context
 from .recommend import describe, recommend_channels
-from .store import create_handoff, new_reference
+from .store import REFERENCE, create_handoff, new_reference
 
 bp = localized_blueprint("contact", __name__)
 
@@ -46,40 +51,48 @@ ANSWER_ANCHOR = "help"
 DAY_PATTERNS = {"da": "EEEE 'den' d. MMMM"}
 DAY_PATTERN = "EEEE d MMMM"
 FORM_ID = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
-REFERENCE = re.compile(r"^NV-[0-9A-HJKMNP-TV-Z]{8}$")
+# What the contact form holds: the fields as typed (cleaned), and the context items.
+Form = dict[str, Any]
 SENT_IN_SESSION = 10  # the references this visit may look at again on /contact/sent/
 
 
-def _signer():
+def _signer() -> TimestampSigner:
     return TimestampSigner(current_app.config["SECRET_KEY"], salt="contact-form-started")
 
 
-def _channels():
-    return current_app.extensions["channels"]
+def _channels() -> ContactChannels:
+    channels: ContactChannels = current_app.extensions["channels"]
+    return channels
 
 
-def _topic_names(locale):
+def _topic_names(locale: str) -> list[tuple[str, str]]:
     default = get_content().default_locale
-    channels, topics = _channels()
-    return [(t.id, t.names.get(locale) or t.names.get(default) or t.id) for t in topics]
+    return [(t.id, t.names.get(locale) or t.names.get(default) or t.id) for t in _channels().topics]
 
 
-def _default_topic(article_id):
+def _default_topic(article_id: str | None) -> str | None:
     if not article_id:
         return None
-    from .channels import topic_for_category
-
-    category = article_id.split("/", 1)[0]
-    topic = topic_for_category(_channels()[1], category)
+    topic = _channels().topic_for_category(article_id.split("/", 1)[0])
     return topic.id if topic else None
 
 
-def _now():
+def recommendation_for_article(article_id: str | None) -> dict[str, Any] | None:
+    """The contact page's first recommendation for the topic of an article's category, with its
+    topic: the search page shows it beside the best guess."""
+    topic = _default_topic(article_id)
+    if topic is None:
+        return None
+    recommended = _recommendations(topic, False)
+    return {"topic": topic, **recommended[0]} if recommended else None
+
+
+def _now() -> dt.datetime:
     """The clock the channels' hours are read with; tests fix it with the FIXED_NOW setting."""
     return current_app.config.get("FIXED_NOW") or dt.datetime.now(dt.UTC)
 
 
-def _visitor_zone(name):
+def _visitor_zone(name: str | None) -> ZoneInfo | None:
     """The visitor's time zone as their browser reported it (an IANA name), else None."""
     if not name or len(name) > 64:
         return None
@@ -89,10 +102,9 @@ def _visitor_zone(name):
         return None
 
 
-def _recommendations(topic, urgent):
-    channels, _topics = _channels()
+def _recommendations(topic: str, urgent: bool) -> list[dict[str, Any]]:
     now = _now()
-    ranked = recommend_channels(topic, "urgent" if urgent else "normal", g.locale, now, channels)
+    ranked = recommend_channels(topic, "urgent" if urgent else "normal", g.locale, now, _channels().channels)
     default = get_content().default_locale
     entries = []
     for rec in ranked:
@@ -115,17 +127,16 @@ def _recommendations(topic, urgent):
     return entries
 
 
-def _closed_channels(topic, zone_name):
+def _closed_channels(topic: str, zone_name: str | None) -> list[dict[str, Any]]:
     """Live channels for `topic` that are closed now, soonest opening first, with when they open
     in the visitor's time zone (or, unknown, the channel's, named) and language."""
     from babel.dates import format_date, format_time, get_timezone_location
 
-    channels, _topics = _channels()
     now = _now()
     default = get_content().default_locale
     visitor_zone = _visitor_zone(zone_name)
     closed = []
-    for channel in channels:
+    for channel in _channels().channels:
         if not channel.live or not channel.handles(topic) or is_open(channel, now):
             continue
         opening = next_opening(channel, now)
@@ -149,7 +160,7 @@ def _closed_channels(topic, zone_name):
     return closed
 
 
-def _suggestions(text):
+def _suggestions(text: str) -> list[Article]:
     """One last chance to self-serve: articles that match what the visitor wrote."""
     if len(text.strip()) < 3:
         return []
@@ -162,13 +173,12 @@ def _suggestions(text):
     return [article for article in found if article is not None]
 
 
-def _context_entries(items):
+def _context_entries(items: list[tuple[str, str]]) -> list[dict[str, Any]]:
     content = get_content()
     entries = []
     for kind, value in items:
         if kind == "article":
-            article = content.article_by_id(g.locale, value) or content.article_by_id(
-                content.default_locale, value)
+            article = content.article_or_default(g.locale, value)
             label = article.title if article else value
         else:
             label = value
@@ -176,7 +186,8 @@ def _context_entries(items):
     return entries
 
 
-def _render(form, errors=None, status=200, notice=None):
+def _render(form: Form, errors: dict[str, str] | None = None, status: int = 200,
+            notice: str | None = None) -> tuple[str, int]:
     topic = form.get("topic") or None
     topics = _topic_names(g.locale)
     if topic not in {t for t, _ in topics}:
@@ -209,7 +220,7 @@ def _render(form, errors=None, status=200, notice=None):
 
 
 @bp.route("/contact", methods=["GET"])
-def page():
+def page() -> ResponseReturnValue:
     args = request.args
     article = _known_article_id(args.get("article"))
     form = {
@@ -226,7 +237,7 @@ def page():
 
 
 @bp.route("/contact/continue", methods=["GET", "POST"])
-def carry():
+def carry() -> ResponseReturnValue:
     """The contact page in another language, with everything the visitor had typed: the
     language buttons post the page's form here (through /language/<locale>). Nothing is sent."""
     if request.method == "GET":
@@ -243,16 +254,15 @@ def carry():
     return _render(form)
 
 
-def _known_article_id(value) -> str:
+def _known_article_id(value: str | None) -> str:
     """The article a visitor came from, if it is one: anything else is not stored or echoed."""
     content = get_content()
     value = clean_text(value)[:255]
-    found = value and (content.article_by_id(g.locale, value)
-                       or content.article_by_id(content.default_locale, value))
+    found = value and content.article_or_default(g.locale, value)
     return value if found else ""
 
 
-def _validate(form):
+def _validate(form: Form) -> dict[str, str]:
     errors = {}
     if not form["name"]:
         errors["name"] = _l("Please tell us your name.")
@@ -271,20 +281,20 @@ def _validate(form):
     return errors
 
 
-def _too_fast(token):
+def _too_fast(token: str) -> bool:
     """A person takes more than a few seconds to fill the form; a bot does not."""
     try:
         started = int(_signer().unsign(token, max_age=24 * 3600))
     except (BadSignature, SignatureExpired, ValueError):
         return True
     elapsed = dt.datetime.now(dt.UTC).timestamp() - started
-    return elapsed < current_app.config["CONTACT_MIN_FILL_SECONDS"]
+    return bool(elapsed < current_app.config["CONTACT_MIN_FILL_SECONDS"])
 
 
-def _posted_form():
+def _posted_form() -> Form:
     data = request.form
     # Control characters (a NUL pasted from a PDF) are removed here, before anything stores them.
-    form = {field: clean_text(data.get(field)).strip()
+    form: Form = {field: clean_text(data.get(field)).strip()
             for field in ("topic", "name", "email", "order_number")}
     form["message"] = clean_text(data.get("message"), multiline=True).strip()
     form["description"] = form["message"]
@@ -298,7 +308,7 @@ def _posted_form():
     return form
 
 
-def rate_limited(request_limit):
+def rate_limited(request_limit: Any) -> Response:
     from ..ratelimit import retry_after_seconds
 
     response = make_response(*_render(_posted_form(), status=429, notice=_l(
@@ -315,15 +325,13 @@ RATE_LIMITS = [
 
 
 @bp.route("/contact", methods=["POST"])
-def submit():
+def submit() -> ResponseReturnValue:
     form = _posted_form()
     # Unticked context stays visible (and can be ticked again) if the form comes back.
     ticked = form["context_items"]
     form["ticked"] = [encode_item(kind, value) for kind, value in ticked]
     form["context_items"] = form["context_shown"] or ticked
     try:
-        from ..admin import protect_form
-
         protect_form()
     except CSRFError:
         return _render(form, status=400, notice=_l(
@@ -331,7 +339,7 @@ def submit():
     if request.form.get("website"):
         # The honeypot: a field people cannot see. Answer like a success (a reference that looks
         # real, for this visit only), store nothing.
-        return _sent(new_reference())
+        return _sent(new_reference(get_content().site.reference_prefix))
     errors = _validate(form)
     if errors:
         return _render(form, errors, status=422)
@@ -340,15 +348,7 @@ def submit():
             "That was very quick. Please check the form and send it again."))
     recommendations = _recommendations(form["topic"], form["urgent"] == "1")
     channel = next((r["channel"].id for r in recommendations if r["is_form"]), "form")
-    context = {
-        "searches": [value for kind, value in ticked if kind == "search"],
-        "articles": [_article_ref(value) for kind, value in ticked if kind == "article"],
-    }
-    if recommendations:
-        # For the agent, in the shop's own language: what the visitor was offered first, and why.
-        best, default = recommendations[0], get_content().default_locale
-        context["recommended"] = {"channel": best["channel"].id,
-                                  "reason": describe(best["recommendation"], default, default)}
+    context = _handoff_context(ticked, recommendations)
     try:
         reference = _already_sent(form["form_id"])
         if reference is not None:
@@ -360,51 +360,65 @@ def submit():
             handoff = create_handoff(session, locale=g.locale, topic=form["topic"], channel=channel,
                                      name=form["name"], email=form["email"], message=form["message"],
                                      order_number=form["order_number"] or None, context=context,
-                                     form_id=form["form_id"])
+                                     form_id=form["form_id"],
+                                     reference_prefix=get_content().site.reference_prefix)
             reference = handoff.reference
     except IntegrityError:
         reference = _already_sent(form["form_id"])  # sent twice at the same moment: the other one won
-        if reference is None:
-            current_app.logger.exception("contact: handoff could not be stored")
-            return _render(form, status=503, notice=_l(
-                "We could not send your message because of a technical problem on our side. Your text is "
-                "kept below: please try again in a few minutes, or use one of the other ways to reach us."))
-        return _sent(reference)
+        return _not_stored(form) if reference is None else _sent(reference)
     except SQLAlchemyError:
-        current_app.logger.exception("contact: handoff could not be stored")
-        return _render(form, status=503, notice=_l(
-            "We could not send your message because of a technical problem on our side. Your text is "
-            "kept below: please try again in a few minutes, or use one of the other ways to reach us."))
+        return _not_stored(form)
     # The channel, for the dashboard's content gaps: what visitors did when search had no answer.
     record("contact_submitted", article_id=form["article"] or None, reason=channel)
     return _sent(reference)
 
 
-def _already_sent(form_id) -> str | None:
+def _handoff_context(ticked: list[tuple[str, str]], recommendations: list[dict[str, Any]]) -> dict[str, Any]:
+    """What the agent gets besides the message: the searches and articles the visitor left ticked,
+    and, in the shop's own language, what the visitor was offered first and why."""
+    context: dict[str, Any] = {
+        "searches": [value for kind, value in ticked if kind == "search"],
+        "articles": [_article_ref(value) for kind, value in ticked if kind == "article"],
+    }
+    if recommendations:
+        best, default = recommendations[0], get_content().default_locale
+        context["recommended"] = {"channel": best["channel"].id,
+                                  "reason": describe(best["recommendation"], default, default)}
+    return context
+
+
+def _not_stored(form: Form) -> tuple[str, int]:
+    current_app.logger.exception("contact: handoff could not be stored")
+    return _render(form, status=503, notice=_l(
+        "We could not send your message because of a technical problem on our side. Your text is "
+        "kept below: please try again in a few minutes, or use one of the other ways to reach us."))
+
+
+def _already_sent(form_id: str | None) -> str | None:
     if not form_id:
         return None
     with get_db().session() as session:
-        return session.scalar(select(Handoff.reference).where(Handoff.form_id == form_id))
+        reference: str | None = session.scalar(select(Handoff.reference).where(Handoff.form_id == form_id))
+        return reference
 
 
-def _sent(reference):
+def _sent(reference: str) -> Response:
     """To the confirmation page, which shows only references sent in this visit's session."""
     sent = [ref for ref in session_store.get("contact_sent", []) if ref != reference]
     session_store["contact_sent"] = [*sent, reference][-SENT_IN_SESSION:]
     return redirect(url_for("contact.sent", reference=reference), 303)
 
 
-def _article_ref(article_id):
+def _article_ref(article_id: str) -> dict[str, str | None]:
     content = get_content()
-    article = content.article_by_id(g.locale, article_id) or content.article_by_id(
-        content.default_locale, article_id)
+    article = content.article_or_default(g.locale, article_id)
     if article is None:
         return {"id": article_id, "title": None, "url": None}
     return {"id": article.id, "title": article.title, "url": article.url}
 
 
 @bp.route("/contact/sent/<reference>")
-def sent(reference):
+def sent(reference: str) -> ResponseReturnValue:
     # Only a reference this visit was given: the page cannot be made to show someone else's text.
     if not REFERENCE.match(reference) or reference not in session_store.get("contact_sent", []):
         abort(404)
@@ -415,6 +429,6 @@ def sent(reference):
     except SQLAlchemyError:
         handoff = None
     if handoff is not None:
-        channel = next((c for c in _channels()[0] if c.id == handoff.channel), None)
+        channel = _channels().channel(handoff.channel)
         reply_minutes = channel.response_minutes if channel else None
     return render_template("contact_sent.html", reference=reference, reply_minutes=reply_minutes)

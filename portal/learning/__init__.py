@@ -27,9 +27,8 @@ def init_app(app: Flask):
     search = app.extensions.get("search")
     if search is not None:
         search.learned_questions = lambda: accepted_questions(database)
-    from . import cli, views
+    from . import cli
 
-    app.register_blueprint(views.bp)
     app.cli.add_command(cli.learn_cli)
 
 

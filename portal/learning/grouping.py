@@ -26,7 +26,8 @@ def leaders(texts: list[str], embedder, threshold: float = SAME_MEANING) -> list
         vectors = np.stack([embedder.embed_query(text) for text in texts])
     except EmbedderUnavailable:
         return list(range(len(texts)))
-    found, heads = [], []
+    found: list[int] = []
+    heads: list[int] = []
     for index, vector in enumerate(vectors):
         similar = next((head for head in heads if float(vectors[head] @ vector) >= threshold), None)
         if similar is None:

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from flask import Flask, current_app
 
+from ..content import content_reloaded
 from . import hybrid
 from .embedding import Embedder, EmbedderUnavailable, make_embedder
 from .interface import Hit, NullSearch, SearchBackend, SearchResults, SearchUnavailable
@@ -271,6 +272,9 @@ def init_app(app: Flask):
     service = SearchService(make_backend(app.config), app.config.get("SEARCH_CACHE_SIZE", 2048),
                             embedder=embedder, data_dir=app.config["DATA_DIR"])
     app.extensions["search"] = service
+    # Preview reloaded the content (portal/content/preview.py): the index follows its text.
+    content_reloaded.connect(lambda _app, content, text_changed: text_changed and service.build(content),
+                             sender=app, weak=False)
     # No index yet, or one this engine and format cannot read: build one.
     index_missing = not getattr(service.backend, "available", lambda: True)()
     if app.config.get("SEARCH_BUILD_ON_START", True):

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import hashlib
-from functools import lru_cache
 from pathlib import Path
 
-from flask import Flask, current_app, g, request, url_for
+from flask import Flask, current_app, g, url_for
 
 from ..content import get_content
-from . import errors, feedback, health, pages, root, search, seo, translations
+from ..http import file_version
+from . import errors, feedback, health, pages, root, search, seo
 
 
 def init_app(app: Flask):
@@ -20,7 +19,6 @@ def init_app(app: Flask):
     app.register_blueprint(feedback.bp)
     feedback.init_app(app)
     app.register_blueprint(search.api)
-    app.register_blueprint(translations.bp)
     errors.init_app(app)
     seo.init_app(app)
     app.jinja_env.globals.update(config_content=get_content, absolute=absolute_url,
@@ -35,18 +33,12 @@ def site_name() -> str:
 
 
 def absolute_url(path: str) -> str:
-    base = current_app.config.get("PUBLIC_URL") or request.host_url
-    return base.rstrip("/") + path
-
-
-@lru_cache(maxsize=64)
-def file_version(path: str) -> str:
-    return hashlib.sha256(Path(path).read_bytes()).hexdigest()[:12]
+    return seo.public_base() + path
 
 
 def static_url(filename: str) -> str:
     """A URL that changes with the file's content, so it can be cached for a year."""
-    version = file_version(str(Path(current_app.static_folder) / filename))
+    version = file_version(str(Path(str(current_app.static_folder)) / filename))
     return url_for("static", filename=filename, v=version)
 
 

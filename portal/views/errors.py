@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, g, jsonify, redirect, render_template, request
+from flask import Flask, current_app, g, jsonify, redirect, render_template, request
 
 from ..content import get_content
 from ..i18n import negotiate_locale
@@ -12,6 +12,7 @@ def init_app(app: Flask):
     app.before_request(redirect_moved_article)
     app.register_error_handler(404, not_found)
     app.register_error_handler(405, method_not_allowed)
+    app.register_error_handler(413, body_too_large)  # the limit is MAX_CONTENT_LENGTH (portal/security.py)
 
 
 def error_locale():
@@ -40,3 +41,9 @@ def not_found(error):
 def method_not_allowed(error):
     g.locale = error_locale()
     return render_template("errors/405.html"), 405
+
+
+def body_too_large(error):
+    g.locale = error_locale()
+    limit_kb = (current_app.config.get("MAX_CONTENT_LENGTH") or 0) // 1024
+    return render_template("errors/413.html", limit_kb=limit_kb), 413

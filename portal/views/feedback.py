@@ -8,7 +8,7 @@ from flask_babel import lazy_gettext as _l
 from ..analytics import record
 from ..content import get_content
 from ..i18n import localized_blueprint
-from .params import clean_text
+from ..params import clean_text
 
 bp = localized_blueprint("feedback", __name__)
 

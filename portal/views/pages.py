@@ -13,8 +13,8 @@ from ..analytics import record
 from ..content import get_content
 from ..i18n import localized_blueprint
 from ..page_cache import cached_page
+from ..params import positive_int
 from .feedback import feedback_state
-from .params import positive_int
 
 bp = localized_blueprint("pages", __name__)
 

@@ -7,11 +7,11 @@ from urllib.parse import urlsplit
 from flask import Blueprint, abort, current_app, redirect, request, send_from_directory
 
 from ..content import get_content
+from ..content.model import MEDIA_SUFFIXES
 from ..i18n import LOCALE_COOKIE, LOCALE_COOKIE_MAX_AGE, negotiate_locale
 
 bp = Blueprint("root", __name__)
 
-MEDIA_TYPES = {".png", ".jpg", ".jpeg", ".gif", ".webp", ".svg", ".avif", ".pdf"}
 
 
 @bp.route("/")
@@ -45,6 +45,6 @@ def choose_language(locale):
 @bp.route("/media/<path:path>")
 def media(path):
     """Images that articles embed, served from the content folder."""
-    if "." + path.rsplit(".", 1)[-1].lower() not in MEDIA_TYPES:
+    if "." + path.rsplit(".", 1)[-1].lower() not in MEDIA_SUFFIXES:
         abort(404)
     return send_from_directory(current_app.config["CONTENT_DIR"], path, max_age=86400)

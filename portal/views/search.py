@@ -14,8 +14,8 @@ from ..analytics import record
 from ..content import get_content
 from ..i18n import LOCALES, language_name, localized_blueprint
 from ..page_cache import cached_page
+from ..params import clean_text, positive_int
 from ..search import SearchUnavailable, get_search
-from .params import clean_text, positive_int
 from .seo import public_base
 
 bp = localized_blueprint("search", __name__)
@@ -44,13 +44,9 @@ def _recommended_channel(entries):
     """The best channel for the topic of the best guess (the contact page's recommendation)."""
     if not entries or "contact.page" not in current_app.view_functions:
         return None
-    from ..handoff.views import _default_topic, _recommendations
+    from ..handoff.views import recommendation_for_article
 
-    topic = _default_topic(entries[0][1].id)
-    if topic is None:
-        return None
-    recommended = _recommendations(topic, False)
-    return {"topic": topic, **recommended[0]} if recommended else None
+    return recommendation_for_article(entries[0][1].id)
 
 
 def _entries(results, locale):

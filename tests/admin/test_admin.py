@@ -11,27 +11,7 @@ import pytest
 from sqlalchemy import select
 
 from portal.models import AdminUser, Event, utcnow
-
-PASSWORD = "correct horse battery"
-
-
-@pytest.fixture
-def app(app_factory):
-    app = app_factory()
-    result = app.test_cli_runner().invoke(args=["admin", "create-user", "Editor@Shop.example",
-                                                "--password", PASSWORD])
-    assert result.exit_code == 0, result.output
-    return app
-
-
-def csrf_token(html):
-    return re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
-
-
-def login(client, password=PASSWORD):
-    token = csrf_token(client.get("/admin/login").get_data(as_text=True))
-    return client.post("/admin/login?next=/admin/", data={"email": "editor@shop.example",
-                                                          "password": password, "csrf_token": token})
+from tests.helpers import PASSWORD, csrf_token, figure, login
 
 
 def test_password_is_hashed_with_argon2(app):
@@ -115,11 +95,6 @@ def test_dashboard_shows_metrics_tables_and_chart(app):
     assert "How do I track my parcel?" in html and "incomplete (1)" in html
     swedish = client.get("/admin/?locale=sv").get_data(as_text=True)
     assert figure(swedish, "deflection_rate_sitting") == "0%"
-
-
-def figure(html, key):
-    """The value the dashboard shows for a metric (its stable key is on the element)."""
-    return re.search(rf'data-metric="{key}">([^<]*)</dd>', html).group(1)
 
 
 def test_bad_dates_fall_back_with_a_message(app):

@@ -13,8 +13,7 @@ from sqlalchemy import select
 
 from portal.admin import auth
 from portal.models import AdminUser
-
-from .test_admin import PASSWORD, csrf_token
+from tests.helpers import PASSWORD, csrf_token
 
 EMAIL = "editor@shop.example"
 

@@ -9,7 +9,7 @@ import pytest
 
 from portal.admin.charts import days_between, line_chart, sparkline
 from portal.models import utcnow
-from tests.admin.test_admin import app, login  # noqa: F401 (the fixture)
+from tests.helpers import login
 
 DAYS = days_between(dt.date(2026, 11, 1), dt.date(2026, 11, 5))
 
@@ -33,7 +33,7 @@ def test_a_sparkline_counts_every_day_of_the_period():
 
 
 @pytest.fixture
-def two_days(app):  # noqa: F811
+def two_days(app):
     now = utcnow()
     events = []
     for day, visit in ((now - dt.timedelta(days=1), "a"), (now, "b")):

@@ -13,8 +13,7 @@ import pytest
 
 from portal.admin.dashboard import csv_safe
 from portal.analytics.metrics import METRIC_KEYS
-
-from .test_admin import figure, login
+from tests.helpers import figure, login
 
 NOW = dt.datetime(2026, 11, 20, 12, 0)
 

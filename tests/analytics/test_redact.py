@@ -23,6 +23,8 @@ from portal.analytics.redact import redact
     ("NV-1234 missing", "[order] missing"),
     ("code AB12CD34EF", "code [order]"),
     ("ref NV-7K3M9QXD", "ref [order]"),
+    ("ref HC-KXMPQRTA and SHOP-KXMPQRTA", "ref [order] and [order]"),  # any site.yml prefix
+    ("backpack size", "backpack size"),
     ("order 1234", "order [order]"),
     ("zamówienie 987 nie doszło", "zamówienie [order] nie doszło"),
     ("see https://shop.example/track?token=abc123secret", "see [link]"),

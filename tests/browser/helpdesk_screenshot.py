@@ -12,7 +12,8 @@ from pathlib import Path
 
 from playwright.sync_api import sync_playwright
 
-from portal.handoff.delivery import Delivery, sender_from_config
+from portal.handoff.delivery import Delivery
+from portal.handoff.senders import sender_from_config
 from tests.handoff.django_helpdesk_site import PASSWORD, USER, DjangoHelpdesk
 
 from .live import launch_chromium

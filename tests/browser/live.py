@@ -26,7 +26,7 @@ AXE_SCRIPT = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 
 def demo_app(data_dir: Path, **config):
     """The demo content, its own search index and SQLite file under `data_dir`."""
-    from tests.conftest import make_app
+    from tests.helpers import make_app
 
     return make_app(Path(data_dir), **config)
 
@@ -78,3 +78,17 @@ def main():
 
 if __name__ == "__main__":
     main()
+
+
+WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
+
+VIEWPORTS = {"phone": {"width": 390, "height": 844}, "desktop": {"width": 1280, "height": 800}}
+
+
+def axe_violations(page, axe_source):
+    page.evaluate(axe_source)
+    result = page.evaluate(
+        "tags => axe.run(document, {runOnly: {type: 'tag', values: tags}, resultTypes: ['violations']})",
+        WCAG_TAGS)
+    return [f"{v['id']} ({v['impact']}): {v['help']} at {[n['target'] for n in v['nodes']][:5]}"
+            for v in result["violations"]]

@@ -6,8 +6,7 @@ from __future__ import annotations
 import pytest
 
 from .admin_demo import LEARNED, seed, sign_in
-from .live import demo_app, serve
-from .test_axe import VIEWPORTS, axe_violations
+from .live import VIEWPORTS, axe_violations, demo_app, serve
 
 
 @pytest.fixture(scope="module")

@@ -9,9 +9,10 @@ import urllib.request
 import pytest
 
 from portal.content.loader import load_content
-from tests.conftest import DEMO_CONTENT
+from tests.helpers import DEMO_CONTENT
 
-WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
+from .live import VIEWPORTS, WCAG_TAGS, axe_violations
+
 DEMO = load_content(DEMO_CONTENT)
 LOCALES = DEMO.site.locales
 SEARCH_WORD = {"en": "parcel", "sv": "paket", "da": "pakke", "pl": "paczka"}
@@ -34,16 +35,6 @@ def page_paths(locale):
     }
 
 
-def axe_violations(page, axe_source):
-    page.evaluate(axe_source)
-    result = page.evaluate(
-        "tags => axe.run(document, {runOnly: {type: 'tag', values: tags}, resultTypes: ['violations']})",
-        WCAG_TAGS)
-    return [f"{v['id']} ({v['impact']}): {v['help']} at {[n['target'] for n in v['nodes']][:5]}"
-            for v in result["violations"]]
-
-
-VIEWPORTS = {"phone": {"width": 390, "height": 844}, "desktop": {"width": 1280, "height": 800}}
 
 
 def sitemap_paths(base_url):

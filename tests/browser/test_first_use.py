@@ -10,7 +10,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.conftest import DATA, make_app
+from tests.helpers import DATA, make_app
 
 from .live import serve
 

@@ -7,7 +7,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.conftest import make_app
+from tests.helpers import make_app
 
 from .live import serve
 

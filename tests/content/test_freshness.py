@@ -16,7 +16,7 @@ from portal.content.freshness import (
     translation_states,
 )
 from portal.content.loader import content_hash, load_content
-from tests.conftest import DATA
+from tests.helpers import DATA
 
 FIXTURE = DATA / "i18n-status" / "content"
 OLD_REFUND = "d8150e64b3ee3b40"  # the version of en/returns/refund-times.md that sv was translated from

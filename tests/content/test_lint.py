@@ -6,15 +6,15 @@ import json
 
 import pytest
 
-from portal.content.lint import lint_content
-from tests.conftest import DATA, DEMO_CONTENT
+from portal.checks import check_site
+from tests.helpers import DATA, DEMO_CONTENT
 
 BROKEN = DATA / "lint-broken"
 
 
 @pytest.fixture(scope="module")
 def report():
-    return lint_content(BROKEN)
+    return check_site(BROKEN)
 
 
 # (path, line, severity, what the message says)
@@ -88,21 +88,21 @@ def test_problems_come_sorted_by_file_and_line(report):
 
 
 def test_demo_content_passes_with_no_warnings():
-    report = lint_content(DEMO_CONTENT)
+    report = check_site(DEMO_CONTENT)
     assert [str(p) for p in report.problems] == []
 
 
 def test_ids_that_differ_only_in_case(content_copy):
     folder = content_copy("good")
     (folder / "en" / "returns" / "Return-An-Item.md").write_text("---\ntitle: Shouting\n---\nHi.\n")
-    problems = [p for p in lint_content(folder).problems if "upper/lower case" in p.message]
+    problems = [p for p in check_site(folder).problems if "upper/lower case" in p.message]
     assert [(p.path, p.severity) for p in problems] == [("en/returns/return-an-item.md", "error")]
 
 
 def test_synonyms_file_that_is_not_utf8(content_copy):
     folder = content_copy("good")
     (folder / "sv" / "synonyms.txt").write_bytes("paket = försändelse\n".encode("latin-1"))
-    problems = [str(p) for p in lint_content(folder).problems]
+    problems = [str(p) for p in check_site(folder).problems]
     assert problems == ["sv/synonyms.txt: error: not UTF-8 text: save the file as UTF-8"]
 
 
@@ -118,7 +118,7 @@ def test_synonyms_file_that_is_not_utf8(content_copy):
 def test_channels_file_must_parse(content_copy, text, expected):
     folder = content_copy("good")
     (folder / "channels.yml").write_text(text)
-    assert [str(p) for p in lint_content(folder).problems] == expected
+    assert [str(p) for p in check_site(folder).problems] == expected
 
 
 def test_channels_file_is_checked_as_the_contact_page_reads_it(content_copy):
@@ -138,7 +138,7 @@ def test_channels_file_is_checked_as_the_contact_page_reads_it(content_copy):
         "    languages: [en]\n"
         "    timezone: Mars/Olympus\n"
         "    hours: {mon: ['09:00-17:00']}\n")
-    problems = [str(p) for p in lint_content(folder).problems if p.path == "channels.yml"]
+    problems = [str(p) for p in check_site(folder).problems if p.path == "channels.yml"]
     assert any(p.startswith("channels.yml:6: error:") and "pigeon" in p for p in problems), problems
     assert any(p.startswith("channels.yml:12: error:") and "Mars/Olympus" in p for p in problems), problems
     assert len(problems) == len(set(problems))
@@ -160,7 +160,7 @@ def test_check_command_json_for_ci(app_factory):
     assert {"path": "channels.yml", "line": 2, "severity": "error",
             "message": "the file cannot be read: a list in [ ] or a set in { } that is not closed, or has a "
                        "':' inside: check the brackets; the contact form alone is offered"} in problems
-    assert len(problems) == len(lint_content(BROKEN).problems)
+    assert len(problems) == len(check_site(BROKEN).problems)
 
 
 def test_warnings_alone_do_not_fail_the_check(app_factory, content_copy):
@@ -186,7 +186,7 @@ def test_a_file_with_three_broken_links_reports_three_lines(content_copy):
           "---\ntitle: Three links\n---\n"
           "See [one](../delivery/track-parcle).\n"
           "And [two](../returns/no-such-article) and [three](/en/delivery/nope).\n")
-    problems = [str(p) for p in lint_content(folder).problems if p.path == "en/delivery/three-links.md"]
+    problems = [str(p) for p in check_site(folder).problems if p.path == "en/delivery/three-links.md"]
     assert problems == [
         "en/delivery/three-links.md:4: error: link '../delivery/track-parcle' leads nowhere: there is no "
         "article 'delivery/track-parcle' in en/",
@@ -203,7 +203,7 @@ def test_broken_anchors_are_reported_with_the_heading_meant(content_copy):
           "---\ntitle: Anchors\n---\n## Where is it\n\n"
           "[fine](#where-is-it) [own](#wher-is-it) [other](../returns/return-an-item#nothing-here)\n"
           "[by url](/en/delivery/anchors#where-is-it) [by url, broken](/en/delivery/anchors#gone)\n")
-    problems = [str(p) for p in lint_content(folder).problems if p.path == "en/delivery/anchors.md"]
+    problems = [str(p) for p in check_site(folder).problems if p.path == "en/delivery/anchors.md"]
     assert problems == [
         "en/delivery/anchors.md:6: error: link '#wher-is-it' leads to no heading: this article has no "
         "'#wher-is-it': did you mean '#where-is-it'?",
@@ -218,7 +218,7 @@ def test_anchors_to_transliterated_headings_are_found(content_copy):
     folder = content_copy("good")
     write(folder, "sv/delivery/oppettider.md",
           "---\ntitle: Öppettider\n---\n## När är ni öppna?\n\nSe [tiderna](#nar-ar-ni-oppna).\n")
-    assert [str(p) for p in lint_content(folder).problems if p.path == "sv/delivery/oppettider.md"] == [
+    assert [str(p) for p in check_site(folder).problems if p.path == "sv/delivery/oppettider.md"] == [
         "sv/delivery/oppettider.md: warning: translation of 'delivery/oppettider', which has no source "
         "article in en/"]
 
@@ -228,7 +228,7 @@ def test_every_front_matter_problem_of_a_file_comes_in_one_run(content_copy):
     write(folder, "en/delivery/many.md",
           "---\ntitel: Oops\nupdated: 5 December\ndraft: maybe\ntags: {a: b}\n---\n"
           "Read [this](../delivery/track-parcle) and see ![map](map.png).\n")
-    problems = [str(p) for p in lint_content(folder).problems if p.path == "en/delivery/many.md"]
+    problems = [str(p) for p in check_site(folder).problems if p.path == "en/delivery/many.md"]
     assert problems == [
         "en/delivery/many.md:1: error: 'title' is required",
         "en/delivery/many.md:2: warning: unknown front-matter key 'titel' is ignored",
@@ -247,7 +247,7 @@ def test_front_matter_yaml_mistakes_are_explained_in_plain_words_and_links_still
           "---\ntitle: Where is it\nquestions: []\n  - where is my parcel\n---\n"
           "See [this](../delivery/track-parcle).\n")
     write(folder, "en/delivery/colon.md", "---\ntitle: Refunds: how long?\n---\nText.\n")
-    problems = [str(p) for p in lint_content(folder).problems if p.path.startswith("en/delivery/")]
+    problems = [str(p) for p in check_site(folder).problems if p.path.startswith("en/delivery/")]
     assert problems == [
         "en/delivery/colon.md:2: error: the front matter cannot be read: a second ':' on one line: put the "
         "text in quotes, like title: \"Refunds: how long?\"",

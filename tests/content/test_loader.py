@@ -7,8 +7,9 @@ import datetime as dt
 import pytest
 import yaml
 
-from portal.content.loader import FastLoader, content_hash, load_content, load_yaml, split_front_matter
-from tests.conftest import DATA, DEMO_CONTENT
+from portal.content.frontmatter import FastLoader, load_yaml, split_front_matter
+from portal.content.loader import content_hash, load_content
+from tests.helpers import DATA, DEMO_CONTENT
 
 
 @pytest.fixture(scope="module")
@@ -180,3 +181,17 @@ def test_a_translation_of_a_draft_is_not_served(content_copy, app_factory):
     client = app_factory(folder, SEARCH_BACKEND="null").test_client()
     assert client.get("/sv/delivery/secret-draft").status_code == 404
     assert "secret-draft" not in client.get("/sitemap.xml").get_data(as_text=True)
+
+
+@pytest.mark.parametrize(("line", "prefix", "problems"), [
+    ("", "HC-", []),
+    ("reference_prefix: NV-\n", "NV-", []),
+    ("reference_prefix: SHOP\n", "SHOP", []),
+    ("reference_prefix: nv-\n", "HC-", ["site.yml: warning: 'reference_prefix' must be up to 5 capital "
+                                        "letters or digits and an optional '-', like NV-; HC- is used"]),
+])
+def test_the_contact_reference_prefix_comes_from_site_yml(tmp_path, line, prefix, problems):
+    (tmp_path / "site.yml").write_text("locales: [en]\n" + line)
+    loaded = load_content(tmp_path)
+    assert loaded.site.reference_prefix == prefix
+    assert [str(p) for p in loaded.problems if "reference_prefix" in p.message] == problems

@@ -7,7 +7,7 @@ import os
 import pytest
 
 from portal.content.preview import ContentWatcher
-from tests.conftest import ROOT
+from tests.helpers import ROOT
 
 
 def save(path, text):
@@ -83,7 +83,7 @@ def test_without_preview_a_change_needs_a_restart(app_factory, folder):
 def test_preview_follows_debug_mode_unless_set(app_factory, folder, config, enabled):
     app = app_factory(folder, SEARCH_BACKEND="null", **config)
     assert ("preview" in app.extensions) is enabled
-    assert app.extensions["content"].include_drafts is enabled
+    assert (app.extensions["content"].article_by_id("en", "delivery/secret-draft") is not None) is enabled
 
 
 def test_make_run_starts_the_server_in_debug_mode():

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from portal.content.repository import ContentRepository
-from tests.conftest import DATA
+from tests.helpers import DATA
 
 
 def repo(include_drafts=False):
@@ -50,3 +50,11 @@ def test_outdated_translation_is_detected():
     assert swedish.source_hash is None and not content.is_outdated(swedish)
     stale = swedish.__class__(**{**swedish.__dict__, "source_hash": "0" * 16})
     assert content.is_outdated(stale)
+
+
+def test_an_article_in_a_locale_falls_back_to_the_default_locale():
+    content = repo()
+    english = content.article_by_id("en", "returns/return-an-item")
+    assert content.article_or_default("sv", "returns/return-an-item").locale == "sv"
+    assert content.article_or_default("xx", "returns/return-an-item") is english
+    assert content.article_or_default("sv", "returns/no-such-article") is None

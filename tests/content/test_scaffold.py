@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from portal.content.lint import lint_content
+from portal.checks import check_site
 from portal.content.loader import load_content
 
 
@@ -30,7 +30,7 @@ def test_new_article_is_a_draft_with_front_matter_in_the_default_locale(new, con
     assert re.search(r"^updated: \d{4}-\d{2}-\d{2}$", text, re.M)
     article = next(a for a in load_content(folder).articles if a.id == "returns/exchange-a-size")
     assert article.locale == "en" and article.draft and article.questions == () and article.description
-    assert [str(p) for p in lint_content(folder).problems] == []
+    assert [str(p) for p in check_site(folder).problems] == []
 
 
 def test_published_article_with_a_title_that_needs_quotes(new, content_copy, app_factory):
@@ -47,7 +47,7 @@ def test_a_new_category_gets_a_category_file(new, content_copy):
     folder = content_copy("good")
     assert new(folder, "gift-cards/check-balance").exit_code == 0
     assert (folder / "en" / "gift-cards" / "_category.yml").read_text().startswith("title: Gift cards\n")
-    assert [str(p) for p in lint_content(folder).problems] == []
+    assert [str(p) for p in check_site(folder).problems] == []
 
 
 def test_the_default_locale_decides_the_folder(new, content_copy):
@@ -83,4 +83,4 @@ def test_following_the_templates_comment_gives_valid_questions(new, content_copy
     path.write_text("\n".join(lines))
     article = next(a for a in load_content(folder).articles if a.id == "delivery/late-parcel")
     assert article.questions == ("where is my parcel", "my order has not arrived")
-    assert [str(p) for p in lint_content(folder).problems] == []
+    assert [str(p) for p in check_site(folder).problems] == []

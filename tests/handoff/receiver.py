@@ -12,23 +12,12 @@ import base64
 import json
 import socketserver
 import threading
-import time
 from collections import deque
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from portal.handoff.delivery import verify_signature
-
-WAIT_SECONDS = 60
-
-
-def wait_until(condition, timeout=WAIT_SECONDS, message="condition", describe=lambda: ""):
-    """Poll `condition` until it is true; fail with `message` (and `describe()`) after `timeout`."""
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {message}\n{describe()}")
-        time.sleep(0.02)
+from tests.helpers import WAIT_SECONDS
 
 
 @dataclass

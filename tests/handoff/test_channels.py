@@ -10,15 +10,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from portal.handoff.channels import (
-    ALL,
-    CHANNELS_FILE,
-    is_open,
-    load_channels,
-    next_opening,
-    topic_for_category,
-)
-from tests.conftest import DATA, DEMO_CONTENT
+from portal.handoff.channels import ALL, is_open, next_opening, topic_for_category
+from portal.handoff.channels_file import CHANNELS_FILE, load_channels
+from tests.helpers import DATA, DEMO_CONTENT
 
 SITE_LOCALES = ("en", "sv", "da", "pl")
 STOCKHOLM = ZoneInfo("Europe/Stockholm")

@@ -14,33 +14,15 @@ from flask_babel import force_locale, gettext
 from sqlalchemy import select
 
 from portal.models import Event, Handoff, OutboxMessage
-from tests.conftest import DATA
+from tests.helpers import CONTACT_FORM as VALID
+from tests.helpers import DATA, hidden, open_form, post
 
 LOCALES = ["en", "sv", "da", "pl"]
-VALID = {"name": "Anna Berg", "email": "anna@example.com", "message": "My jacket has a broken zip.",
-         "order_number": "NV-123456"}
 
 
 @pytest.fixture
 def app(app_factory):
     return app_factory(CONTACT_MIN_FILL_SECONDS=0)
-
-
-def hidden(html, name):
-    return re.search(rf'name="{name}" value="([^"]*)"', html).group(1)
-
-
-def open_form(client, locale="en", topic="return-or-refund", **params):
-    response = client.get(f"/{locale}/contact", query_string={"topic": topic, **params})
-    assert response.status_code == 200
-    return response.get_data(as_text=True)
-
-
-def post(client, html, locale="en", **fields):
-    data = {"csrf_token": hidden(html, "csrf_token"), "started": hidden(html, "started"),
-            "topic": re.search(r'type="hidden" name="topic" value="([^"]*)"', html).group(1),
-            **VALID, **fields}
-    return client.post(f"/{locale}/contact", data=data)
 
 
 def handoffs(app):
@@ -113,7 +95,7 @@ def test_a_message_is_stored_with_its_outbox_row_and_confirmed(app):
     assert handoff.topic == "return-or-refund" and handoff.locale == "en" and handoff.status == "pending"
     # For the agent: the channel offered first and why, in the shop's default language.
     recommended = handoff.context["recommended"]
-    channel_ids = {channel.id for channel in app.extensions["channels"][0]}
+    channel_ids = {channel.id for channel in app.extensions["channels"].channels}
     assert recommended["channel"] in channel_ids and recommended["reason"].count(":") >= 1
     app.extensions["analytics"].flush()
     with app.extensions["db"].session() as session:

@@ -24,22 +24,16 @@ from portal.handoff.delivery import (
     ConfigurationError,
     Delivery,
     DeliveryError,
-    DeliveryStats,
-    SmtpSender,
-    WebhookSender,
-    backoff_delay,
-    deliver_due,
     encode_body,
-    failed_handoffs,
-    run_worker,
-    sender_from_config,
     sign,
     verify_signature,
 )
+from portal.handoff.outbox import DeliveryStats, backoff_delay, deliver_due, failed_handoffs, run_worker
+from portal.handoff.senders import SmtpSender, WebhookSender, sender_from_config
 from portal.handoff.store import REFERENCE_ALPHABET, create_handoff
 from portal.models import Handoff, OutboxMessage
-from tests.conftest import DEMO_CONTENT, ROOT
-from tests.handoff.receiver import SmtpServer, WebhookReceiver, wait_until
+from tests.handoff.receiver import SmtpServer, WebhookReceiver
+from tests.helpers import DEMO_CONTENT, ROOT, wait_until
 
 SECRET = "test-secret-\u00e5\u00e4\u00f6"
 T0 = dt.datetime(2026, 11, 2, 9, 0)
@@ -112,7 +106,7 @@ def test_create_handoff_stores_the_request_and_its_outbox_message_together(db):
     with db.session() as session:
         handoff = create_handoff(session, **HANDOFF)
         reference = handoff.reference
-    assert re.fullmatch(rf"NV-[{REFERENCE_ALPHABET}]{{8}}", reference)
+    assert re.fullmatch(rf"HC-[{REFERENCE_ALPHABET}]{{8}}", reference)  # no site.yml prefix given
     assert not set("ILOU") & set(REFERENCE_ALPHABET)
     with db.session() as session:
         stored = session.scalars(select(Handoff)).one()

@@ -14,11 +14,12 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 
 from portal.db import Database
-from portal.handoff.delivery import deliver_due, run_worker, sender_from_config
+from portal.handoff.outbox import deliver_due, run_worker
+from portal.handoff.senders import sender_from_config
 from portal.handoff.store import create_handoff
 from portal.models import Handoff, OutboxMessage
 from tests.handoff.django_helpdesk_site import PASSWORD, USER, DjangoHelpdesk
-from tests.handoff.receiver import wait_until
+from tests.helpers import wait_until
 
 HANDOFF = {
     "locale": "pl",
@@ -37,6 +38,7 @@ HANDOFF = {
 TIMEOUT = 5.0  # the connector's; the proxy holds a "too late" answer longer than this
 HOLD_SECONDS = 7.0
 
+# The portal's tickets: references start with the default prefix, HC- (no site.yml here).
 TICKETS = """
 import json
 from helpdesk.models import Ticket
@@ -44,7 +46,7 @@ print(json.dumps([{"title": t.title, "description": t.description, "queue": t.qu
                    "submitter_email": t.submitter_email,
                    "followups": [{"public": f.public, "title": f.title, "comment": f.comment}
                                  for f in t.followup_set.order_by("id")]}
-                  for t in Ticket.objects.filter(title__startswith="[NV-").order_by("id")]))
+                  for t in Ticket.objects.filter(title__startswith="[HC-").order_by("id")]))
 """
 
 
@@ -196,7 +198,7 @@ def test_wrong_credentials_are_given_up_at_once_with_django_helpdesks_message(he
     sender = sender_from_config(settings(helpdesk.url, helpdesk.queue_id, DJANGO_HELPDESK_PASSWORD="wrong"))
     stats = deliver_due(db, sender)
     assert stats.failed == 1
-    from portal.handoff.delivery import failed_handoffs
+    from portal.handoff.outbox import failed_handoffs
 
     with db.session() as session:
         (failed,) = failed_handoffs(session)
@@ -207,7 +209,7 @@ def test_a_queue_that_does_not_exist_is_refused_with_the_field_named(helpdesk, d
     add_handoffs(db)
     stats = deliver_due(db, sender_from_config(settings(helpdesk.url, 9999)))
     assert stats.failed == 1
-    from portal.handoff.delivery import failed_handoffs
+    from portal.handoff.outbox import failed_handoffs
 
     with db.session() as session:
         (failed,) = failed_handoffs(session)

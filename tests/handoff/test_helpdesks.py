@@ -17,15 +17,10 @@ import pytest
 from sqlalchemy import select
 
 from portal.db import Database
-from portal.handoff.delivery import (
-    Delivery,
-    DeliveryError,
-    PermanentDeliveryError,
-    deliver_due,
-    failed_handoffs,
-    sender_from_config,
-)
+from portal.handoff.delivery import Delivery, DeliveryError, PermanentDeliveryError
 from portal.handoff.helpdesks.http import error_detail, retry_after_seconds
+from portal.handoff.outbox import deliver_due, failed_handoffs
+from portal.handoff.senders import sender_from_config
 from portal.handoff.store import create_handoff
 from portal.models import OutboxMessage, utcnow
 from tests.handoff.helpdesk_fakes import FakeChatwoot, FakeFreshdesk, FakeHelpScout, FakeZammad, FakeZendesk

@@ -10,9 +10,10 @@ import itertools
 import pytest
 from flask import g
 
-from portal.handoff.channels import Channel, is_open, load_channels
+from portal.handoff.channels import Channel, is_open
+from portal.handoff.channels_file import load_channels
 from portal.handoff.recommend import Recommendation, assess_channel, describe, recommend_channels
-from tests.conftest import DEMO_CONTENT
+from tests.helpers import DEMO_CONTENT
 
 LOCALES = ("en", "sv", "da", "pl")
 TOPICS = ("where-is-my-order", "return-or-refund", "payment-problem", "account", "product-question",

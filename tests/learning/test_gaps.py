@@ -11,7 +11,7 @@ import pytest
 
 from portal.learning.gaps import content_gaps
 from portal.models import utcnow
-from tests.admin.test_admin import PASSWORD, csrf_token, login
+from tests.helpers import PASSWORD, csrf_token, login
 
 NOW = utcnow().replace(microsecond=0)
 

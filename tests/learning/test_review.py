@@ -10,9 +10,8 @@ from sqlalchemy import select
 
 from portal.learning.export import add_questions
 from portal.models import LearnedQuestion
-from tests.admin.test_admin import PASSWORD, csrf_token, login
-from tests.conftest import DEMO_CONTENT
-from tests.learning.test_learning_loop import ARTICLE_ID, PHRASE, WRONG, WRONG_ID, proposals, visit
+from tests.helpers import DEMO_CONTENT, PASSWORD, csrf_token, login
+from tests.learning.visits import ARTICLE_ID, PHRASE, WRONG, WRONG_ID, proposals, visit
 
 
 def editor_app(app_factory, content_dir=DEMO_CONTENT, **config):

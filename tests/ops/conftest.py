@@ -11,7 +11,7 @@ import pytest
 import redis
 
 from portal.migrations import upgrade
-from tests.conftest import DEMO_CONTENT
+from tests.helpers import DEMO_CONTENT
 
 from .nodes import Node
 

@@ -19,8 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlencode
 
-from tests.conftest import ROOT
-from tests.handoff.receiver import wait_until
+from tests.helpers import ROOT, wait_until
 
 READY_SECONDS = 90  # a generous limit for a loaded machine; the test never asserts on time
 SECRET_KEY = "ops-test-secret-key-shared-by-every-node"

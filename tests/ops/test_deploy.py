@@ -7,10 +7,9 @@ import gc
 import threading
 from pathlib import Path
 
-from portal import deploy
 from portal.content.repository import ContentRepository
-from portal.deploy import content_revision, settle_memory
-from tests.handoff.receiver import wait_until
+from portal.deploy import settle_memory
+from tests.helpers import wait_until
 
 from .nodes import flask_command
 
@@ -82,7 +81,7 @@ def test_a_release_goes_live_with_its_index_and_no_request_fails(nodes, release,
     node, link, _first = live_node(nodes, release, tmp_path, sqlite_database)
     assert title_of(node) == OLD_TITLE
     second = release("r2", edit=retitle)
-    revision = content_revision(ContentRepository.from_folder(second))
+    revision = ContentRepository.from_folder(second).revision
 
     with Hammer(node) as hammer:
         wait_until(lambda: len(hammer.statuses) > 20, message="requests before the deploy")
@@ -173,4 +172,4 @@ def test_settle_memory_with_the_app_loads_what_workers_would_load_on_first_reque
     opened = search._open
     assert set(opened) == set(app.extensions["content"].locales)
     assert all(index._speller is not None for index in opened.values())
-    assert app.extensions["content"] in deploy._revisions
+    assert "revision" in vars(app.extensions["content"])

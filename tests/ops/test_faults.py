@@ -19,7 +19,7 @@ from sqlalchemy import func, select
 from sqlalchemy.engine import make_url
 
 from portal.models import Handoff
-from tests.handoff.test_contact import open_form, post
+from tests.helpers import open_form, post
 
 from .proxy import SilentServer, TcpProxy
 

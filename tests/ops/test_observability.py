@@ -12,8 +12,7 @@ import pytest
 from flask import current_app
 
 from portal.observability import JsonFormatter, json_logging_configured
-from tests.conftest import ROOT
-from tests.handoff.test_contact import open_form, post
+from tests.helpers import ROOT, open_form, post
 
 
 @pytest.fixture

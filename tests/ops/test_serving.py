@@ -7,8 +7,7 @@ import signal
 import socket
 from pathlib import Path
 
-from tests.conftest import DEMO_CONTENT
-from tests.handoff.receiver import wait_until
+from tests.helpers import DEMO_CONTENT, wait_until
 
 from .nodes import BROWSER
 

@@ -8,8 +8,8 @@ from sqlalchemy import create_engine, select
 
 from portal.db import normalize_url
 from portal.models import Event, Handoff
-from tests.conftest import DEMO_CONTENT
-from tests.handoff.receiver import WebhookReceiver, wait_until
+from tests.handoff.receiver import WebhookReceiver
+from tests.helpers import DEMO_CONTENT, wait_until
 
 from .nodes import Visitor, flask_command, send_contact_form
 

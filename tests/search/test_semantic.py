@@ -21,7 +21,7 @@ from portal.search import SearchService, get_search, make_backend
 from portal.search.embedding import NullEmbedder
 from portal.search.hybrid import CONFIDENCE_THRESHOLD, RankedResults, confidence, fuse
 from portal.search.interface import Hit, SearchResults
-from tests.conftest import DEMO_CONTENT, make_app
+from tests.helpers import DEMO_CONTENT, make_app
 
 from .helpers import BASIC, ids
 

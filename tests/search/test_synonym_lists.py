@@ -9,18 +9,18 @@ from __future__ import annotations
 
 import pytest
 
-from portal.content.lint import lint_content
-from portal.content.synonym_check import check_synonym_text
+from portal.checks import check_site
+from portal.checks.synonyms import check_synonym_text
 from portal.i18n import LOCALES
 from portal.search.analysis import SHOP_SYNONYMS
 from portal.search.planner import BestOf
-from tests.conftest import DEMO_CONTENT
+from tests.helpers import DEMO_CONTENT
 
 
 def test_every_list_passes_the_synonym_check():
     """The built-in lists, against the demo's articles, and the demo's own synonyms.txt: no
     phrase collapses to one common stem, loses a negation or folds onto another word."""
-    problems = lint_content(DEMO_CONTENT, builtin_synonyms=True).problems
+    problems = check_site(DEMO_CONTENT, builtin_synonyms=True).problems
     assert [str(p) for p in problems] == []
     assert {f"{locale}/synonyms.txt" for locale in LOCALES} <= {
         path.relative_to(DEMO_CONTENT).as_posix() for path in DEMO_CONTENT.glob("*/synonyms.txt")}

@@ -296,7 +296,7 @@ def test_suggest_api_rejects_unknown_locale(client):
 # -- first use (issue 17) -------------------------------------------------------------------------
 
 def test_an_article_only_in_another_language_is_found_and_labelled(app_factory):
-    from tests.conftest import DATA
+    from tests.helpers import DATA
 
     client = app_factory(DATA / "first-use").test_client()
     html = client.get("/sv/search", query_string={"q": "order telephone"}).get_data(as_text=True)
@@ -308,7 +308,7 @@ def test_an_article_only_in_another_language_is_found_and_labelled(app_factory):
 
 
 def test_only_articles_missing_in_the_visitors_language_come_from_elsewhere(app_factory):
-    from tests.conftest import DATA
+    from tests.helpers import DATA
 
     client = app_factory(DATA / "first-use").test_client()
     html = client.get("/en/search", query_string={"q": "order telephone"}).get_data(as_text=True)

@@ -7,7 +7,7 @@ import re
 import pytest
 
 from portal.content.loader import load_content
-from tests.conftest import DATA, DEMO_CONTENT
+from tests.helpers import DATA, DEMO_CONTENT
 
 DEMO = load_content(DEMO_CONTENT)
 

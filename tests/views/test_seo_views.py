@@ -12,7 +12,7 @@ import pytest
 from lxml import etree
 
 from portal.content.loader import load_content
-from tests.conftest import DATA, DEMO_CONTENT
+from tests.helpers import DATA, DEMO_CONTENT
 
 DEMO = load_content(DEMO_CONTENT)
 SCHEMAS = DATA / "sitemaps"

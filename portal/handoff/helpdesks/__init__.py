@@ -1,6 +1,6 @@
 """Connectors that hand contact requests to the helpdesk a shop already uses.
 
-Each is a Sender for the outbox (delivery.py): `send(delivery)` returns once the helpdesk has
+Each is a Sender for the outbox (outbox.py): `send(delivery)` returns once the helpdesk has
 the ticket and raises DeliveryError (retried, honouring Retry-After) or PermanentDeliveryError
 (given up at once, shown in /admin/). A retry never makes a second ticket: each connector
 first looks for the ticket by our reference (or lets the helpdesk dedupe by an external id)
@@ -16,9 +16,14 @@ import abc
 import base64
 import smtplib
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
+from ...config import Settings
 from ..delivery import ConfigurationError, Delivery, DeliveryError, PermanentDeliveryError
 from .ticket import Ticket, build_ticket
+
+if TYPE_CHECKING:  # senders.py imports this package when it picks a connector
+    from ..senders import SmtpSender
 
 HELPDESKS = ("webhook", "smtp", "zendesk", "freshdesk", "zammad", "helpscout", "chatwoot",
              "django-helpdesk")
@@ -47,7 +52,7 @@ def basic_auth(user: str, password: str) -> str:
     return "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode("ascii")
 
 
-def required(config, vendor: str, *names: str) -> list[str]:
+def required(config: Settings, vendor: str, *names: str) -> list[str]:
     """The values of these settings, or one ConfigurationError naming every missing one."""
     missing = [f"PORTAL_{name}" for name in names if not config.get(name)]
     if missing:
@@ -56,10 +61,8 @@ def required(config, vendor: str, *names: str) -> list[str]:
     return [str(config[name]) for name in names]
 
 
-def integer_setting(config, name: str, *, optional: bool = False) -> int | None:
+def integer_setting(config: Settings, name: str) -> int:
     value = config.get(name)
-    if value in (None, "") and optional:
-        return None
     try:
         return int(str(value))
     except ValueError:
@@ -67,7 +70,12 @@ def integer_setting(config, name: str, *, optional: bool = False) -> int | None:
                                  f"not {value!r}") from None
 
 
-def _factories() -> dict[str, Callable]:
+def optional_integer_setting(config: Settings, name: str) -> int | None:
+    """integer_setting, or None when the setting is not given."""
+    return None if config.get(name) in (None, "") else integer_setting(config, name)
+
+
+def _factories() -> dict[str, Callable[[Settings], Connector]]:
     from . import chatwoot, django_helpdesk, freshdesk, helpscout, zammad, zendesk
 
     return {"zendesk": zendesk.from_config, "freshdesk": freshdesk.from_config,
@@ -75,7 +83,7 @@ def _factories() -> dict[str, Callable]:
             "chatwoot": chatwoot.from_config, "django-helpdesk": django_helpdesk.from_config}
 
 
-def connector_from_config(name: str, config) -> Connector:
+def connector_from_config(name: str, config: Settings) -> Connector:
     """The connector PORTAL_HELPDESK names, built from its settings (ConfigurationError if incomplete)."""
     factories = _factories()
     if name not in factories:
@@ -109,13 +117,14 @@ def explain(connector: Connector, error: DeliveryError) -> str:
     return f"{hint}. ({error})"
 
 
-def check_smtp(sender) -> str:
+def check_smtp(sender: SmtpSender) -> str:
     """Connect, STARTTLS and log in as a delivery would, then leave without sending anything."""
     try:
         with sender.session() as smtp:
             smtp.noop()
     except smtplib.SMTPAuthenticationError as error:
-        answer = error.smtp_error.decode(errors="replace")
+        reply = error.smtp_error
+        answer = reply.decode(errors="replace") if isinstance(reply, bytes) else reply
         raise DeliveryError("the mail server refused the login: check PORTAL_SMTP_USER and "
                             f"PORTAL_SMTP_PASSWORD ({error.smtp_code} {answer})") from None
     except (smtplib.SMTPException, OSError) as error:

@@ -10,13 +10,16 @@ finds it among the contact's conversations and adds only the messages still miss
 
 from __future__ import annotations
 
+from typing import Any
+
+from ...config import Settings
 from ..delivery import DeliveryError
 from . import Connector, integer_setting, required
 from .http import JsonClient
 from .ticket import Ticket
 
 
-def _payload(data):
+def _payload(data: Any) -> Any:
     return data.get("payload") if isinstance(data, dict) and "payload" in data else data
 
 
@@ -47,13 +50,13 @@ class ChatwootConnector(Connector):
             "GET", f"{self.account}/contacts/{contact_id}/conversations").data) or []
         for conversation in conversations:
             if (conversation.get("custom_attributes") or {}).get("portal_reference") == ticket.reference:
-                return conversation["id"]
+                return int(conversation["id"])
         return None
 
     def deliver(self, ticket: Ticket, idempotency_key: str) -> None:
         contact_id, new_contact = self.contact(ticket)
         conversation_id = None if new_contact else self.find(contact_id, ticket)
-        messages = []
+        messages: list[dict[str, Any]] = []
         if conversation_id is None:
             source = self.client.request("POST", f"{self.account}/contacts/{contact_id}/contact_inboxes",
                                          json_body={"inbox_id": self.inbox_id}).data or {}
@@ -86,7 +89,7 @@ class ChatwootConnector(Connector):
         return f"Chatwoot: signed in; inbox {self.inbox_id} is {inbox.get('name')!r}"
 
 
-def from_config(config) -> ChatwootConnector:
+def from_config(config: Settings) -> ChatwootConnector:
     url, token = required(config, "chatwoot", "CHATWOOT_URL", "CHATWOOT_API_TOKEN", "CHATWOOT_ACCOUNT_ID",
                           "CHATWOOT_INBOX_ID")[:2]
     return ChatwootConnector(url, token, integer_setting(config, "CHATWOOT_ACCOUNT_ID"),

@@ -9,6 +9,9 @@ list is ordered by id: the last pages) before creating.
 
 from __future__ import annotations
 
+from typing import Any
+
+from ...config import Settings
 from ..delivery import DeliveryError
 from . import Connector, basic_auth, integer_setting, required
 from .http import JsonClient
@@ -28,7 +31,7 @@ class DjangoHelpdeskConnector(Connector):
                                  timeout=timeout)
         self.queue = queue
 
-    def find(self, ticket: Ticket) -> dict | None:
+    def find(self, ticket: Ticket) -> dict[str, Any] | None:
         page = self.client.request("GET", "/api/tickets/",
                                    params={"page": "last", "page_size": PAGE_SIZE}).data
         for _ in range(PAGES_SEARCHED):
@@ -36,7 +39,7 @@ class DjangoHelpdeskConnector(Connector):
                 return None
             for found in reversed(page.get("results") or []):
                 if (found.get("title") or "").startswith(f"[{ticket.reference}]"):
-                    return found
+                    return dict(found)
             if not page.get("previous"):
                 return None
             page = self.client.request("GET", page["previous"]).data
@@ -63,7 +66,7 @@ class DjangoHelpdeskConnector(Connector):
                 "(a wrong queue id is reported by the first delivery)")
 
 
-def from_config(config) -> DjangoHelpdeskConnector:
+def from_config(config: Settings) -> DjangoHelpdeskConnector:
     url, user, password = required(config, "django-helpdesk", "DJANGO_HELPDESK_URL", "DJANGO_HELPDESK_USER",
                                    "DJANGO_HELPDESK_PASSWORD", "DJANGO_HELPDESK_QUEUE")[:3]
     return DjangoHelpdeskConnector(url, user, password, integer_setting(config, "DJANGO_HELPDESK_QUEUE"),

@@ -9,8 +9,9 @@ searched for our reference in the subject before creating.
 
 from __future__ import annotations
 
+from ...config import Settings
 from ..delivery import DeliveryError
-from . import Connector, basic_auth, integer_setting, required
+from . import Connector, basic_auth, optional_integer_setting, required
 from .http import JsonClient
 from .ticket import Ticket
 
@@ -34,7 +35,7 @@ class FreshdeskConnector(Connector):
                 "per_page": 100}).data or []
             for found in tickets:
                 if f"[{ticket.reference}]" in (found.get("subject") or ""):
-                    return found["id"]
+                    return int(found["id"])
         return None
 
     def has_note(self, ticket_id: int, ticket: Ticket) -> bool:
@@ -67,7 +68,7 @@ class FreshdeskConnector(Connector):
         return f"Freshdesk: signed in as {contact.get('name')} <{contact.get('email')}>"
 
 
-def from_config(config) -> FreshdeskConnector:
+def from_config(config: Settings) -> FreshdeskConnector:
     url, api_key = required(config, "freshdesk", "FRESHDESK_URL", "FRESHDESK_API_KEY")
-    return FreshdeskConnector(url, api_key, integer_setting(config, "FRESHDESK_GROUP_ID", optional=True),
+    return FreshdeskConnector(url, api_key, optional_integer_setting(config, "FRESHDESK_GROUP_ID"),
                               timeout=float(config.get("HELPDESK_TIMEOUT") or 10))

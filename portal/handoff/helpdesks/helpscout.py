@@ -11,10 +11,13 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
+from typing import Any
 
+from ...config import Settings
 from ..delivery import DeliveryError
 from . import Connector, integer_setting, required
-from .http import JsonClient
+from .http import JsonClient, Response
 from .ticket import Ticket, tag_value
 
 API_URL = "https://api.helpscout.net"
@@ -26,7 +29,7 @@ class HelpScoutConnector(Connector):
     credential_settings = ("PORTAL_HELPSCOUT_APP_ID", "PORTAL_HELPSCOUT_APP_SECRET")
 
     def __init__(self, app_id: str, app_secret: str, mailbox_id: int, url: str = API_URL, *,
-                 timeout: float = 10, clock=time.monotonic):
+                 timeout: float = 10, clock: Callable[[], float] = time.monotonic):
         self.client = JsonClient("Help Scout", url, timeout=timeout)
         self.app_id, self.app_secret, self.mailbox_id = app_id, app_secret, mailbox_id
         self.clock = clock
@@ -46,7 +49,7 @@ class HelpScoutConnector(Connector):
                 self._expires = self.clock() + float(answer.get("expires_in") or 0) - TOKEN_MARGIN_SECONDS
             return self._token
 
-    def call(self, method: str, path: str, **kwargs):
+    def call(self, method: str, path: str, **kwargs: Any) -> Response:
         """One API request with the bearer token; an expired token (401) is renewed once."""
         token = self.token()  # refused client credentials are reported as they are, not retried
         try:
@@ -79,7 +82,7 @@ class HelpScoutConnector(Connector):
         return f"Help Scout: token issued; mailbox {self.mailbox_id} is {mailbox.get('name')!r}"
 
 
-def from_config(config) -> HelpScoutConnector:
+def from_config(config: Settings) -> HelpScoutConnector:
     app_id, app_secret = required(config, "helpscout", "HELPSCOUT_APP_ID", "HELPSCOUT_APP_SECRET",
                                   "HELPSCOUT_MAILBOX_ID")[:2]
     return HelpScoutConnector(app_id, app_secret, integer_setting(config, "HELPSCOUT_MAILBOX_ID"),

@@ -17,6 +17,8 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from dataclasses import dataclass, field
+from email.message import Message
+from typing import Any
 
 from ..delivery import USER_AGENT, DeliveryError, PermanentDeliveryError
 
@@ -29,7 +31,7 @@ MAX_RETRY_AFTER = 24 * 3600.0
 class Response:
     status: int
     headers: dict[str, str]
-    data: object = None  # parsed JSON, or the text when the body is not JSON
+    data: Any = None  # parsed JSON, or the text when the body is not JSON
     raw: bytes = field(default=b"", repr=False)
 
     def header(self, name: str) -> str | None:
@@ -37,7 +39,7 @@ class Response:
 
 
 class _NoRedirects(urllib.request.HTTPRedirectHandler):
-    def redirect_request(self, *args, **kwargs):
+    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
         return None  # a redirect usually means a wrong base URL: report it, do not follow it
 
 
@@ -62,12 +64,12 @@ MESSAGE_KEYS = ("error_human", "error_description", "message", "description", "d
 CONTAINER_KEYS = ("errors", "details", "_embedded", "attributes")
 
 
-def error_detail(data) -> str:
+def error_detail(data: Any) -> str:
     """The helpdesk's message from an error body, whatever its vendor's shape, on one line:
     'Validation failed; email: It should be a valid email address.'"""
     parts: list[str] = []
 
-    def walk(value, label=""):
+    def walk(value: Any, label: str = "") -> None:
         if isinstance(value, str):
             parts.append(f"{label}: {value}" if label else value)
         elif isinstance(value, list):
@@ -100,14 +102,14 @@ class JsonClient:
         self.timeout = timeout
         self._opener = urllib.request.build_opener(_NoRedirects)
 
-    def url(self, path: str, params: dict | None = None) -> str:
+    def url(self, path: str, params: dict[str, Any] | None = None) -> str:
         url = path if path.startswith(("http://", "https://")) else self.base_url + path
         if params:
             url += ("&" if "?" in url else "?") + urllib.parse.urlencode(params)
         return url
 
-    def request(self, method: str, path: str, *, params: dict | None = None, json_body=None,
-                form: dict | None = None, headers: dict[str, str] | None = None,
+    def request(self, method: str, path: str, *, params: dict[str, Any] | None = None, json_body: Any = None,
+                form: dict[str, str] | None = None, headers: dict[str, str] | None = None,
                 expect: tuple[int, ...] = ()) -> Response:
         """Send one request; a 2xx (or a status in `expect`) comes back, anything else raises.
 
@@ -171,10 +173,10 @@ def _page_text(text: str) -> str:
     return " ".join(html.unescape(text).split())[:MAX_DETAIL]
 
 
-def _read(status: int, headers, stream) -> Response:
+def _read(status: int, headers: Message | None, stream: Any) -> Response:
     raw = stream.read(1 << 20)
     lowered = {name.lower(): value for name, value in (headers or {}).items()}
-    data: object = None
+    data: Any = None
     if raw:
         try:
             data = json.loads(raw)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import html
 from dataclasses import dataclass
+from typing import Any
 
 from babel import Locale, UnknownLocaleError
 
@@ -56,7 +57,7 @@ class Ticket:
         return "<p>" + html.escape(self.message).replace("\n", "<br>") + "</p>"
 
 
-def _one_line(text) -> str:
+def _one_line(text: object) -> str:
     return " ".join(str(text or "").split())
 
 
@@ -73,7 +74,7 @@ def tag_value(text: str) -> str:
     return "".join(c if c.isalnum() or c in "-_" else "-" for c in str(text).lower()).strip("-")
 
 
-def build_ticket(payload: dict) -> Ticket:
+def build_ticket(payload: dict[str, Any]) -> Ticket:
     customer = payload["customer"]
     context = payload.get("context") or {}
     reference = payload["reference"]

@@ -8,6 +8,7 @@ Duplicates: the ticket's title starts with our reference, searched for before cr
 
 from __future__ import annotations
 
+from ...config import Settings
 from ..delivery import DeliveryError
 from . import Connector, required
 from .http import JsonClient
@@ -30,7 +31,7 @@ class ZammadConnector(Connector):
             "query": ticket.reference, "limit": 10, "expand": "true"}).data
         for item in found if isinstance(found, list) else []:
             if f"[{ticket.reference}]" in (item.get("title") or ""):
-                return item["id"]
+                return int(item["id"])
         return None
 
     def has_note(self, ticket_id: int, ticket: Ticket) -> bool:
@@ -66,7 +67,7 @@ class ZammadConnector(Connector):
         return f"Zammad: signed in as {me.get('login')}; tickets go to the group {self.group!r}"
 
 
-def from_config(config) -> ZammadConnector:
+def from_config(config: Settings) -> ZammadConnector:
     url, token = required(config, "zammad", "ZAMMAD_URL", "ZAMMAD_TOKEN")
     return ZammadConnector(url, token, config.get("ZAMMAD_GROUP") or DEFAULT_GROUP,
                            timeout=float(config.get("HELPDESK_TIMEOUT") or 10))

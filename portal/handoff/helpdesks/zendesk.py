@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from urllib.parse import quote
 
+from ...config import Settings
 from ..delivery import DeliveryError
-from . import Connector, basic_auth, integer_setting, required
+from . import Connector, basic_auth, optional_integer_setting, required
 from .http import JsonClient
 from .ticket import Ticket
 
@@ -39,7 +40,7 @@ class ZendeskConnector(Connector):
     def deliver(self, ticket: Ticket, idempotency_key: str) -> None:
         ticket_id = self.find(ticket)
         if ticket_id is None:
-            fields = {"subject": ticket.subject,
+            fields: dict[str, object] = {"subject": ticket.subject,
                       "comment": {"body": ticket.message, "public": True},
                       "requester": {"name": ticket.name, "email": ticket.email},
                       "external_id": ticket.reference,
@@ -65,7 +66,7 @@ class ZendeskConnector(Connector):
         return f"Zendesk: signed in as {me.get('name')} <{me.get('email')}> ({me.get('role')})"
 
 
-def from_config(config) -> ZendeskConnector:
+def from_config(config: Settings) -> ZendeskConnector:
     url, email, token = required(config, "zendesk", "ZENDESK_URL", "ZENDESK_EMAIL", "ZENDESK_API_TOKEN")
-    return ZendeskConnector(url, email, token, integer_setting(config, "ZENDESK_GROUP_ID", optional=True),
+    return ZendeskConnector(url, email, token, optional_integer_setting(config, "ZENDESK_GROUP_ID"),
                             timeout=float(config.get("HELPDESK_TIMEOUT") or 10))

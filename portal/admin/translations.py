@@ -1,6 +1,6 @@
 """The editors' translation status page, /admin/translations: the same figures as `flask i18n status`.
 
-It sits under /admin/, so the admin area's login check covers it.
+A view of the admin package, so the admin area's login check covers it (admin/__init__.py).
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from flask import Blueprint, abort, current_app, g, render_template
 from ..content import get_content
 from ..content.freshness import MISSING, OUTDATED, UNKNOWN, TranslationError, source_diff
 from ..i18n import LOCALES, negotiate_locale
-from ..i18n_status import catalog_folder, translation_status
+from ..i18n.status import catalog_folder, translation_status
 
 bp = Blueprint("admin_translations", __name__, url_prefix="/admin/translations")
 

@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from tests.conftest import DATA
+from tests.helpers import DATA
 
 CONTENT = DATA / "i18n-status" / "content"
 NOTICE = {"sv": "Den här översättningen kan vara inaktuell.",

@@ -7,7 +7,7 @@ from babel.messages.pofile import read_po
 from babel.plural import PluralRule
 
 from portal.i18n import LOCALES, locale_name
-from tests.conftest import ROOT
+from tests.helpers import ROOT
 
 TRANSLATED = [locale for locale in LOCALES if locale != "en"]
 

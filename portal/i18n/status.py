@@ -12,8 +12,8 @@ from pathlib import Path
 
 from babel.messages.pofile import read_po
 
-from .content.freshness import CURRENT, MISSING, OUTDATED, STATES, UNKNOWN, translation_states
-from .content.loader import load_content
+from ..content.freshness import CURRENT, MISSING, OUTDATED, STATES, UNKNOWN, translation_states
+from ..content.loader import load_content
 
 UI_SOURCE_LOCALE = "en"  # the UI strings (msgids) are written in English
 DOMAIN = "messages"
@@ -158,7 +158,7 @@ def catalog_status(translations_dir, locale: str) -> CatalogStatus:
 
 def translation_status(content_dir, translations_dir, locales=None) -> TranslationStatus:
     """Every site locale (or only `locales`), the source language first."""
-    loaded = load_content(content_dir, include_drafts=True)
+    loaded = load_content(content_dir)
     site = loaded.site
     wanted = [locale for locale in site.locales if not locales or locale in locales]
     ordered = sorted(wanted, key=lambda locale: locale != site.default_locale)
@@ -179,7 +179,8 @@ def translation_status(content_dir, translations_dir, locales=None) -> Translati
 
 def format_status(status: TranslationStatus) -> str:
     """The plain-text table `flask i18n status` prints."""
-    rows = [("locale", "UI strings", "fuzzy", "articles", CURRENT, OUTDATED, UNKNOWN, MISSING, "")]
+    rows: list[tuple[str, ...]] = [
+        ("locale", "UI strings", "fuzzy", "articles", CURRENT, OUTDATED, UNKNOWN, MISSING, "")]
     for entry in status.locales:
         catalog = entry.catalog
         if catalog.is_source:
@@ -188,6 +189,7 @@ def format_status(status: TranslationStatus) -> str:
             ui = "no catalog"
         else:
             ui = f"{catalog.translated}/{catalog.total} {catalog.percent}%"
+        counts: tuple[str, ...]
         if entry.is_source:
             counts = (f"{len(status.source_articles)} source", "", "", "", "")
         else:

@@ -5,11 +5,11 @@ from __future__ import annotations
 from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
 from flask_babel import lazy_gettext as _l
 
-from ..admin.dashboard import admin_locale
 from ..content import get_content
 from ..db import get_db
-from . import proposals, refresh_proposals
-from .gaps import gap_key
+from ..learning import proposals, refresh_proposals
+from ..learning.gaps import gap_key
+from .dashboard import admin_locale
 
 bp = Blueprint("admin_questions", __name__, url_prefix="/admin/questions")
 bp.before_request(admin_locale)

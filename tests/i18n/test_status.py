@@ -8,8 +8,8 @@ import shutil
 
 import pytest
 
-from portal.i18n_status import catalog_status, format_status, translation_status
-from tests.conftest import DATA, ROOT
+from portal.i18n.status import catalog_status, format_status, translation_status
+from tests.helpers import DATA, ROOT
 
 FIXTURE = DATA / "i18n-status"
 

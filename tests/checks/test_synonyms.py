@@ -7,8 +7,8 @@ import json
 
 import pytest
 
-from portal.content.lint import lint_content
-from portal.content.synonym_check import check_synonym_text, vocabulary
+from portal.checks import check_site
+from portal.checks.synonyms import check_synonym_text, vocabulary
 from portal.search.analysis import SHOP_SYNONYMS
 
 
@@ -158,7 +158,7 @@ def test_content_check_reads_the_same_lines_as_the_loader(content_copy):
     folder = content_copy("good")
     (folder / "en" / "synonyms.txt").write_text(
         "# comment\n\nparcel\ncancel = call off  # trailing comment\n", "utf-8")
-    problems = [str(p) for p in lint_content(folder).problems]
+    problems = [str(p) for p in check_site(folder).problems]
     assert problems[0] == ("en/synonyms.txt:3: error: a synonym line needs two or more phrases: "
                            "'refund = money back'")
     assert problems[1].startswith('en/synonyms.txt:4: warning: "call off" is searched as "call" only')

@@ -4,15 +4,14 @@ from __future__ import annotations
 
 from babel import Locale, UnknownLocaleError
 from flask import Blueprint, Flask, abort, current_app, g, request
-from flask_babel import Babel
+
+from ..extensions import babel
 
 # The UI languages with a complete catalog in translations/. Content locales come from
 # site.yml; a content locale without a catalog is served with English UI strings.
 LOCALES = ("en", "sv", "da", "pl")
 LOCALE_COOKIE = "locale"
 LOCALE_COOKIE_MAX_AGE = 365 * 24 * 3600
-
-babel = Babel()
 
 
 def init_app(app: Flask):
@@ -67,7 +66,7 @@ _EQUIVALENT = {"no": ("nb", "nn"), "nb": ("no", "nn"), "nn": ("nb", "no")}
 def negotiate_locale(locales, default) -> str:
     """The visitor's remembered choice, else the best Accept-Language match, else the default."""
     chosen = request.cookies.get(LOCALE_COOKIE)
-    if chosen in locales:
+    if chosen is not None and chosen in locales:
         return chosen
     for tag, _quality in request.accept_languages:
         tag = tag.lower()

@@ -13,9 +13,9 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from pathlib import Path
 
+from ..content.loader import SYNONYMS_FILE, LoadedContent, parse_synonyms
+from ..content.model import Problem
 from ..search.analysis import SHOP_SYNONYMS, fold, primary, query_words, stem_function, stopwords, terms
-from .loader import SYNONYMS_FILE, LoadedContent, parse_synonyms
-from .model import Problem
 
 # Words that turn a phrase into its opposite. Only those that are also stop words are lost,
 # but the whole list is here so a change of stop words cannot hide one.
