@@ -154,6 +154,7 @@ def rankings(data: Collected, dense_weight, *, drop_relevant=False, rrf=False, w
 MODEL_INPUTS = ("dense", "margin", "lexical share")
 TRIED = ("best cosine z-score", "gap to next 5", "cosine spread", "lexical hits (log)")
 MAX_FALSE_FLAGS = 0.10  # the bound on answerable questions flagged, per set
+SWEEP = (0.05, 0.2, 0.3, 0.4, 0.5)
 
 
 def top_features(ids, dense, lexical, dense_weight, window=hybrid.DENSE_WINDOW):
@@ -273,6 +274,12 @@ def report_confidence(mono, cross):
           f"{tuple(round(w, 2) for w in weights)}, threshold {threshold:.3f}\n" + header)
     for name in names:
         print_flagged(name, threshold, weights, sets[name])
+    print("\n   The trade-off at other thresholds (the same weights), flagged: unanswerable | answerable")
+    print(f"{'threshold':<11}" + "".join(f"{n:>16}" for n in names))
+    scored = {n: (confidences(sets[n][0], weights), confidences(sets[n][1], weights)) for n in names}
+    for other in SWEEP:
+        cells = (f"{flagged(scored[n][1], other):>9.2f} |{flagged(scored[n][0], other):>5.2f}" for n in names)
+        print(f"{other:<11}" + "".join(cells))
     print("\n   Ceiling: unanswerable flagged at <= 10 % answerable flagged, each signal alone, threshold "
           "chosen per set on that set")
     print(f"{'signal':<22}" + "".join(f"{n:>16}" for n in names))
