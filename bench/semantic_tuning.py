@@ -7,8 +7,9 @@
    dense alone and reciprocal-rank fusion.
    Then the dense window (how far below the best cosine a dense-only candidate still counts).
 3. The confidence model: a logistic regression on (dense cosine, margin over the next article,
-   lexical share) fitted on answerable (is the top hit right?) and unanswerable questions (each
-   query's right articles removed), the set of the figures left out of the fit (held-out figures);
+   lexical share) fitted on answerable questions (label: is the top hit right?), unanswerable ones
+   (each query's right articles removed from the index) and off-topic ones (a cross-language set's
+   questions typed in the set's own language); each set scored by a fit on the others (held out);
    the threshold is the highest that flags at most 10 % of the answerable questions of every set.
    Then the ceiling: each signal alone with a threshold chosen on the very set it is scored on.
 Embeddings are cached (by model and text hash) in --cache, so a second run only searches.
