@@ -19,7 +19,7 @@ from portal.handoff.context import unanswered_searches
 from portal.models import Event
 from portal.search import SearchService, get_search, make_backend
 from portal.search.embedding import NullEmbedder
-from portal.search.hybrid import CONFIDENCE_THRESHOLD, RankedResults, confidence, fuse
+from portal.search.hybrid import CONFIDENCE_THRESHOLD, DENSE_WINDOW, RankedResults, confidence, fuse
 from portal.search.interface import Hit, SearchResults
 from tests.helpers import DEMO_CONTENT, make_app
 
@@ -56,11 +56,24 @@ def test_dense_candidates_far_below_the_best_are_not_results():
     dense = np.array([0.90, 0.70, 0.60], dtype=np.float32)
     empty = SearchResults(query="q", locale="en", total=0)
     assert [entry[0] for entry in fuse(empty, dense, ["a", "b", "c"])] == ["a"]
+    assert [entry[0] for entry in fuse(empty, dense, ["a", "b", "c"], window=0.25)] == ["a", "b"]
+
+
+def test_a_dense_candidate_within_the_window_is_a_result():
+    dense = np.array([0.90, 0.90 - DENSE_WINDOW + 0.005, 0.90 - DENSE_WINDOW - 0.005], dtype=np.float32)
+    empty = SearchResults(query="q", locale="en", total=0)
+    assert [entry[0] for entry in fuse(empty, dense, ["a", "b", "c"])] == ["a", "b"]
 
 
 def test_confidence_grows_with_similarity_and_margin():
     assert confidence(0.90, 0.05, 1.0) > confidence(0.85, 0.05, 1.0) > confidence(0.85, 0.0, 1.0)
     assert 0.0 <= confidence(0.0, -1.0, 0.0) < 0.01 and 0.99 < confidence(1.0, 0.2, 1.0) <= 1.0
+
+
+def test_the_fitted_threshold_separates_a_close_match_from_an_off_topic_guess():
+    # Typical of the dev sets: a right answer near 0.90 standing clear of the next, its words found;
+    # an off-topic question's best guess near 0.80, a little ahead of the rest, no word in common.
+    assert confidence(0.80, 0.03, 0.0) < CONFIDENCE_THRESHOLD < confidence(0.90, 0.05, 1.0)
 
 
 # --- the service ----------------------------------------------------------------------------
@@ -211,7 +224,16 @@ def test_a_good_question_is_answered_confidently(real_app):
     assert ids(results)[0] == "delivery/track-parcel" and results.confident
 
 
-@pytest.mark.parametrize("question", ["xqzv blorf wibble", "what is the capital of Mongolia"])
+def test_the_threshold_lies_between_an_answered_and_an_unanswered_question(real_app):
+    with real_app.app_context():
+        answered = get_search().query("en", "How can I follow my parcel?")
+        unanswered = get_search().query("en", "do you sell garden furniture")
+    assert unanswered.hits[0].confidence < CONFIDENCE_THRESHOLD <= answered.hits[0].confidence
+
+
+# Nonsense, off-topic, and a shop's question this help centre has no article for.
+@pytest.mark.parametrize("question", ["xqzv blorf wibble", "what is the capital of Mongolia",
+                                      "how do I reset my password"])
 def test_a_nonsense_or_unanswerable_question_is_not_confident(real_app, question):
     body = real_app.test_client().get(f"/api/v1/search?q={question}&locale=en").get_json()
     assert body["confident"] is False
