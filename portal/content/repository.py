@@ -31,6 +31,7 @@ class ContentRepository:
         self._articles_in = defaultdict(list)
         for article in sorted(visible, key=lambda a: a.title.casefold()):
             self._articles_in[(article.locale, article.category)].append(article)
+        self._elsewhere = {locale: self._missing_in(locale) for locale in self.locales}
         self._redirects: dict[str, Article] = {}
         for article in visible:
             for old_path in article.redirect_from:
@@ -96,14 +97,18 @@ class ContentRepository:
         """Articles that have no `locale` version (one per id: the default locale's, else the
         first in site order), so visitors in `locale` can still find them, marked as in another
         language. With `category_id`, only that category's."""
-        found = []
-        for article_id, versions in self._translations.items():
-            if category_id is not None and article_id.split("/", 1)[0] != category_id:
-                continue
-            if any(a.locale == locale for a in versions):
-                continue
-            found.append(min(versions, key=lambda a: (a.locale != self.default_locale,
-                                                      self._locale_order(a.locale))))
+        found = self._elsewhere.get(locale)
+        if found is None:
+            found = self._missing_in(locale)
+        if category_id is None:
+            return found
+        return [a for a in found if a.id.split("/", 1)[0] == category_id]
+
+    def _missing_in(self, locale: str) -> list[Article]:
+        # Listed once per locale: every search and category page asks, and walking every
+        # article per request would cost CPU and, in a forked worker, unshare their pages.
+        found = [min(versions, key=lambda a: (a.locale != self.default_locale, self._locale_order(a.locale)))
+                 for versions in self._translations.values() if all(a.locale != locale for a in versions)]
         return sorted(found, key=lambda a: a.title.casefold())
 
     def _locale_order(self, locale: str) -> int:

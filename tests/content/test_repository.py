@@ -28,6 +28,17 @@ def test_find_elsewhere_names_the_versions_that_exist():
     assert repo().find_elsewhere("sv", "delivery", "no-such-thing") == []
 
 
+def test_only_elsewhere_lists_articles_missing_in_a_locale_without_walking_every_article():
+    content = repo()
+    missing = content.only_elsewhere("sv")
+    assert "delivery/track-parcel" in {a.id for a in missing}
+    assert all(a.locale != "sv" and not content.article_by_id("sv", a.id) for a in missing)
+    assert content.only_elsewhere("sv", "returns") == [a for a in missing if a.id.startswith("returns/")]
+    # Asked by every search and category page: answered from the lists made at load time.
+    content._translations = None
+    assert content.only_elsewhere("sv", "delivery") == [a for a in missing if a.id.startswith("delivery/")]
+
+
 def test_redirect_from_paths():
     assert repo().redirect_for("/old/returns-policy/").id == "returns/return-an-item"
     assert repo().redirect_for("/old/other") is None
