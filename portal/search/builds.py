@@ -8,9 +8,11 @@ Layout under <data dir>/index/:  CURRENT (the live build's name) and one folder 
     <build>/<locale>/lexicon.json   article ids and categories by number, written forms
     <build>/<locale>/words.txt + spelling_*.npy   the vocabulary and its 'did you mean' table
     <build>/<locale>/texts.bin + texts.offsets    article texts, for snippets
+    <build>/<locale>/vectors.npy + vectors.json   article vectors, with search by meaning (vectors.py)
 
-A rebuild writes a new folder and then replaces CURRENT, so a running server keeps
-answering from the old build until its next query sees the new name. Which engine ranks is
+A rebuild writes a new folder, vectors included, and then replaces CURRENT, so a running server
+keeps answering from the old build until its next query sees the new name, words and meanings
+together. Which engine ranks is
 a setting; the ranking rules are the planner's (`planner.py`), the same for every engine.
 """
 
@@ -153,7 +155,11 @@ class IndexedSearch:
 
     # -- building --------------------------------------------------------------------
 
-    def build(self, articles, synonyms=None, progress: Progress | None = None):
+    def build(self, articles, synonyms=None, progress: Progress | None = None,
+              add_to_build: Callable[[Path], None] | None = None):
+        """Write a new build and make it live; `add_to_build(folder)` writes more into the build
+        before it goes live (the article vectors): one swap makes all of it live together, and
+        if it fails the previous build stays live."""
         by_locale = defaultdict(list)
         for article in articles:
             if not article.draft:
@@ -165,27 +171,36 @@ class IndexedSearch:
         try:
             for locale, items in sorted(by_locale.items()):
                 self._write_locale(staging / locale, locale, items, progress)
-            # The editors' groups, then the built-in shop vocabulary of each locale's language.
-            groups = {locale: [*(synonyms or {}).get(locale, ()),
-                               *(shop_synonyms(locale) if self.builtin_synonyms else ())]
-                      for locale in by_locale}
-            _write(staging / "synonyms.json", json.dumps(
-                {locale: [list(group) for group in found] for locale, found in groups.items() if found},
-                ensure_ascii=False))
+            if add_to_build is not None:
+                add_to_build(staging)
+            self._write_synonyms(staging, synonyms, by_locale)
             _write(staging / "build.json", json.dumps(self.signature))
             _sync_folder(staging)
             os.rename(staging, self.root / name)
         except BaseException:
             shutil.rmtree(staging, ignore_errors=True)
             raise
-        pointer = self.root / f".CURRENT.{name}"
-        _write(pointer, name)
-        os.replace(pointer, self.root / "CURRENT")
-        _sync_folder(self.root)
+        self._go_live(name)
         self._prune(keep=name)
         log.info("search index %s built with %s: %s", name, self.engine.name,
                  ", ".join(f"{loc} {len(items)}" for loc, items in sorted(by_locale.items())))
         return name
+
+    def _write_synonyms(self, staging: Path, synonyms, by_locale):
+        # The editors' groups, then the built-in shop vocabulary of each locale's language.
+        groups = {locale: [*(synonyms or {}).get(locale, ()),
+                           *(shop_synonyms(locale) if self.builtin_synonyms else ())]
+                  for locale in by_locale}
+        _write(staging / "synonyms.json", json.dumps(
+            {locale: [list(group) for group in found] for locale, found in groups.items() if found},
+            ensure_ascii=False))
+
+    def _go_live(self, name: str):
+        """Point CURRENT at a complete build folder: the one moment a reader's answer changes."""
+        pointer = self.root / f".CURRENT.{name}"
+        _write(pointer, name)
+        os.replace(pointer, self.root / "CURRENT")
+        _sync_folder(self.root)
 
     def _write_locale(self, folder: Path, locale: str, articles: list, progress: Progress | None):
         folder.mkdir()
