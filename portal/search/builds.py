@@ -28,16 +28,16 @@ import weakref
 from array import array
 from collections import Counter, defaultdict
 from collections.abc import Callable
-from itertools import chain
 from pathlib import Path
 from typing import Protocol
 
 from . import spelling
 from .analysis import fold_word, shop_synonyms, stopwords, term_function
+from .analysis_cache import AnalysisCache, LocaleAnalysis, link_files, update
 from .compounds import Decompounder
-from .fields import GRAMS_FIELD, WORDS_FIELD, AnalysedArticle, analyse, vocabulary
+from .fields import WORDS_FIELD, AnalysedArticle
 from .interface import Hit, SearchResults, SearchUnavailable
-from .planner import GRAM_MAX_SHARE, GRAM_MIN_CEILING, Plan, Planner, ceiling, group_phrases
+from .planner import Plan, Planner, group_phrases
 from .snippets import snippet
 
 log = logging.getLogger(__name__)
@@ -96,18 +96,6 @@ def _sync_folder(path: Path):
         os.close(descriptor)
 
 
-def _prune_common_pieces(articles: list[AnalysedArticle]):
-    """Pieces no query reads (in too many articles: planner.GRAM_MAX_SHARE) are not indexed:
-    they would be most of the postings, and a query reading their neighbours would page
-    them in all the same."""
-    frequency = Counter(chain.from_iterable(set(a.fields[GRAMS_FIELD]) for a in articles))
-    limit = ceiling(GRAM_MAX_SHARE, len(articles), GRAM_MIN_CEILING)
-    common = {piece for piece, count in frequency.items() if count > limit}
-    if common:
-        for article in articles:
-            article.fields[GRAMS_FIELD] = [p for p in article.fields[GRAMS_FIELD] if p not in common]
-
-
 def _write_texts(folder: Path, texts: list[str]):
     offsets, position = array("q", [0]), 0
     with open(folder / "texts.bin", "wb") as file:
@@ -116,6 +104,26 @@ def _write_texts(folder: Path, texts: list[str]):
             offsets.append(position)
         os.fsync(file.fileno())
     (folder / "texts.offsets").write_bytes(offsets.tobytes())
+
+
+def _write_vocabulary(folder: Path, words: list[str]) -> tuple[str, ...]:
+    """The vocabulary and its 'did you mean' table; returns the names of the files written."""
+    before = set(os.listdir(folder))
+    _write(folder / "words.txt", "\n".join(words))
+    spelling.write(folder, words)
+    return tuple(sorted(set(os.listdir(folder)) - before))
+
+
+def _write_lexicon(folder: Path, articles: list, words: list[str]):
+    # The written form of a folded word, for queries typed without diacritics: 'zwrocic' -> 'zwrócić'.
+    with_diacritics = {}
+    for word in words:
+        if (folded := fold_word(word)) != word:
+            with_diacritics.setdefault(folded, word)
+    _write(folder / "lexicon.json", json.dumps({
+        "ids": [a.id for a in articles], "categories": [a.category for a in articles],
+        "with_diacritics": with_diacritics,
+    }, ensure_ascii=False))
 
 
 class _Texts:
@@ -168,9 +176,12 @@ class IndexedSearch:
         name = f"{time.time_ns():x}-{os.getpid()}"
         staging = self.root / f".{name}.tmp"
         staging.mkdir()
+        cache = AnalysisCache(self.root.parent, self.signature)
+        analyses = {}
         try:
             for locale, items in sorted(by_locale.items()):
-                self._write_locale(staging / locale, locale, items, progress)
+                analyses[locale] = self._write_locale(staging / locale, locale, items, progress,
+                                                      cache.load(locale))
             if add_to_build is not None:
                 add_to_build(staging)
             self._write_synonyms(staging, synonyms, by_locale)
@@ -181,6 +192,9 @@ class IndexedSearch:
             shutil.rmtree(staging, ignore_errors=True)
             raise
         self._go_live(name)
+        for locale, analysis in analyses.items():
+            analysis.folder = f"{name}/{locale}"
+            cache.save(locale, analysis)
         self._prune(keep=name)
         log.info("search index %s built with %s: %s", name, self.engine.name,
                  ", ".join(f"{loc} {len(items)}" for loc, items in sorted(by_locale.items())))
@@ -202,31 +216,33 @@ class IndexedSearch:
         os.replace(pointer, self.root / "CURRENT")
         _sync_folder(self.root)
 
-    def _write_locale(self, folder: Path, locale: str, articles: list, progress: Progress | None):
+    def _write_locale(self, folder: Path, locale: str, articles: list, progress: Progress | None,
+                      previous: LocaleAnalysis) -> LocaleAnalysis:
+        """Write a locale's files, analysing only the articles `previous` (the last build's
+        analysis) does not hold, and linking the last build's files where nothing changed."""
         folder.mkdir()
-        analysed = []
-        words = vocabulary(articles)
-        decompounder = Decompounder(words, locale)
-        for number, article in enumerate(articles):
-            analysed.append(analyse(number, article, locale, decompounder))
-            if progress and (number + 1) % 500 == 0:
-                progress(locale, number + 1, len(articles))
-        _prune_common_pieces(analysed)
-        self.engine.write(folder / "engine", analysed)
-        _write_texts(folder, [article.text for article in analysed])
-        _write(folder / "words.txt", "\n".join(words))
-        spelling.write(folder, words)
-        # The written form of a folded word, for queries typed without diacritics: 'zwrocic' -> 'zwrócić'.
-        with_diacritics = {}
-        for word in words:
-            if (folded := fold_word(word)) != word:
-                with_diacritics.setdefault(folded, word)
-        _write(folder / "lexicon.json", json.dumps({
-            "ids": [a.id for a in articles], "categories": [a.category for a in articles],
-            "with_diacritics": with_diacritics,
-        }, ensure_ascii=False))
+        analysis = update(previous, articles, locale, progress)
+        earlier = self.root / previous.folder if previous.folder else None
+        unchanged = earlier is not None and analysis.order == previous.order
+        if unchanged and link_files(earlier, previous.written_files, folder):
+            analysis.written_files = previous.written_files
+            analysis.vocabulary_files = previous.vocabulary_files
+        else:
+            analysed = analysis.analysed(articles)
+            self.engine.write(folder / "engine", analysed)
+            _write_texts(folder, [article.text for article in analysed])
+            words = analysis.vocabulary()
+            same_words = earlier is not None and analysis.words.keys() == previous.words.keys()
+            if same_words and link_files(earlier, previous.vocabulary_files, folder):
+                analysis.vocabulary_files = previous.vocabulary_files
+            else:
+                analysis.vocabulary_files = _write_vocabulary(folder, words)
+            _write_lexicon(folder, articles, words)
+            analysis.written_files = tuple(sorted(
+                str(path.relative_to(folder)) for path in folder.rglob("*") if path.is_file()))
         if progress:
             progress(locale, len(articles), len(articles))
+        return analysis
 
     def _prune(self, keep):
         builds = sorted((p for p in self.root.iterdir() if p.is_dir() and not p.name.startswith(".")),
