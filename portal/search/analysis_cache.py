@@ -57,20 +57,32 @@ def article_key(article) -> str:
 
 @dataclass
 class CachedArticle:
-    terms: ArticleTerms  # its fields with the locale's common pieces left out and parts added
-    removed: dict[str, int] = field(default_factory=dict)  # common pieces left out, with counts
+    """An article's fields as the engines are given them, and what the locale's changes need."""
+
+    fields: dict[str, str]  # the common pieces left out, the parts of its compounds added
+    removed: str  # the common pieces left out, as often as they occur
+    written: str  # its words as written
+    compounds: dict[str, int]
+    asked: tuple[str, ...]
+
+    @classmethod
+    def of(cls, terms: ArticleTerms, common: frozenset) -> CachedArticle:
+        left_out = common.intersection(terms.pieces)
+        pieces = [p for p in terms.pieces if p not in left_out] if left_out else terms.pieces
+        removed = " ".join([p for p in terms.pieces if p in left_out]) if left_out else ""
+        return cls(fields={**terms.fields, GRAMS_FIELD: " ".join(pieces), PARTS_FIELD: ""}, removed=removed,
+                   written=" ".join(terms.written), compounds=terms.compounds, asked=terms.asked)
 
     def pieces(self) -> set[str]:
-        return set(self.terms.fields[GRAMS_FIELD].split()) | set(self.removed)
+        return set(self.fields[GRAMS_FIELD].split()) | set(self.removed.split())
 
     def plain(self) -> tuple:
-        terms = self.terms
-        return terms.fields, terms.written, terms.compounds, terms.asked, self.removed
+        return self.fields, self.removed, self.written, self.compounds, self.asked
 
     @classmethod
     def from_plain(cls, plain) -> CachedArticle:
-        fields, written, compounds, asked, removed = plain
-        return cls(ArticleTerms(dict(fields), written, dict(compounds), tuple(asked)), dict(removed))
+        fields, removed, written, compounds, asked = plain
+        return cls(dict(fields), str(removed), str(written), dict(compounds), tuple(asked))
 
 
 @dataclass
@@ -93,7 +105,7 @@ class LocaleAnalysis:
     def analysed(self, articles) -> list[AnalysedArticle]:
         """The engines' input: `articles` are those of the build, in `order`."""
         return [AnalysedArticle(number=number, id=article.id, category=article.category,
-                                fields=self.articles[key].terms.fields, asked=self.articles[key].terms.asked,
+                                fields=self.articles[key].fields, asked=self.articles[key].asked,
                                 text=article.body_text)
                 for number, (key, article) in enumerate(zip(self.order, articles, strict=True))]
 
@@ -157,34 +169,46 @@ def update(previous: LocaleAnalysis, articles: list, locale: str,
     known, fresh = previous.articles, {}
     for done, (key, article) in enumerate(zip(keys, articles, strict=True), 1):
         if key not in known and key not in fresh:
-            fresh[key] = CachedArticle(analyse(article, locale))
+            fresh[key] = analyse(article, locale)
         if progress and done % 500 == 0:
             progress(locale, done, len(articles))
-    current = {key: known.get(key) or fresh[key] for key in keys}
-    words, pieces = previous.words.copy(), previous.pieces.copy()
-    before, after = Counter(previous.order), Counter(keys)
-    fresh_pieces = {}  # each changed article's pieces, counted once
-    for key, times in chain(((k, -n) for k, n in (before - after).items()), (after - before).items()):
-        article = current.get(key) or known[key]
-        found = fresh_pieces[key] = article.pieces()
-        _count(words, article.terms.written.split(), times)
-        _count(pieces, found, times)
+    words, pieces = _counts(previous, keys, fresh)
+    # Pieces in too many articles are not indexed: no query reads them (planner.GRAM_MAX_SHARE),
+    # and they would be most of the postings.
     limit = ceiling(GRAM_MAX_SHARE, len(keys), GRAM_MIN_CEILING)
     common = frozenset(piece for piece, count in pieces.items() if count > limit)
     newly, back = common - previous.common, previous.common - common
-    for key, article in current.items():
+    current = {}
+    for key in keys:
         if key in fresh:
-            _filter_pieces(article, common, frozenset(), fresh_pieces[key])
-        elif newly or back:
-            _filter_pieces(article, newly, back)
+            current[key] = CachedArticle.of(fresh[key], common)
+        elif key not in current:
+            current[key] = known[key]
+            if newly or back:
+                _filter_pieces(current[key], newly, back)
     analysis = LocaleAnalysis(order=keys, articles=current, words=words, pieces=pieces, common=common)
     decompounder = Decompounder(analysis.vocabulary(), locale)
     analysis.splits = _splits(previous, analysis, decompounder)
     changed = {word for word, parts in analysis.splits.items() if previous.splits.get(word) != parts}
     for key, article in current.items():
-        if key in fresh or not changed.isdisjoint(article.terms.compounds):
-            article.terms.fields[PARTS_FIELD] = parts_field(article.terms.compounds, analysis.splits, locale)
+        if article.compounds and (key in fresh or not changed.isdisjoint(article.compounds)):
+            article.fields[PARTS_FIELD] = parts_field(article.compounds, analysis.splits, locale)
     return analysis
+
+
+def _counts(previous: LocaleAnalysis, keys: list[str], fresh: dict[str, ArticleTerms]):
+    """How many articles hold each word and each piece: the last build's counts, less the
+    articles that left, plus those that came."""
+    words, pieces = previous.words.copy(), previous.pieces.copy()
+    before, after = Counter(previous.order), Counter(keys)
+    for key, times in chain(((k, -n) for k, n in (before - after).items()), (after - before).items()):
+        if key in fresh:
+            _count(words, fresh[key].written, times)
+            _count(pieces, set(fresh[key].pieces), times)
+        else:
+            _count(words, previous.articles[key].written.split(), times)
+            _count(pieces, previous.articles[key].pieces(), times)
+    return words, pieces
 
 
 def _count(counter: Counter, items, times: int):
@@ -197,26 +221,22 @@ def _count(counter: Counter, items, times: int):
                 del counter[item]
 
 
-def _filter_pieces(article: CachedArticle, newly: frozenset, back: frozenset, pieces: set | None = None):
-    """Leave out the pieces that became common (`newly`) and put back those that no longer are;
-    `pieces`: the article's, when known."""
-    restored = [piece for piece in article.removed if piece in back]
-    left_out = newly & (pieces if pieces is not None else article.pieces())
-    if not restored and not left_out:
+def _filter_pieces(article: CachedArticle, newly: frozenset, back: frozenset):
+    """Leave out the pieces that became common (`newly`) and put back those that no longer are."""
+    removed = article.removed.split()
+    left_out = newly.intersection(article.fields[GRAMS_FIELD].split())
+    if not left_out and back.isdisjoint(removed):
         return
-    grams = article.terms.fields[GRAMS_FIELD].split()
-    if left_out:
-        article.removed.update(Counter([piece for piece in grams if piece in left_out]))
-        grams = [piece for piece in grams if piece not in left_out]
-    for piece in restored:
-        grams.extend([piece] * article.removed.pop(piece))
-    article.terms.fields[GRAMS_FIELD] = " ".join(grams)
+    pieces = article.fields[GRAMS_FIELD].split()
+    kept = [p for p in pieces if p not in left_out] + [p for p in removed if p in back]
+    article.removed = " ".join([p for p in removed if p not in back] + [p for p in pieces if p in left_out])
+    article.fields[GRAMS_FIELD] = " ".join(kept)
 
 
 def _splits(previous: LocaleAnalysis, analysis: LocaleAnalysis, decompounder: Decompounder) -> dict:
     """The parts of every compound of the locale: the last build's, unless a word they may depend
     on entered or left the vocabulary."""
-    needed = set().union(*(article.terms.compounds for article in analysis.articles.values()))
+    needed = set().union(*(article.compounds for article in analysis.articles.values()))
     if not needed:
         return {}
     changed = previous.words.keys() ^ analysis.words.keys()

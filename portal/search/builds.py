@@ -12,8 +12,9 @@ Layout under <data dir>/index/:  CURRENT (the live build's name) and one folder 
 
 A rebuild writes a new folder, vectors included, and then replaces CURRENT, so a running server
 keeps answering from the old build until its next query sees the new name, words and meanings
-together. Which engine ranks is
-a setting; the ranking rules are the planner's (`planner.py`), the same for every engine.
+together. It analyses only the articles that changed since the last build (analysis_cache.py).
+Which engine ranks is a setting; the ranking rules are the planner's (`planner.py`), the same for
+every engine.
 """
 
 from __future__ import annotations
@@ -106,11 +107,12 @@ def _write_texts(folder: Path, texts: list[str]):
     (folder / "texts.offsets").write_bytes(offsets.tobytes())
 
 
-def _write_vocabulary(folder: Path, words: list[str]) -> tuple[str, ...]:
-    """The vocabulary and its 'did you mean' table; returns the names of the files written."""
+def _write_vocabulary(folder: Path, words: list[str], earlier: Path | None, earlier_words: list[str]):
+    """The vocabulary and its 'did you mean' table, from an earlier build's table where there is one;
+    returns the names of the files written."""
     before = set(os.listdir(folder))
     _write(folder / "words.txt", "\n".join(words))
-    spelling.write(folder, words)
+    spelling.write(folder, words, earlier, earlier_words)
     return tuple(sorted(set(os.listdir(folder)) - before))
 
 
@@ -236,7 +238,7 @@ class IndexedSearch:
             if same_words and link_files(earlier, previous.vocabulary_files, folder):
                 analysis.vocabulary_files = previous.vocabulary_files
             else:
-                analysis.vocabulary_files = _write_vocabulary(folder, words)
+                analysis.vocabulary_files = _write_vocabulary(folder, words, earlier, previous.vocabulary())
             _write_lexicon(folder, articles, words)
             analysis.written_files = tuple(sorted(
                 str(path.relative_to(folder)) for path in folder.rglob("*") if path.is_file()))

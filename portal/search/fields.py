@@ -71,8 +71,9 @@ class ArticleTerms:
     decided for a whole locale (analysis_cache.py): the parts of its compounds (by the locale's
     vocabulary) and which pieces are too common to index."""
 
-    fields: dict[str, str]  # every field but PARTS_FIELD, terms separated by spaces
-    written: str  # its distinct words as written, stop words too: its share of the vocabulary
+    fields: dict[str, str]  # every field but GRAMS_FIELD and PARTS_FIELD, terms separated by spaces
+    pieces: list[str]  # GRAMS_FIELD's terms, every one
+    written: set[str]  # its words as written, stop words too: its share of the vocabulary
     compounds: dict[str, int]  # words that may be compounds, with how often they occur
     asked: tuple[str, ...]
 
@@ -89,14 +90,13 @@ def analyse(article, locale: str) -> ArticleTerms:
     fields = {name: " ".join([t for t in map(term, words) if t]) for name, words in stemmed.items()}
     # Stop words as written are never asked for: a query's exact words leave them out too.
     fields[WORDS_FIELD] = " ".join([w for w in chain(title, questions, tags, body) if w not in stops])
-    fields[GRAMS_FIELD] = " ".join(chain.from_iterable(map(word_grams, chain(title, questions, body))))
+    pieces = list(chain.from_iterable(map(word_grams, chain(title, questions, body))))
     fields[PREFIXES_FIELD] = " ".join(sorted(set(map(fold_word, chain(title, questions)))))
     asked = tuple(dict.fromkeys(q for q in map(whole_question, (article.title, *article.questions)) if q))
     # The vocabulary: every word as written, stop words too ('did you mean', written forms).
     written = set(chain(title, questions, body, query_words(" ".join(article.tags))))
     compounds = Counter(compound_candidates(chain(title, questions, body), locale))
-    return ArticleTerms(fields=fields, written=" ".join(sorted(written)), compounds=dict(compounds),
-                        asked=asked)
+    return ArticleTerms(fields=fields, pieces=pieces, written=written, compounds=dict(compounds), asked=asked)
 
 
 def parts_field(compounds: dict[str, int], splits: dict[str, tuple[str, ...]], locale: str) -> str:

@@ -119,7 +119,7 @@ def _same_analysis(cached: LocaleAnalysis, scratch: LocaleAnalysis):
     assert cached.words == scratch.words and cached.common == scratch.common
     assert cached.splits == scratch.splits
     for key in scratch.order:
-        ours, theirs = cached.articles[key].terms, scratch.articles[key].terms
+        ours, theirs = cached.articles[key], scratch.articles[key]
         assert {n: sorted(t.split()) for n, t in ours.fields.items()} == \
             {n: sorted(t.split()) for n, t in theirs.fields.items()}, key
         assert ours.asked == theirs.asked
@@ -136,11 +136,11 @@ def test_a_new_word_in_the_vocabulary_splits_a_cached_compound_anew(analysed):
     assert analysed == ["c/a3"]  # the compound's article is not analysed again
     assert second.splits["returfrakten"] == ("retur", "frakten")
     key = second.order[0]
-    parts = second.articles[key].terms.fields[PARTS_FIELD]
+    parts = second.articles[key].fields[PARTS_FIELD]
     assert sorted(parts.split()) == sorted((stem("retur"), stem("frakten")))
     _same_analysis(second, update(LocaleAnalysis(), articles, "sv"))
     third = update(second, articles[:2], "sv")  # 'frakt' leaves again
-    assert third.articles[key].terms.fields[PARTS_FIELD] == "" and third.splits == {"returfrakten": ()}
+    assert third.articles[key].fields[PARTS_FIELD] == "" and third.splits == {"returfrakten": ()}
 
 
 def test_a_cached_rebuild_indexes_what_a_build_from_scratch_does(monkeypatch):
