@@ -1,10 +1,10 @@
 """Each locale's analysis kept from one build to the next: a rebuild analyses only what changed.
 
-<data dir>/analysis/<engine>-<engine version>-<format>-<version>/<locale>.pickle holds the last build
-of a locale: every article's analysed fields (keyed by a hash of its text), the vocabulary and
-how many articles hold each word and each piece, the splits of its compound words, and the folder
-it was written to. A rebuild analyses only the articles whose text changed and brings the rest up
-to date with what the whole locale decides:
+<data dir>/analysis/<engine>-<engine version>-<format>-<VERSION>-<python>/<locale>.marshal holds
+the last build of a locale: every article's analysed fields (keyed by a hash of its text), the
+vocabulary and how many articles hold each word and each piece, the splits of its compound words,
+and the folder it was written to. A rebuild analyses only the articles whose text changed and
+brings the rest up to date with what the whole locale decides:
 
 - pieces in too many articles are not indexed (planner.GRAM_MAX_SHARE): the counts are updated by
   the articles that came and went, and only when the set of common pieces changes are the other
@@ -146,7 +146,7 @@ class AnalysisCache:
             return LocaleAnalysis.from_plain(marshal.loads(path.read_bytes()))
         except FileNotFoundError:
             return LocaleAnalysis()
-        except Exception as error:
+        except Exception as error:  # whatever is wrong with a cache, the build starts over
             log.warning("analysis cache %s unreadable (%r): %s is analysed from scratch", path, error, locale)
             return LocaleAnalysis()
 
