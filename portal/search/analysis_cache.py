@@ -7,8 +7,8 @@ and the folder it was written to. A rebuild analyses only the articles whose tex
 brings the rest up to date with what the whole locale decides:
 
 - pieces in too many articles are not indexed (planner.GRAM_MAX_SHARE): the counts are updated by
-  the articles that came and went, and only when the set of common pieces changes are the other
-  articles' pieces filtered again;
+  the articles that came and went; a piece that becomes common is left out of the other articles,
+  and the few articles holding one that no longer is are analysed again;
 - the parts of a compound depend on the vocabulary (compounds.py): when words enter or leave it,
   the splits of the compounds containing them are worked out again, and the articles holding
   those compounds get new parts;
@@ -60,18 +60,19 @@ class CachedArticle:
     """An article's fields as the engines are given them, and what the locale's changes need."""
 
     fields: dict[str, str]  # the common pieces left out, the parts of its compounds added
-    removed: str  # the common pieces left out, as often as they occur
+    removed: str  # the common pieces it has, left out of its fields
     written: str  # its words as written
     compounds: dict[str, int]
     asked: tuple[str, ...]
 
     @classmethod
-    def of(cls, terms: ArticleTerms, common: frozenset) -> CachedArticle:
-        left_out = common.intersection(terms.pieces)
-        pieces = [p for p in terms.pieces if p not in left_out] if left_out else terms.pieces
-        removed = " ".join([p for p in terms.pieces if p in left_out]) if left_out else ""
-        return cls(fields={**terms.fields, GRAMS_FIELD: " ".join(pieces), PARTS_FIELD: ""}, removed=removed,
-                   written=" ".join(terms.written), compounds=terms.compounds, asked=terms.asked)
+    def of(cls, terms: ArticleTerms, common: frozenset, pieces: set[str]) -> CachedArticle:
+        """`pieces`: the distinct ones of `terms`."""
+        left_out = common & pieces
+        kept = [p for p in terms.pieces if p not in left_out] if left_out else terms.pieces
+        return cls(fields={**terms.fields, GRAMS_FIELD: " ".join(kept), PARTS_FIELD: ""},
+                   removed=" ".join(left_out), written=" ".join(terms.written), compounds=terms.compounds,
+                   asked=terms.asked)
 
     def pieces(self) -> set[str]:
         return set(self.fields[GRAMS_FIELD].split()) | set(self.removed.split())
@@ -172,20 +173,28 @@ def update(previous: LocaleAnalysis, articles: list, locale: str,
             fresh[key] = analyse(article, locale)
         if progress and done % 500 == 0:
             progress(locale, done, len(articles))
-    words, pieces = _counts(previous, keys, fresh)
+    fresh_pieces = {key: set(terms.pieces) for key, terms in fresh.items()}
+    words, pieces = _counts(previous, keys, fresh, fresh_pieces)
     # Pieces in too many articles are not indexed: no query reads them (planner.GRAM_MAX_SHARE),
     # and they would be most of the postings.
     limit = ceiling(GRAM_MAX_SHARE, len(keys), GRAM_MIN_CEILING)
     common = frozenset(piece for piece, count in pieces.items() if count > limit)
     newly, back = common - previous.common, previous.common - common
     current = {}
-    for key in keys:
+    for key, article in zip(keys, articles, strict=True):
+        if key in current:
+            continue
+        cached = known.get(key)
+        if cached is not None and not back.isdisjoint(cached.removed.split()):
+            # Pieces no longer common go back in: from the text, as the cache keeps no counts of them.
+            fresh[key] = analyse(article, locale)
+            fresh_pieces[key] = set(fresh[key].pieces)
         if key in fresh:
-            current[key] = CachedArticle.of(fresh[key], common)
-        elif key not in current:
-            current[key] = known[key]
-            if newly or back:
-                _filter_pieces(current[key], newly, back)
+            current[key] = CachedArticle.of(fresh[key], common, fresh_pieces[key])
+        else:
+            current[key] = cached
+            if newly:
+                _leave_out(cached, newly)
     analysis = LocaleAnalysis(order=keys, articles=current, words=words, pieces=pieces, common=common)
     decompounder = Decompounder(analysis.vocabulary(), locale)
     analysis.splits = _splits(previous, analysis, decompounder)
@@ -196,7 +205,8 @@ def update(previous: LocaleAnalysis, articles: list, locale: str,
     return analysis
 
 
-def _counts(previous: LocaleAnalysis, keys: list[str], fresh: dict[str, ArticleTerms]):
+def _counts(previous: LocaleAnalysis, keys: list[str], fresh: dict[str, ArticleTerms],
+            fresh_pieces: dict[str, set[str]]):
     """How many articles hold each word and each piece: the last build's counts, less the
     articles that left, plus those that came."""
     words, pieces = previous.words.copy(), previous.pieces.copy()
@@ -204,7 +214,7 @@ def _counts(previous: LocaleAnalysis, keys: list[str], fresh: dict[str, ArticleT
     for key, times in chain(((k, -n) for k, n in (before - after).items()), (after - before).items()):
         if key in fresh:
             _count(words, fresh[key].written, times)
-            _count(pieces, set(fresh[key].pieces), times)
+            _count(pieces, fresh_pieces[key], times)
         else:
             _count(words, previous.articles[key].written.split(), times)
             _count(pieces, previous.articles[key].pieces(), times)
@@ -221,16 +231,13 @@ def _count(counter: Counter, items, times: int):
                 del counter[item]
 
 
-def _filter_pieces(article: CachedArticle, newly: frozenset, back: frozenset):
-    """Leave out the pieces that became common (`newly`) and put back those that no longer are."""
-    removed = article.removed.split()
-    left_out = newly.intersection(article.fields[GRAMS_FIELD].split())
-    if not left_out and back.isdisjoint(removed):
-        return
+def _leave_out(article: CachedArticle, newly: frozenset):
+    """Leave out of a cached article the pieces that became common."""
     pieces = article.fields[GRAMS_FIELD].split()
-    kept = [p for p in pieces if p not in left_out] + [p for p in removed if p in back]
-    article.removed = " ".join([p for p in removed if p not in back] + [p for p in pieces if p in left_out])
-    article.fields[GRAMS_FIELD] = " ".join(kept)
+    left_out = newly.intersection(pieces)
+    if left_out:
+        article.fields[GRAMS_FIELD] = " ".join([p for p in pieces if p not in left_out])
+        article.removed = " ".join({*article.removed.split(), *left_out})
 
 
 def _splits(previous: LocaleAnalysis, analysis: LocaleAnalysis, decompounder: Decompounder) -> dict:
