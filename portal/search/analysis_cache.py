@@ -66,9 +66,8 @@ class CachedArticle:
     asked: tuple[str, ...]
 
     @classmethod
-    def of(cls, terms: ArticleTerms, common: frozenset, pieces: set[str]) -> CachedArticle:
-        """`pieces`: the distinct ones of `terms`."""
-        left_out = common & pieces
+    def of(cls, terms: ArticleTerms, common: frozenset) -> CachedArticle:
+        left_out = common.intersection(terms.pieces)
         kept = [p for p in terms.pieces if p not in left_out] if left_out else terms.pieces
         return cls(fields={**terms.fields, GRAMS_FIELD: " ".join(kept), PARTS_FIELD: ""},
                    removed=" ".join(left_out), written=" ".join(terms.written), compounds=terms.compounds,
@@ -173,8 +172,7 @@ def update(previous: LocaleAnalysis, articles: list, locale: str,
             fresh[key] = analyse(article, locale)
         if progress and done % 500 == 0:
             progress(locale, done, len(articles))
-    fresh_pieces = {key: set(terms.pieces) for key, terms in fresh.items()}
-    words, pieces = _counts(previous, keys, fresh, fresh_pieces)
+    words, pieces = _counts(previous, keys, fresh)
     # Pieces in too many articles are not indexed: no query reads them (planner.GRAM_MAX_SHARE),
     # and they would be most of the postings.
     limit = ceiling(GRAM_MAX_SHARE, len(keys), GRAM_MIN_CEILING)
@@ -188,9 +186,8 @@ def update(previous: LocaleAnalysis, articles: list, locale: str,
         if cached is not None and not back.isdisjoint(cached.removed.split()):
             # Pieces no longer common go back in: from the text, as the cache keeps no counts of them.
             fresh[key] = analyse(article, locale)
-            fresh_pieces[key] = set(fresh[key].pieces)
         if key in fresh:
-            current[key] = CachedArticle.of(fresh[key], common, fresh_pieces[key])
+            current[key] = CachedArticle.of(fresh[key], common)
         else:
             current[key] = cached
             if newly:
@@ -205,16 +202,16 @@ def update(previous: LocaleAnalysis, articles: list, locale: str,
     return analysis
 
 
-def _counts(previous: LocaleAnalysis, keys: list[str], fresh: dict[str, ArticleTerms],
-            fresh_pieces: dict[str, set[str]]):
+def _counts(previous: LocaleAnalysis, keys: list[str], fresh: dict[str, ArticleTerms]):
     """How many articles hold each word and each piece: the last build's counts, less the
-    articles that left, plus those that came."""
+    articles that left, plus those that came. (Each article's set of pieces is made and dropped
+    in turn: holding 10,000 of them at once made a first build a second slower.)"""
     words, pieces = previous.words.copy(), previous.pieces.copy()
     before, after = Counter(previous.order), Counter(keys)
     for key, times in chain(((k, -n) for k, n in (before - after).items()), (after - before).items()):
         if key in fresh:
             _count(words, fresh[key].written, times)
-            _count(pieces, fresh_pieces[key], times)
+            _count(pieces, set(fresh[key].pieces), times)
         else:
             _count(words, previous.articles[key].written.split(), times)
             _count(pieces, previous.articles[key].pieces(), times)
