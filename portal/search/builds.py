@@ -179,11 +179,13 @@ class IndexedSearch:
         staging = self.root / f".{name}.tmp"
         staging.mkdir()
         cache = AnalysisCache(self.root.parent, self.signature)
-        analyses = {}
         try:
             for locale, items in sorted(by_locale.items()):
-                analyses[locale] = self._write_locale(staging / locale, locale, items, progress,
-                                                      cache.load(locale))
+                analysis = self._write_locale(staging / locale, locale, items, progress, cache.load(locale))
+                # Kept at once, one locale in memory at a time. Should this build fail, its analyses
+                # are still right; the folder they name will not exist, and nothing is linked.
+                analysis.folder = f"{name}/{locale}"
+                cache.save(locale, analysis)
             if add_to_build is not None:
                 add_to_build(staging)
             self._write_synonyms(staging, synonyms, by_locale)
@@ -194,9 +196,6 @@ class IndexedSearch:
             shutil.rmtree(staging, ignore_errors=True)
             raise
         self._go_live(name)
-        for locale, analysis in analyses.items():
-            analysis.folder = f"{name}/{locale}"
-            cache.save(locale, analysis)
         self._prune(keep=name)
         log.info("search index %s built with %s: %s", name, self.engine.name,
                  ", ".join(f"{loc} {len(items)}" for loc, items in sorted(by_locale.items())))
