@@ -126,21 +126,21 @@ class SearchService:
         return new > limit
 
     def build(self, content, *, embed_limit: int | None = None, progress=None):
-        """Build the lexical index and, with search by meaning, its vectors; `embed_limit`: build
-        without vectors when more articles than that need embedding (a start must not take hours);
-        `progress(locale, done, total)` hears how far the lexical build got."""
+        """Build the lexical index and, with search by meaning, its vectors in the same build folder,
+        so one swap makes both live; `embed_limit`: build without vectors when more articles than
+        that need embedding (a start must not take hours); `progress(locale, done, total)` hears how
+        far the lexical build got."""
         articles = with_questions(list(content.all_articles),
                                   self.learned_questions() if self.learned_questions else {})
-        # The slow part first, so the new lexical index and its vectors go live moments apart.
         matrices = None
         if self.semantic and not self._too_many_to_embed(articles, embed_limit):
             matrices = self._embed(articles)
-        name = self.backend.build(articles, content.site.synonyms, progress=progress)
+        add_vectors = None
         if matrices is not None:
-            folder = self.build_folder(name if isinstance(name, str) and name else None)
-            if folder is not None:
-                write_vectors(folder, articles, self.embedder, None, matrices=matrices)
-        return name
+            def add_vectors(folder):
+                write_vectors(folder, (), self.embedder, None, matrices=matrices)
+        return self.backend.build(articles, content.site.synonyms, progress=progress,
+                                  add_to_build=add_vectors)
 
     def ensure_vectors(self, content, max_new: int | None = None) -> bool:
         """Add vectors to a live build made without them (e.g. before search by meaning was on).
@@ -161,15 +161,14 @@ class SearchService:
         return True
 
     def _live_vectors(self, generation: str) -> dict:
+        """The live build's own vectors (a build goes live with them); none: lexical only, looked
+        for again on the next query, as `ensure_vectors` may add them."""
         loaded_for, vectors = self._vectors
         if loaded_for != generation:
             folder = self.build_folder(generation)
-            fresh = read_vectors(folder) if folder is not None else {}
-            if fresh or not vectors:
-                # Until a new build's vectors are written (moments after it goes live), the last ones serve.
-                with self._lock:
-                    self._vectors = (generation if fresh else "", fresh)
-                vectors = fresh
+            vectors = read_vectors(folder) if folder is not None else {}
+            with self._lock:
+                self._vectors = (generation if vectors else "", vectors)
         return vectors
 
     def semantic_status(self) -> dict:

@@ -8,10 +8,13 @@ Layout under <data dir>/index/:  CURRENT (the live build's name) and one folder 
     <build>/<locale>/lexicon.json   article ids and categories by number, written forms
     <build>/<locale>/words.txt + spelling_*.npy   the vocabulary and its 'did you mean' table
     <build>/<locale>/texts.bin + texts.offsets    article texts, for snippets
+    <build>/<locale>/vectors.npy + vectors.json   article vectors, with search by meaning (vectors.py)
 
-A rebuild writes a new folder and then replaces CURRENT, so a running server keeps
-answering from the old build until its next query sees the new name. Which engine ranks is
-a setting; the ranking rules are the planner's (`planner.py`), the same for every engine.
+A rebuild writes a new folder, vectors included, and then replaces CURRENT, so a running server
+keeps answering from the old build until its next query sees the new name, words and meanings
+together. It analyses only the articles that changed since the last build (analysis_cache.py).
+Which engine ranks is a setting; the ranking rules are the planner's (`planner.py`), the same for
+every engine.
 """
 
 from __future__ import annotations
@@ -26,16 +29,16 @@ import weakref
 from array import array
 from collections import Counter, defaultdict
 from collections.abc import Callable
-from itertools import chain
 from pathlib import Path
 from typing import Protocol
 
 from . import spelling
 from .analysis import fold_word, shop_synonyms, stopwords, term_function
+from .analysis_cache import AnalysisCache, LocaleAnalysis, link_files, update
 from .compounds import Decompounder
-from .fields import GRAMS_FIELD, WORDS_FIELD, AnalysedArticle, analyse, vocabulary
+from .fields import WORDS_FIELD, AnalysedArticle
 from .interface import Hit, SearchResults, SearchUnavailable
-from .planner import GRAM_MAX_SHARE, GRAM_MIN_CEILING, Plan, Planner, ceiling, group_phrases
+from .planner import Plan, Planner, group_phrases
 from .snippets import snippet
 
 log = logging.getLogger(__name__)
@@ -94,18 +97,6 @@ def _sync_folder(path: Path):
         os.close(descriptor)
 
 
-def _prune_common_pieces(articles: list[AnalysedArticle]):
-    """Pieces no query reads (in too many articles: planner.GRAM_MAX_SHARE) are not indexed:
-    they would be most of the postings, and a query reading their neighbours would page
-    them in all the same."""
-    frequency = Counter(chain.from_iterable(set(a.fields[GRAMS_FIELD]) for a in articles))
-    limit = ceiling(GRAM_MAX_SHARE, len(articles), GRAM_MIN_CEILING)
-    common = {piece for piece, count in frequency.items() if count > limit}
-    if common:
-        for article in articles:
-            article.fields[GRAMS_FIELD] = [p for p in article.fields[GRAMS_FIELD] if p not in common]
-
-
 def _write_texts(folder: Path, texts: list[str]):
     offsets, position = array("q", [0]), 0
     with open(folder / "texts.bin", "wb") as file:
@@ -114,6 +105,27 @@ def _write_texts(folder: Path, texts: list[str]):
             offsets.append(position)
         os.fsync(file.fileno())
     (folder / "texts.offsets").write_bytes(offsets.tobytes())
+
+
+def _write_vocabulary(folder: Path, words: list[str], earlier: Path | None, earlier_words: list[str]):
+    """The vocabulary and its 'did you mean' table, from an earlier build's table where there is one;
+    returns the names of the files written."""
+    before = set(os.listdir(folder))
+    _write(folder / "words.txt", "\n".join(words))
+    spelling.write(folder, words, earlier, earlier_words)
+    return tuple(sorted(set(os.listdir(folder)) - before))
+
+
+def _write_lexicon(folder: Path, articles: list, words: list[str]):
+    # The written form of a folded word, for queries typed without diacritics: 'zwrocic' -> 'zwrócić'.
+    with_diacritics = {}
+    for word in words:
+        if (folded := fold_word(word)) != word:
+            with_diacritics.setdefault(folded, word)
+    _write(folder / "lexicon.json", json.dumps({
+        "ids": [a.id for a in articles], "categories": [a.category for a in articles],
+        "with_diacritics": with_diacritics,
+    }, ensure_ascii=False))
 
 
 class _Texts:
@@ -153,7 +165,11 @@ class IndexedSearch:
 
     # -- building --------------------------------------------------------------------
 
-    def build(self, articles, synonyms=None, progress: Progress | None = None):
+    def build(self, articles, synonyms=None, progress: Progress | None = None,
+              add_to_build: Callable[[Path], None] | None = None):
+        """Write a new build and make it live; `add_to_build(folder)` writes more into the build
+        before it goes live (the article vectors): one swap makes all of it live together, and
+        if it fails the previous build stays live."""
         by_locale = defaultdict(list)
         for article in articles:
             if not article.draft:
@@ -162,56 +178,72 @@ class IndexedSearch:
         name = f"{time.time_ns():x}-{os.getpid()}"
         staging = self.root / f".{name}.tmp"
         staging.mkdir()
+        cache = AnalysisCache(self.root.parent, self.signature)
         try:
             for locale, items in sorted(by_locale.items()):
-                self._write_locale(staging / locale, locale, items, progress)
-            # The editors' groups, then the built-in shop vocabulary of each locale's language.
-            groups = {locale: [*(synonyms or {}).get(locale, ()),
-                               *(shop_synonyms(locale) if self.builtin_synonyms else ())]
-                      for locale in by_locale}
-            _write(staging / "synonyms.json", json.dumps(
-                {locale: [list(group) for group in found] for locale, found in groups.items() if found},
-                ensure_ascii=False))
+                analysis = self._write_locale(staging / locale, locale, items, progress, cache.load(locale))
+                # Kept at once, one locale in memory at a time. Should this build fail, its analyses
+                # are still right; the folder they name will not exist, and nothing is linked.
+                analysis.folder = f"{name}/{locale}"
+                cache.save(locale, analysis)
+            if add_to_build is not None:
+                add_to_build(staging)
+            self._write_synonyms(staging, synonyms, by_locale)
             _write(staging / "build.json", json.dumps(self.signature))
             _sync_folder(staging)
             os.rename(staging, self.root / name)
         except BaseException:
             shutil.rmtree(staging, ignore_errors=True)
             raise
-        pointer = self.root / f".CURRENT.{name}"
-        _write(pointer, name)
-        os.replace(pointer, self.root / "CURRENT")
-        _sync_folder(self.root)
+        self._go_live(name)
         self._prune(keep=name)
         log.info("search index %s built with %s: %s", name, self.engine.name,
                  ", ".join(f"{loc} {len(items)}" for loc, items in sorted(by_locale.items())))
         return name
 
-    def _write_locale(self, folder: Path, locale: str, articles: list, progress: Progress | None):
+    def _write_synonyms(self, staging: Path, synonyms, by_locale):
+        # The editors' groups, then the built-in shop vocabulary of each locale's language.
+        groups = {locale: [*(synonyms or {}).get(locale, ()),
+                           *(shop_synonyms(locale) if self.builtin_synonyms else ())]
+                  for locale in by_locale}
+        _write(staging / "synonyms.json", json.dumps(
+            {locale: [list(group) for group in found] for locale, found in groups.items() if found},
+            ensure_ascii=False))
+
+    def _go_live(self, name: str):
+        """Point CURRENT at a complete build folder: the one moment a reader's answer changes."""
+        pointer = self.root / f".CURRENT.{name}"
+        _write(pointer, name)
+        os.replace(pointer, self.root / "CURRENT")
+        _sync_folder(self.root)
+
+    def _write_locale(self, folder: Path, locale: str, articles: list, progress: Progress | None,
+                      previous: LocaleAnalysis) -> LocaleAnalysis:
+        """Write a locale's files, analysing only the articles `previous` (the last build's
+        analysis) does not hold, and linking the last build's files where nothing changed."""
         folder.mkdir()
-        analysed = []
-        words = vocabulary(articles)
-        decompounder = Decompounder(words, locale)
-        for number, article in enumerate(articles):
-            analysed.append(analyse(number, article, locale, decompounder))
-            if progress and (number + 1) % 500 == 0:
-                progress(locale, number + 1, len(articles))
-        _prune_common_pieces(analysed)
-        self.engine.write(folder / "engine", analysed)
-        _write_texts(folder, [article.text for article in analysed])
-        _write(folder / "words.txt", "\n".join(words))
-        spelling.write(folder, words)
-        # The written form of a folded word, for queries typed without diacritics: 'zwrocic' -> 'zwrócić'.
-        with_diacritics = {}
-        for word in words:
-            if (folded := fold_word(word)) != word:
-                with_diacritics.setdefault(folded, word)
-        _write(folder / "lexicon.json", json.dumps({
-            "ids": [a.id for a in articles], "categories": [a.category for a in articles],
-            "with_diacritics": with_diacritics,
-        }, ensure_ascii=False))
+        analysis = update(previous, articles, locale, progress)
+        earlier = self.root / previous.folder if previous.folder else None
+        unchanged = earlier is not None and analysis.order == previous.order
+        if unchanged and link_files(earlier, previous.written_files, folder):
+            analysis.written_files = previous.written_files
+            analysis.vocabulary_files = previous.vocabulary_files
+        else:
+            analysed = analysis.analysed(articles)
+            self.engine.write(folder / "engine", analysed)
+            _write_texts(folder, [article.text for article in analysed])
+            words = analysis.vocabulary()
+            same_words = earlier is not None and analysis.words.keys() == previous.words.keys()
+            if same_words and link_files(earlier, previous.vocabulary_files, folder):
+                analysis.vocabulary_files = previous.vocabulary_files
+            else:
+                analysis.vocabulary_files = _write_vocabulary(folder, words, earlier, previous.vocabulary())
+            _write_lexicon(folder, articles, words)
+            analysis.written_files = tuple(sorted(
+                str(path.relative_to(folder)) for path in folder.rglob("*") if path.is_file()))
         if progress:
             progress(locale, len(articles), len(articles))
+        return analysis
 
     def _prune(self, keep):
         builds = sorted((p for p in self.root.iterdir() if p.is_dir() and not p.name.startswith(".")),

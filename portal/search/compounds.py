@@ -30,6 +30,14 @@ COMPOUNDING = frozenset(LINKING_LETTERS)
 SUFFIX_WORDS = {"sv": frozenset(("heter", "ingen", "ingar", "ningen", "ande", "else", "skap", "utom")),
                 "da": frozenset(("heder", "else", "ning", "skab", "ende"))}
 CACHE_SIZE = 100_000
+MIN_PART = 4  # letters in the shortest part
+
+
+def compound_candidates(words: Iterable[str], locale: str) -> list[str]:
+    """The words (lowercase, as written) a Decompounder of `locale` may split, whatever its vocabulary."""
+    if primary(locale) not in COMPOUNDING:
+        return []
+    return [word for word in words if len(word) >= 2 * MIN_PART and word.isalpha()]
 
 
 class Decompounder:
@@ -40,7 +48,7 @@ class Decompounder:
     as one word gets no splits.
     """
 
-    def __init__(self, vocabulary: Iterable[str] | Container[str], locale: str, *, min_part: int = 4,
+    def __init__(self, vocabulary: Iterable[str] | Container[str], locale: str, *, min_part: int = MIN_PART,
                  max_parts: int = 3, split_known: bool = True):
         self.language = primary(locale)
         if self.language not in COMPOUNDING:
@@ -72,6 +80,11 @@ class Decompounder:
             return ()
         best = self._split(word, self.max_parts)
         return best[1] if best else ()
+
+    def depends_on(self, word: str, known: str) -> bool:
+        """Whether the parts of `word` may change when `known` enters or leaves the vocabulary: the
+        splitter only asks about pieces of `word`, or a piece and a dropped vowel ('skol' + 'a')."""
+        return known in word or (known[-1:] in self.dropped and known[:-1] in word)
 
     def _head(self, piece: str) -> str | None:
         """The known word a non-final part stands for, if any: itself, or itself plus a dropped vowel."""

@@ -8,10 +8,12 @@ Whoosh's `SpaceSeparatedTokenizer`), so every language we support is analysed by
 from __future__ import annotations
 
 import math
+from collections import Counter
 from dataclasses import dataclass
 from itertools import chain
 
 from .analysis import fold_word, query_words, stopwords, term_function, word_grams
+from .compounds import compound_candidates
 
 # Stems, in these fields: where a customer's word is found says how much it counts. `parts`
 # holds the stems of the known words a compound is made of ('returfrakten': retur, frakt), in
@@ -52,39 +54,54 @@ def whole_question(text: str) -> str:
 
 @dataclass(frozen=True)
 class AnalysedArticle:
-    """One article as the engines index it: `fields` maps a field name to its terms."""
+    """One article as the engines index it: `fields` maps a field name to its terms, separated by
+    spaces (the engines' tokenizer)."""
 
     number: int  # position in the locale's build: the engines' shared document key
     id: str
     category: str
-    fields: dict[str, list[str]]
+    fields: dict[str, str]
     asked: tuple[str, ...]
     text: str  # the article text snippets are cut from
 
 
-def analyse(number: int, article, locale: str, decompounder=None) -> AnalysedArticle:
+@dataclass
+class ArticleTerms:
+    """What an article is searched by, as far as it depends on the article alone. The rest is
+    decided for a whole locale (analysis_cache.py): the parts of its compounds (by the locale's
+    vocabulary) and which pieces are too common to index."""
+
+    fields: dict[str, str]  # every field but GRAMS_FIELD and PARTS_FIELD, terms separated by spaces
+    pieces: list[str]  # GRAMS_FIELD's terms, every one
+    written: set[str]  # its words as written, stop words too: its share of the vocabulary
+    compounds: dict[str, int]  # words that may be compounds, with how often they occur
+    asked: tuple[str, ...]
+
+
+PARTS_FIELD = "parts"
+
+
+def analyse(article, locale: str) -> ArticleTerms:
     term, stops = term_function(locale), stopwords(locale)
     title, questions = query_words(article.title), query_words(" ".join(article.questions))
     body = query_words(article.body_text)
     tags = query_words(" ".join((*article.tags, article.category.replace("-", " "))))
-    parts = [part for word in chain(title, questions, body)
-             for part in (decompounder.parts(word) if decompounder else ())]
-    fields = {name: [t for t in map(term, words) if t]
-              for name, words in zip(STEM_FIELDS, (title, questions, tags, body, parts), strict=True)}
+    stemmed = {"title": title, "questions": questions, "tags": tags, "body": body}
+    fields = {name: " ".join([t for t in map(term, words) if t]) for name, words in stemmed.items()}
     # Stop words as written are never asked for: a query's exact words leave them out too.
-    fields[WORDS_FIELD] = [w for w in chain(title, questions, tags, body) if w not in stops]
-    fields[GRAMS_FIELD] = list(chain.from_iterable(map(word_grams, chain(title, questions, body))))
-    fields[PREFIXES_FIELD] = sorted(set(map(fold_word, chain(title, questions))))
+    fields[WORDS_FIELD] = " ".join([w for w in chain(title, questions, tags, body) if w not in stops])
+    pieces = list(chain.from_iterable(map(word_grams, chain(title, questions, body))))
+    fields[PREFIXES_FIELD] = " ".join(sorted(set(map(fold_word, chain(title, questions)))))
     asked = tuple(dict.fromkeys(q for q in map(whole_question, (article.title, *article.questions)) if q))
-    return AnalysedArticle(number=number, id=article.id, category=article.category, fields=fields,
-                           asked=asked, text=article.body_text)
+    # The vocabulary: every word as written, stop words too ('did you mean', written forms).
+    written = set(chain(title, questions, body, query_words(" ".join(article.tags))))
+    compounds = Counter(compound_candidates(chain(title, questions, body), locale))
+    return ArticleTerms(fields=fields, pieces=pieces, written=written, compounds=dict(compounds), asked=asked)
 
 
-def vocabulary(articles) -> list[str]:
-    """Every word of the articles as written (stop words too), sorted: the 'did you mean'
-    dictionary and the written forms of words typed without diacritics."""
-    words = set()
-    for article in articles:
-        words.update(query_words(" ".join((article.title, *article.questions, *article.tags,
-                                           article.body_text))))
-    return sorted(words)
+def parts_field(compounds: dict[str, int], splits: dict[str, tuple[str, ...]], locale: str) -> str:
+    """The stems of the known words an article's compounds are made of (`splits`: compound ->
+    parts), each as often as its compound."""
+    term = term_function(locale)
+    return " ".join(stem for word, count in compounds.items() for part in splits[word]
+                    if (stem := term(part)) for _ in range(count))

@@ -32,9 +32,11 @@ class SearchUnavailable(Exception):
 
 
 class SearchBackend(Protocol):
-    def build(self, articles: Iterable[Article], synonyms: dict | None = None, progress=None) -> None:
+    def build(self, articles: Iterable[Article], synonyms: dict | None = None, progress=None,
+              add_to_build=None) -> str | None:
         """Index every published article, all locales, replacing the live index atomically;
-        `progress(locale, done, total)` hears how far each locale got."""
+        `progress(locale, done, total)` hears how far each locale got; `add_to_build(folder)`
+        writes more into the new build (the article vectors) before it goes live."""
 
     def query(self, locale: str, text: str, *, category: str | None = None,
               limit: int = 10, offset: int = 0) -> SearchResults:
@@ -54,8 +56,8 @@ class SearchBackend(Protocol):
 class NullSearch:
     """Finds nothing; for tests of everything around search."""
 
-    def build(self, articles, synonyms=None, progress=None):
-        self.articles = list(articles)
+    def build(self, articles, synonyms=None, progress=None, add_to_build=None):
+        self.articles = list(articles)  # no build folder: nothing is added
 
     def query(self, locale, text, *, category=None, limit=10, offset=0):
         return SearchResults(query=text, locale=locale, total=0)

@@ -34,19 +34,43 @@ def _checksums(strings) -> np.ndarray:
     return np.fromiter((zlib.crc32(s.encode("utf-8")) for s in strings), dtype=np.uint32)
 
 
-def write(folder: Path, words: list[str]):
-    """Store the deletion checksums of `words` (the sorted vocabulary) in `folder`."""
+def _table(numbered_words) -> tuple[np.ndarray, np.ndarray]:
+    """The deletion checksums of (number, word) pairs, and the number each belongs to."""
     variants, owners = [], []
-    for number, word in enumerate(words):
+    for number, word in numbered_words:
         if 3 <= len(word) <= MAX_WORD_LENGTH:
             made = deletions(word)
             variants.extend(made)
             owners.extend(repeat(number, len(made)))
-    sums = _checksums(variants)
-    owners = np.array(owners, dtype=np.int32)
-    order = np.argsort(sums, kind="stable")
-    np.save(folder / "spelling_sums.npy", sums[order])
-    np.save(folder / "spelling_words.npy", owners[order])
+    return _checksums(variants), np.array(owners, dtype=np.int32)
+
+
+def _earlier_table(words: list[str], earlier: Path, earlier_words: list[str]):
+    """The table of `earlier_words` in `earlier`, renumbered for `words`, plus the new words' rows."""
+    sums = np.load(earlier / "spelling_sums.npy")
+    owners = np.load(earlier / "spelling_words.npy")
+    position = {word: number for number, word in enumerate(words)}
+    renumber = np.array([position.get(word, -1) for word in earlier_words], dtype=np.int32)
+    if len(owners) and (owners.max() >= len(renumber)):
+        raise ValueError(f"{earlier}: the table does not match its words")
+    owners = renumber[owners]
+    kept = owners >= 0
+    known = set(earlier_words)
+    new_sums, new_owners = _table((n, w) for n, w in enumerate(words) if w not in known)
+    return np.concatenate((sums[kept], new_sums)), np.concatenate((owners[kept], new_owners))
+
+
+def write(folder: Path, words: list[str], earlier: Path | None = None, earlier_words: list[str] = ()):
+    """Store the deletion checksums of `words` (the sorted vocabulary) in `folder`. `earlier`: a
+    folder holding the table of `earlier_words` (the last build's): only new words are worked out."""
+    try:
+        sums, owners = _earlier_table(words, earlier, earlier_words) if earlier else _table(enumerate(words))
+    except (OSError, ValueError):
+        sums, owners = _table(enumerate(words))
+    # Sorted by checksum, then word: the same table however it was made.
+    rows = np.sort((sums.astype(np.uint64) << np.uint64(32)) | owners.astype(np.uint64))
+    np.save(folder / "spelling_sums.npy", (rows >> np.uint64(32)).astype(np.uint32))
+    np.save(folder / "spelling_words.npy", (rows & np.uint64(0xFFFFFFFF)).astype(np.int32))
 
 
 def distance(a: str, b: str) -> int:

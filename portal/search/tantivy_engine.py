@@ -53,7 +53,7 @@ class TantivyEngine:
             document = tantivy.Document()
             document.add_unsigned(NUMBER, article.number)
             for name in (*ANALYSED_FIELDS, PREFIXES_FIELD):
-                document.add_text(name, " ".join(article.fields[name]))
+                document.add_text(name, article.fields[name])
             for question in article.asked:
                 document.add_text(ASKED_FIELD, question)
             document.add_text(CATEGORY_FIELD, article.category)

@@ -5,9 +5,10 @@ text's SHA-256. A rebuild embeds only the articles whose text changed; `content 
 preview reuse it. Any number of processes may share it (SQLite with WAL).
 
 Build matrix: <data dir>/index/<build>/<locale>/vectors.npy (float32, one row per article) and
-vectors.json (model id, article ids, categories), written beside the lexical index of the same
-build, so the vectors go live and are pruned with it. Workers map the .npy: one copy in the page
-cache for every worker on the machine.
+vectors.json (model id, article ids, categories), written into the new build folder before it goes
+live (builds.IndexedSearch.build's `add_to_build`), so words and meanings go live with one swap
+and are pruned together. Workers map the .npy: one copy in the page cache for every worker on
+the machine.
 """
 
 from __future__ import annotations
@@ -141,6 +142,8 @@ def write_vectors(folder, articles, embedder: Embedder, cache: VectorCache | Non
         staging = target / f".{MATRIX}.tmp"
         with open(staging, "wb") as handle:
             np.save(handle, np.ascontiguousarray(matrix, dtype=np.float32))
+            handle.flush()
+            os.fsync(handle.fileno())  # CURRENT never names a build whose matrix a power cut emptied
         os.replace(staging, target / MATRIX)
         manifest = {"model": embedder.model_id, "ids": [a.id for a in items],
                     "categories": [a.category for a in items],

@@ -47,7 +47,7 @@ class WhooshEngine:
         writer = ix.writer(limitmb=256)
         for article in articles:
             writer.add_document(
-                **{name: " ".join(article.fields[name]) for name in (*ANALYSED_FIELDS, PREFIXES_FIELD)},
+                **{name: article.fields[name] for name in (*ANALYSED_FIELDS, PREFIXES_FIELD)},
                 **{ASKED_FIELD: ",".join(article.asked), CATEGORY_FIELD: article.category,
                    NUMBER: article.number})
         writer.commit()

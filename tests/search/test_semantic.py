@@ -6,6 +6,7 @@ unanswerable question) use the real model on the small search-basic help centre.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import re
 
@@ -21,6 +22,7 @@ from portal.search import SearchService, get_search, make_backend
 from portal.search.embedding import NullEmbedder
 from portal.search.hybrid import CONFIDENCE_THRESHOLD, DENSE_WINDOW, RankedResults, confidence, fuse
 from portal.search.interface import Hit, SearchResults
+from portal.search.vectors import read_vectors
 from tests.helpers import DEMO_CONTENT, make_app
 
 from .helpers import BASIC, ids
@@ -137,6 +139,87 @@ def test_vectors_of_another_model_are_not_used(tmp_path):
     with app.app_context():
         assert not isinstance(service.query("en", "parcel"), RankedResults)
         assert service.semantic_status()["state"] == "degraded"
+
+
+# --- a build: words and meanings go live together -------------------------------------------
+
+
+class _Content:
+    def __init__(self, articles):
+        self.all_articles = articles
+        self.site = load_content(BASIC).site
+
+
+def _service(tmp_path, engine, embedder=None):
+    backend = make_backend({"SEARCH_BACKEND": engine, "DATA_DIR": tmp_path})
+    return SearchService(backend, embedder=embedder or NullEmbedder(), data_dir=tmp_path)
+
+
+def _edited(articles, number, words):
+    edited = list(articles)
+    edited[number] = dataclasses.replace(edited[number], body_text=f"{edited[number].body_text} {words}")
+    return edited
+
+
+def test_a_build_goes_live_with_its_vectors(tmp_path, engine, monkeypatch):
+    """The folder CURRENT is switched to already holds every locale's vectors, at that moment."""
+    service = _service(tmp_path, engine)
+    articles = load_content(BASIC).articles
+    locales = {a.locale for a in articles if not a.draft}
+    seen = []
+    go_live = service.backend._go_live
+
+    def check_then_go_live(name):
+        seen.append(set(read_vectors(tmp_path / "index" / name)))
+        go_live(name)
+
+    monkeypatch.setattr(service.backend, "_go_live", check_then_go_live)
+    first = service.build(_Content(articles))
+    second = service.build(_Content(_edited(articles, 0, "capybara")))
+    assert seen == [locales, locales] and first != second
+    assert service.query("en", "parcel").semantic
+    service.backend.close()
+
+
+class _FailingEmbedder(NullEmbedder):
+    def embed_passages(self, texts):
+        raise RuntimeError("the model process died")
+
+
+@pytest.mark.parametrize("failure", ["embedding", "writing"])
+def test_a_failure_while_adding_vectors_leaves_the_previous_build_live(tmp_path, engine, monkeypatch,
+                                                                       failure):
+    service = _service(tmp_path, engine)
+    articles = load_content(BASIC).articles
+    live = service.build(_Content(articles))
+    if failure == "embedding":
+        service.embedder = _FailingEmbedder()  # its model id is the same: the cache still has the rest
+        error = RuntimeError
+    else:
+        def disk_full(*args, **kwargs):
+            raise OSError(28, "No space left on device")
+        monkeypatch.setattr("portal.search.write_vectors", disk_full)
+        error = OSError
+    with pytest.raises(error):
+        service.build(_Content(_edited(articles, 0, "capybara")))
+    assert service.backend.generation() == live
+    assert sorted(p.name for p in (tmp_path / "index").iterdir() if p.name != "CURRENT") == [live]
+    assert set(read_vectors(tmp_path / "index" / live)) == {"en", "sv", "da", "pl"}
+    assert service.query("en", "capybara", semantic=False).total == 0  # the old words serve
+    assert service.query("en", "parcel").semantic  # and their meanings
+    service.backend.close()
+
+
+def test_a_build_without_vectors_serves_lexically_not_with_the_last_builds_vectors(tmp_path):
+    service = _service(tmp_path, "tantivy")
+    service.build(_Content(load_content(BASIC).articles))
+    assert service.query("en", "parcel").semantic
+    service.build(_Content(load_content(BASIC).articles), embed_limit=0)  # the cache has them all
+    assert service.query("en", "parcel", limit=9).semantic
+    service.embedder = NullEmbedder(dim=32)  # nothing cached for this model: too many to embed
+    service.build(_Content(load_content(BASIC).articles), embed_limit=0)
+    assert not isinstance(service.query("en", "parcel"), RankedResults)
+    service.backend.close()
 
 
 # --- the model missing or unreadable --------------------------------------------------------

@@ -22,8 +22,8 @@ class CountingBackend:
         self.queries = []
         self.suggestions = []
 
-    def build(self, articles, synonyms=None, progress=None):
-        return self.inner.build(articles, synonyms, progress)
+    def build(self, articles, synonyms=None, progress=None, add_to_build=None):
+        return self.inner.build(articles, synonyms, progress, add_to_build)
 
     def generation(self):
         return self.inner.generation()

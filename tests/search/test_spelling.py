@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from portal.search.spelling import Speller, deletions, distance, write
@@ -47,3 +48,18 @@ def test_first_letter_and_the_word_itself_are_never_suggested(speller):
 def test_an_empty_vocabulary_suggests_nothing(tmp_path):
     write(tmp_path, [])
     assert Speller(tmp_path, []).candidates("parcel", 2) == {}
+
+
+@pytest.mark.parametrize("earlier_exists", [True, False])
+def test_a_table_made_from_the_last_builds_is_the_one_made_from_scratch(tmp_path, earlier_exists):
+    changed = sorted({*WORDS, "parcelbox", "shipping"} - {"delete", "refund"})
+    for name in ("earlier", "updated", "scratch"):
+        (tmp_path / name).mkdir()
+    if earlier_exists:
+        write(tmp_path / "earlier", WORDS)
+    write(tmp_path / "updated", changed, tmp_path / "earlier", WORDS)
+    write(tmp_path / "scratch", changed)
+    for name in ("spelling_sums.npy", "spelling_words.npy"):
+        assert np.array_equal(np.load(tmp_path / "updated" / name), np.load(tmp_path / "scratch" / name))
+    updated = Speller(tmp_path / "updated", changed)
+    assert updated.candidates("shiping", 1) == {"shipping": 1} and updated.candidates("refnd", 1) == {}
