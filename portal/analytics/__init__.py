@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import re
 import secrets
+from typing import Any
 
-from flask import Flask, current_app, g, request
+from flask import Flask, Response, current_app, g, request
 
 from .recorder import EVENT_TYPES, EventRecorder
 from .redact import redact
@@ -26,7 +27,7 @@ _RANDOM_ID = re.compile(r"^[0-9a-f]{32}$")
 _BOTS = re.compile(r"bot|crawl|spider|slurp|preview|monitor|lighthouse|headless", re.I)
 
 
-def init_app(app: Flask):
+def init_app(app: Flask) -> None:
     app.config.setdefault("ANALYTICS_ATTRIBUTION", True)
     app.extensions["analytics"] = EventRecorder(app.extensions["db"])
     app.before_request(_start_visit)
@@ -42,7 +43,7 @@ def _cookie_id(name: str) -> str | None:
     return value if _RANDOM_ID.match(value) else None
 
 
-def _start_visit():
+def _start_visit() -> None:
     g.events = []
     g.visit_id = g.attribution_id = None
     g.new_attribution = False
@@ -56,7 +57,7 @@ def _start_visit():
                 g.attribution_id, g.new_attribution = secrets.token_hex(16), True
 
 
-def record(type_: str, **fields):
+def record(type_: str, **fields: Any) -> None:
     """Note an event of this request; a background thread stores it."""
     assert type_ in EVENT_TYPES, type_
     # The user agent is read here, never stored: crawlers are not customers.
@@ -70,7 +71,7 @@ def record(type_: str, **fields):
         "locale": g.get("locale") or "", "created_at": get_recorder().clock(), **fields})
 
 
-def _finish_request(response):
+def _finish_request(response: Response) -> Response:
     visit_id = g.get("visit_id")
     if visit_id and response.mimetype == "text/html":
         # Sliding expiry: the visit ends after 30 idle minutes, when the browser drops it.
@@ -92,4 +93,5 @@ def _finish_request(response):
 
 
 def get_recorder() -> EventRecorder:
-    return current_app.extensions["analytics"]
+    recorder: EventRecorder = current_app.extensions["analytics"]
+    return recorder

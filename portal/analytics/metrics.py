@@ -10,8 +10,10 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
+from typing import Any, cast
 
-from sqlalchemy import and_, case, delete, func, or_, select
+from sqlalchemy import ColumnElement, CursorResult, Row, and_, case, delete, func, or_, select
+from sqlalchemy.orm import Session
 
 from ..models import Event, utcnow
 
@@ -22,6 +24,12 @@ CONTACT_WINDOW = dt.timedelta(hours=24)
 SELF_SERVICE_TYPES = ("search", "view")
 # Figures that mean nothing for one article or category (a contact is not about an article).
 _TOTALS_ONLY = ("contacts", "contacts_untracked", "searches", "zero_result_searches")
+
+# What contact_journeys() reads: a contact, and a search or view before it.
+ContactRow = Row[int, str | None, str | None, dt.datetime, str]
+JourneyEvent = Row[int, str | None, str | None, str, dt.datetime, str | None, str | None, str | None]
+# How one self-service visit ended: the arguments of Counts.add_visits after `number`.
+Outcome = tuple[bool, bool, bool, bool, bool, bool]
 
 
 @dataclass
@@ -63,7 +71,8 @@ class Counts:
     def helpful_share(self) -> float | None:
         return _share(self.helpful_votes, self.votes)
 
-    def add_visits(self, number, in_sitting, within_24h, followed, settled, helpful, searched_only):
+    def add_visits(self, number: int, in_sitting: bool, within_24h: bool, followed: bool, settled: bool,
+                   helpful: bool, searched_only: bool) -> None:
         """`number` self-service visits with the same outcome."""
         self.self_service_visits += number
         self.deflected_visits_sitting += number * (not in_sitting)
@@ -74,7 +83,7 @@ class Counts:
         self.confirmed_deflections += number * (settled and not within_24h and helpful)
         self.search_exits += number * (searched_only and within_24h)
 
-    def as_dict(self, totals=True):
+    def as_dict(self, totals: bool = True) -> dict[str, int | float | None]:
         """Every metric by its stable key (docs/deflection.md); per article or category the
         totals that cannot belong to one article are None."""
         values = {**self.__dict__, "deflection_rate_sitting": self.deflection_rate_sitting,
@@ -102,15 +111,16 @@ class Report:
     locale: str | None
     now: dt.datetime = field(default_factory=utcnow)
     total: Counts = field(default_factory=Counts)
-    by_day: dict = field(default_factory=lambda: defaultdict(Counts))
-    by_locale: dict = field(default_factory=lambda: defaultdict(Counts))
-    by_category: dict = field(default_factory=lambda: defaultdict(Counts))
-    by_article: dict = field(default_factory=lambda: defaultdict(Counts))
+    by_day: defaultdict[dt.date, Counts] = field(default_factory=lambda: defaultdict(Counts))
+    by_locale: defaultdict[str, Counts] = field(default_factory=lambda: defaultdict(Counts))
+    by_category: defaultdict[str | None, Counts] = field(default_factory=lambda: defaultdict(Counts))
+    by_article: defaultdict[str | None, Counts] = field(default_factory=lambda: defaultdict(Counts))
     # article id -> (contacts that read it in the 24 hours before, of which it was the last read)
-    read_before_contact: dict = field(default_factory=lambda: defaultdict(lambda: [0, 0]))
-    searched_before_contact: Counter = field(default_factory=Counter)
+    read_before_contact: defaultdict[str | None, list[int]] = field(
+        default_factory=lambda: defaultdict(lambda: [0, 0]))
+    searched_before_contact: Counter[str] = field(default_factory=Counter)
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
         """The report as `analytics metrics --format json` prints it."""
         return {
             "from": self.start.isoformat(), "to": self.end.isoformat(), "locale": self.locale,
@@ -128,27 +138,27 @@ class Report:
                 for article, (read, last) in self.articles_read_before_contact()],
         }
 
-    def articles_read_before_contact(self, limit=None):
+    def articles_read_before_contact(self, limit: int | None = None) -> list[tuple[str | None, list[int]]]:
         """The agent's list: articles customers read before they still contacted us, most first."""
         ranked = sorted(self.read_before_contact.items(), key=lambda item: (-item[1][0], -item[1][1],
                                                                             item[0]))
         return ranked[:limit]
 
 
-def _by_name(item):
+def _by_name(item: tuple[str | None, Counts]) -> str:
     return item[0] or ""
 
 
-def _bounds(start: dt.date, end: dt.date):
+def _bounds(start: dt.date, end: dt.date) -> tuple[dt.datetime, dt.datetime]:
     begin = dt.datetime.combine(start, dt.time())
     return begin, dt.datetime.combine(end + dt.timedelta(days=1), dt.time())
 
 
-def _locale_filter(locale):
+def _locale_filter(locale: str | None) -> list[ColumnElement[bool]]:
     return [Event.locale == locale] if locale else []
 
 
-def deflection_report(session, start: dt.date, end: dt.date, locale: str | None = None,
+def deflection_report(session: Session, start: dt.date, end: dt.date, locale: str | None = None,
                       now: dt.datetime | None = None) -> Report:
     """Every metric of docs/deflection.md for visits whose first search or view is in [start, end].
 
@@ -181,7 +191,7 @@ def deflection_report(session, start: dt.date, end: dt.date, locale: str | None 
     return report
 
 
-def _count_visits(session, report: Report, begin: dt.datetime, finish: dt.datetime):
+def _count_visits(session: Session, report: Report, begin: dt.datetime, finish: dt.datetime) -> None:
     """Self-service visits, and whether a contact followed in the sitting and within 24 hours."""
     locale = _locale_filter(report.locale)
     window = [Event.visit_id.is_not(None), Event.created_at >= begin - CONTACT_WINDOW,
@@ -204,7 +214,8 @@ def _count_visits(session, report: Report, begin: dt.datetime, finish: dt.dateti
         .group_by(Event.visit_id)
     ).all()
     # A contact is a contact whatever language its form was in: no locale filter here.
-    contacts_of_visit, contacts_of_attribution = defaultdict(list), defaultdict(list)
+    contacts_of_visit: defaultdict[str | None, list[dt.datetime]] = defaultdict(list)
+    contacts_of_attribution: defaultdict[str, list[dt.datetime]] = defaultdict(list)
     for visit_id, attribution_id, created_at in session.execute(
         select(Event.visit_id, Event.attribution_id, Event.created_at)
         .where(Event.type == "contact_submitted", *window)
@@ -212,7 +223,7 @@ def _count_visits(session, report: Report, begin: dt.datetime, finish: dt.dateti
         contacts_of_visit[visit_id].append(created_at)
         if attribution_id:
             contacts_of_attribution[attribution_id].append(created_at)
-    viewed = defaultdict(set)
+    viewed: defaultdict[str | None, set[tuple[str | None, str | None]]] = defaultdict(set)
     for visit_id, article_id, category in session.execute(
         select(Event.visit_id, Event.article_id, Event.category).distinct()
         .where(Event.type == "view", Event.visit_id.is_not(None), Event.created_at >= begin,
@@ -222,8 +233,8 @@ def _count_visits(session, report: Report, begin: dt.datetime, finish: dt.dateti
 
     # Visits are tallied by (bucket, outcome) first: one Counter update per bucket instead of
     # eight attribute updates keeps the report fast on months of traffic.
-    outcomes: Counter[tuple] = Counter()
-    empty = ()
+    outcomes: Counter[tuple[str, object, Outcome]] = Counter()
+    empty: tuple[()] = ()
     for row in visits:
         first = row.first_self_service
         if first is None or not begin <= first < finish:
@@ -232,8 +243,9 @@ def _count_visits(session, report: Report, begin: dt.datetime, finish: dt.dateti
         in_sitting = any(abs(t - first) <= CONTACT_WINDOW for t in contacts_of_visit.get(row.visit_id, empty))
         within_24h = in_sitting or any(first <= t <= first + CONTACT_WINDOW
                                        for a in ids for t in contacts_of_attribution.get(a, empty))
-        outcome = (in_sitting, within_24h, bool(ids), bool(ids) and first + CONTACT_WINDOW <= report.now,
-                   bool(row.helpful), bool(row.searched) and not row.clicked)
+        outcome: Outcome = (in_sitting, within_24h, bool(ids),
+                            bool(ids) and first + CONTACT_WINDOW <= report.now,
+                            bool(row.helpful), bool(row.searched) and not row.clicked)
         seen = viewed.get(row.visit_id, empty)
         outcomes[("total", None, outcome)] += 1
         outcomes[("day", first.date(), outcome)] += 1
@@ -247,7 +259,7 @@ def _count_visits(session, report: Report, begin: dt.datetime, finish: dt.dateti
         counts.add_visits(visits_count, *outcome)
 
 
-def _count_contacts(session, report: Report, begin: dt.datetime, finish: dt.datetime):
+def _count_contacts(session: Session, report: Report, begin: dt.datetime, finish: dt.datetime) -> None:
     """Contacts, and what the same browser searched and read in the 24 hours before each."""
     for contact, before in contact_journeys(session, begin, finish, report.locale):
         buckets = [report.total, report.by_day[contact.created_at.date()], report.by_locale[contact.locale]]
@@ -267,7 +279,8 @@ def _count_contacts(session, report: Report, begin: dt.datetime, finish: dt.date
             report.searched_before_contact[query] += 1
 
 
-def contact_journeys(session, begin: dt.datetime, finish: dt.datetime, locale: str | None = None):
+def contact_journeys(session: Session, begin: dt.datetime, finish: dt.datetime, locale: str | None = None,
+                     ) -> list[tuple[ContactRow, list[JourneyEvent]]]:
     """[(contact event, [searches and views of the same visit or attribution id in the 24 hours
     before it, oldest first])] for contacts sent in [begin, finish)."""
     in_range = [Event.type == "contact_submitted", Event.created_at >= begin,
@@ -277,7 +290,8 @@ def contact_journeys(session, begin: dt.datetime, finish: dt.datetime, locale: s
         .where(*in_range).order_by(Event.created_at, Event.id)).all()
     tracked_visits = select(Event.visit_id).where(*in_range, Event.visit_id.is_not(None))
     tracked_attributions = select(Event.attribution_id).where(*in_range, Event.attribution_id.is_not(None))
-    by_visit, by_attribution = defaultdict(list), defaultdict(list)
+    by_visit: defaultdict[str | None, list[JourneyEvent]] = defaultdict(list)
+    by_attribution: defaultdict[str, list[JourneyEvent]] = defaultdict(list)
     for event in session.execute(
         select(Event.id, Event.visit_id, Event.attribution_id, Event.type, Event.created_at,
                Event.article_id, Event.category, Event.query)
@@ -294,7 +308,8 @@ def contact_journeys(session, begin: dt.datetime, finish: dt.datetime, locale: s
         candidates = by_visit.get(contact.visit_id, []) if contact.visit_id else []
         if contact.attribution_id:
             candidates = candidates + by_attribution.get(contact.attribution_id, [])
-        seen, before = set(), []
+        seen: set[int] = set()
+        before: list[JourneyEvent] = []
         for event in sorted(candidates, key=lambda e: (e.created_at, e.id)):
             if event.id not in seen and contact.created_at - CONTACT_WINDOW <= event.created_at \
                     <= contact.created_at:
@@ -306,7 +321,8 @@ def contact_journeys(session, begin: dt.datetime, finish: dt.datetime, locale: s
 
 # -- tables for editors -------------------------------------------------------------
 
-def top_searches(session, start, end, locale=None, limit=50, zero_results_only=False):
+def top_searches(session: Session, start: dt.date, end: dt.date, locale: str | None = None, limit: int = 50,
+                 zero_results_only: bool = False) -> list[tuple[str, int, float]]:
     """(query, searches, average results) by frequency; the zero-result ones are content gaps."""
     begin, finish = _bounds(start, end)
     normalized = func.lower(Event.query)
@@ -321,24 +337,37 @@ def top_searches(session, start, end, locale=None, limit=50, zero_results_only=F
     return [(r.query, r.searches, round(float(r.results or 0), 1)) for r in rows]
 
 
-def least_helpful_articles(session, start, end, locale=None, limit=50):
+@dataclass
+class _ArticleVotes:
+    yes: int = 0
+    no: int = 0
+    reasons: Counter[str] = field(default_factory=Counter)
+
+
+def least_helpful_articles(session: Session, start: dt.date, end: dt.date, locale: str | None = None,
+                           limit: int = 50) -> list[tuple[str | None, int, int, float, dict[str, int]]]:
     """(article, yes, no, share helpful, {reason: count}) with the least helpful first."""
     begin, finish = _bounds(start, end)
     rows = session.execute(
         select(Event.article_id, Event.type, Event.helpful, Event.reason)
         .where(Event.type.in_(("vote", "vote_reason")), Event.created_at >= begin,
                Event.created_at < finish, *_locale_filter(locale)))
-    votes = defaultdict(lambda: [0, 0, Counter()])
+    votes: defaultdict[str | None, _ArticleVotes] = defaultdict(_ArticleVotes)
     for article_id, type_, helpful, reason in rows:
         entry = votes[article_id]
         if type_ == "vote":
-            entry[0 if helpful else 1] += 1
+            if helpful:
+                entry.yes += 1
+            else:
+                entry.no += 1
         elif reason:
-            entry[2][reason] += 1
-    table = [(article, yes, no, yes / (yes + no) if yes + no else 0.0, dict(reasons))
-             for article, (yes, no, reasons) in votes.items() if yes + no]
+            entry.reasons[reason] += 1
+    table = [(article, tally.yes, tally.no, tally.yes / (tally.yes + tally.no), dict(tally.reasons))
+             for article, tally in votes.items() if tally.yes + tally.no]
     return sorted(table, key=lambda r: (r[3], -r[2]))[:limit]
 
 
-def purge_events(session, older_than: dt.datetime) -> int:
-    return session.execute(delete(Event).where(Event.created_at < older_than)).rowcount
+def purge_events(session: Session, older_than: dt.datetime) -> int:
+    # A DELETE gives a CursorResult; Session.execute() is typed for any statement, so says Result.
+    result = cast(CursorResult[Any], session.execute(delete(Event).where(Event.created_at < older_than)))
+    return result.rowcount

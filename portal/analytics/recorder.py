@@ -13,16 +13,22 @@ rest of its batch is stored.
 from __future__ import annotations
 
 import atexit
+import datetime as dt
 import logging
 import os
 import queue
 import threading
 import time
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import String, insert
 from sqlalchemy import exc as sa_exc
 
 from ..models import Event, utcnow
+
+if TYPE_CHECKING:
+    from ..db import Database
 
 log = logging.getLogger(__name__)
 
@@ -33,6 +39,8 @@ EVENT_TYPES = frozenset({
 BATCH_SIZE = 200
 QUEUE_LIMIT = 20_000
 LINGER_SECONDS = 0.25  # events wait at most this long for company; reports never notice
+# An event as analytics.record() notes it: column name -> value, of that column's type.
+EventFields = dict[str, Any]
 
 
 _COLUMNS = tuple(column.name for column in Event.__table__.columns if column.name != "id")
@@ -43,7 +51,7 @@ _CONNECTION_ERRORS = (sa_exc.OperationalError, sa_exc.InterfaceError, sa_exc.Dis
                       sa_exc.TimeoutError)
 
 
-def _storable(value, column):
+def _storable(value: object, column: str) -> object:
     """Text as every database takes it: no NUL (PostgreSQL refuses it), within the column's length."""
     if not isinstance(value, str):
         return value
@@ -52,13 +60,14 @@ def _storable(value, column):
     return value[:limit] if limit else value
 
 
-def _row(fields: dict) -> dict:
+def _row(fields: EventFields) -> dict[str, object]:
     """Every column present, so one executemany INSERT can take the whole batch."""
     return {"created_at": fields.get("created_at") or utcnow(),
             **{name: _storable(fields.get(name), name) for name in _COLUMNS if name != "created_at"}}
 
 
-def next_batch(events_queue: queue.Queue, linger: float, hurry: threading.Event) -> list:
+def next_batch(events_queue: queue.Queue[EventFields], linger: float,
+               hurry: threading.Event) -> list[EventFields]:
     """Up to BATCH_SIZE events: waits for the first, then `linger` seconds (or until `hurry` is
     set) for more. Sleeping rather than waiting on the queue: a request's put wakes no one."""
     taken = [events_queue.get()]
@@ -82,7 +91,8 @@ def _describe(error: BaseException) -> str:
 
 
 class EventRecorder:
-    def __init__(self, database, retry_after: float = 5.0, clock=utcnow, linger: float = LINGER_SECONDS):
+    def __init__(self, database: Database, retry_after: float = 5.0,
+                 clock: Callable[[], dt.datetime] = utcnow, linger: float = LINGER_SECONDS) -> None:
         self.database = database
         self.linger = linger
         # When events happen and what "now" is for reports; tests replace it, nothing sleeps.
@@ -92,11 +102,11 @@ class EventRecorder:
         self.written = 0
         self._down_until = 0.0
         self._lock = threading.Lock()
-        self._queue: queue.Queue = queue.Queue(maxsize=QUEUE_LIMIT)
+        self._queue: queue.Queue[EventFields] = queue.Queue(maxsize=QUEUE_LIMIT)
         self._hurry = threading.Event()  # flush() sets it: stop lingering, write now
-        self._writer_pid = None
+        self._writer_pid: int | None = None
 
-    def submit(self, events: list[dict]):
+    def submit(self, events: list[EventFields]) -> None:
         """Queue a request's events for the writer thread; never blocks, never raises."""
         self._ensure_writer()
         for fields in events:
@@ -113,7 +123,7 @@ class EventRecorder:
             time.sleep(0.005)
         return not self._queue.unfinished_tasks
 
-    def _ensure_writer(self):
+    def _ensure_writer(self) -> None:
         # A thread does not survive fork(): each gunicorn worker starts its own.
         if self._writer_pid != os.getpid():
             with self._lock:
@@ -124,7 +134,7 @@ class EventRecorder:
                     atexit.register(self.flush, 5.0)
                     self._writer_pid = os.getpid()
 
-    def _run(self):
+    def _run(self) -> None:
         events_queue = self._queue
         while True:
             batch = next_batch(events_queue, self.linger, self._hurry)
@@ -134,7 +144,7 @@ class EventRecorder:
                 for _ in batch:
                     events_queue.task_done()
 
-    def write(self, events: list[dict]) -> bool:
+    def write(self, events: list[EventFields]) -> bool:
         """Store events now; on failure count them as lost. Never raises."""
         if not events:
             return True
@@ -154,11 +164,11 @@ class EventRecorder:
             self.written += len(rows)
         return True
 
-    def _insert(self, rows):
+    def _insert(self, rows: list[dict[str, object]]) -> None:
         with self.database.engine.begin() as connection:
             connection.execute(insert(Event), rows)
 
-    def _write_one_by_one(self, rows) -> bool:
+    def _write_one_by_one(self, rows: list[dict[str, object]]) -> bool:
         """A row the database refused spoiled the batch: store the others, drop only that row."""
         stored = 0
         for index, row in enumerate(rows):
@@ -176,7 +186,7 @@ class EventRecorder:
             self.written += stored
         return stored == len(rows)
 
-    def _count_lost(self, count, reason):
+    def _count_lost(self, count: int, reason: str) -> None:
         with self._lock:
             self.lost += count
             total = self.lost

@@ -10,19 +10,24 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from typing import TYPE_CHECKING
 
 from flask import Flask, current_app
 from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session
 
 from ..content import get_content
 from ..search import SearchUnavailable, get_search
 from . import proposals
 from .grouping import merge_by_meaning
 
+if TYPE_CHECKING:
+    from ..db import Database
+
 log = logging.getLogger(__name__)
 
 
-def init_app(app: Flask):
+def init_app(app: Flask) -> None:
     database = app.extensions["db"]
     search = app.extensions.get("search")
     if search is not None:
@@ -32,7 +37,7 @@ def init_app(app: Flask):
     app.cli.add_command(cli.learn_cli)
 
 
-def accepted_questions(database) -> dict:
+def accepted_questions(database: Database) -> dict[tuple[str, str], list[str]]:
     """The accepted questions per (locale, article); none when the database is down (the build
     must still work: the questions join at the next one)."""
     try:
@@ -43,7 +48,7 @@ def accepted_questions(database) -> dict:
         return {}
 
 
-def refresh_proposals(session) -> int:
+def refresh_proposals(session: Session) -> int:
     """Proposals up to date with the events of the last LEARN_WINDOW_DAYS (the analytics clock)."""
     config = current_app.config
     content = get_content()
@@ -58,7 +63,7 @@ def refresh_proposals(session) -> int:
         group=(lambda locale, evidence: merge_by_meaning(evidence, embedder)) if embedder else None)
 
 
-def _found_first(locale, query, article_id) -> bool:
+def _found_first(locale: str, query: str, article_id: str) -> bool:
     """Whether search already answers `query` with this article first."""
     try:
         hits = get_search().query(locale, query, limit=1).hits

@@ -10,13 +10,14 @@ from flask.cli import AppGroup
 
 from ..content import get_content
 from ..db import get_db
+from ..models import LearnedQuestion
 from . import proposals, refresh_proposals
 from .export import export_questions
 
 learn_cli = AppGroup("learn", help="Questions learned from visitors, for editors to review.")
 
 
-def _question_json(question) -> dict:
+def _question_json(question: LearnedQuestion) -> dict[str, str | int]:
     return {"id": question.id, "locale": question.locale, "query": question.query,
             "article": question.article_id, "visits": question.visits, "status": question.status}
 
@@ -27,7 +28,7 @@ def _question_json(question) -> dict:
 @click.option("--status", type=click.Choice([proposals.PROPOSED, proposals.ACCEPTED, proposals.REJECTED,
                                              proposals.EXPORTED]),
               default=proposals.PROPOSED, show_default=True)
-def learn_list(locale, output, status):
+def learn_list(locale: str | None, output: str, status: str) -> None:
     """Proposed questions, strongest evidence first (read from the visits of LEARN_WINDOW_DAYS)."""
     if locale is not None and locale not in get_content().locales:
         raise click.BadParameter(f"{locale!r} is not a site locale ({', '.join(get_content().locales)})",
@@ -44,7 +45,7 @@ def learn_list(locale, output, status):
     click.echo(f"{len(found)} {status} question(s); k = {current_app.config['LEARN_MIN_VISITS']} visits")
 
 
-def _decide(question_id, status, wording=None):
+def _decide(question_id: int, status: str, wording: str | None = None) -> dict[str, str | int]:
     with get_db().session() as session:
         try:
             question = proposals.decide(session, question_id, status, wording,
@@ -57,7 +58,7 @@ def _decide(question_id, status, wording=None):
 @learn_cli.command("accept")
 @click.argument("question_id", type=int)
 @click.option("--wording", help="The question as it should be searched, instead of the visitors' words.")
-def learn_accept(question_id, wording):
+def learn_accept(question_id: int, wording: str | None) -> None:
     """Make a question searchable for its article from the next `search build`."""
     entry = _decide(question_id, proposals.ACCEPTED, wording)
     click.echo(f"accepted {entry['query']!r} for {entry['locale']}/{entry['article']}; "
@@ -66,14 +67,14 @@ def learn_accept(question_id, wording):
 
 @learn_cli.command("reject")
 @click.argument("question_id", type=int)
-def learn_reject(question_id):
+def learn_reject(question_id: int) -> None:
     """Never propose this question for this article again."""
     entry = _decide(question_id, proposals.REJECTED)
     click.echo(f"rejected {entry['query']!r} for {entry['locale']}/{entry['article']}")
 
 
 @learn_cli.command("export")
-def learn_export():
+def learn_export() -> None:
     """Write accepted questions into their articles' front matter `questions:`, then mark them exported."""
     with get_db().session() as session:
         written, problems = export_questions(session, current_app.config["CONTENT_DIR"])

@@ -13,7 +13,8 @@ import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
-from sqlalchemy import select
+from sqlalchemy import Row, select
+from sqlalchemy.orm import Session
 
 from ..analytics.metrics import CONTACT_WINDOW
 from ..models import Event
@@ -26,6 +27,8 @@ MAX_HELPFUL_VOTES_PER_VISIT = 3
 # customer's order or address, never a question for everybody.
 REDACTED = re.compile(r"\[(?:link|email|iban|order|phone)\]")
 EVIDENCE_TYPES = ("search", "view", "click", "vote", "contact_submitted")
+# id, visit_id, attribution_id, type, created_at, locale, article_id, query, helpful
+EvidenceRow = Row[int, str | None, str | None, str, dt.datetime, str, str | None, str | None, bool | None]
 
 
 def question_key(locale: str, text: str) -> str:
@@ -41,7 +44,7 @@ def wording(text: str) -> str:
     return " ".join(text.casefold().split()).strip(" .,;:!?¿¡")
 
 
-def most_typed(wordings: Counter) -> str:
+def most_typed(wordings: Counter[str]) -> str:
     """The wording most visitors typed; of equals the shortest, then the first alphabetically."""
     return min(wordings.items(), key=lambda item: (-item[1], len(item[0]), item[0]))[0]
 
@@ -50,19 +53,19 @@ def most_typed(wordings: Counter) -> str:
 class Evidence:
     """What the visits of one locale say: (question key, article) -> the visitors who found it."""
 
-    visitors: dict = field(default_factory=lambda: defaultdict(set))
+    visitors: defaultdict[tuple[str, str], set[str]] = field(default_factory=lambda: defaultdict(set))
     # question key -> every visitor who gave evidence for any article, and the wordings they typed
-    asked_by: dict = field(default_factory=lambda: defaultdict(set))
-    wordings: dict = field(default_factory=lambda: defaultdict(Counter))
+    asked_by: defaultdict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
+    wordings: defaultdict[str, Counter[str]] = field(default_factory=lambda: defaultdict(Counter))
 
-    def add(self, key, text, article_id, visitor):
+    def add(self, key: str, text: str, article_id: str, visitor: str) -> None:
         self.visitors[(key, article_id)].add(visitor)
         if visitor not in self.asked_by[key]:
             self.asked_by[key].add(visitor)
             self.wordings[key][wording(text)] += 1
 
 
-def read_evidence(session, now: dt.datetime, since: dt.datetime) -> dict[str, Evidence]:
+def read_evidence(session: Session, now: dt.datetime, since: dt.datetime) -> dict[str, Evidence]:
     """{locale: Evidence} from the tracked visits whose events are in [since, now]."""
     rows = session.execute(
         select(Event.id, Event.visit_id, Event.attribution_id, Event.type, Event.created_at, Event.locale,
@@ -70,7 +73,8 @@ def read_evidence(session, now: dt.datetime, since: dt.datetime) -> dict[str, Ev
         .where(Event.type.in_(EVIDENCE_TYPES), Event.visit_id.is_not(None), Event.created_at >= since,
                Event.created_at <= now)
         .order_by(Event.visit_id, Event.created_at, Event.id))
-    visits, contacts = defaultdict(list), defaultdict(list)
+    visits: defaultdict[str | None, list[EvidenceRow]] = defaultdict(list)
+    contacts: defaultdict[str | None, list[dt.datetime]] = defaultdict(list)  # by visit or 24-hour id
     for row in rows:
         if row.type == "contact_submitted":
             # A contact belongs to its sitting and, through the 24-hour id, to the day before it.
@@ -85,7 +89,18 @@ def read_evidence(session, now: dt.datetime, since: dt.datetime) -> dict[str, Ev
     return by_locale
 
 
-def _read_visit(events, contacts, now, by_locale):
+@dataclass
+class _View:
+    """An article opened in a visit."""
+
+    article_id: str
+    when: dt.datetime
+    from_results_of: str | None  # the key of the search whose results it was opened from
+    searches_before: int  # how many searches the visit made before it
+
+
+def _read_visit(events: list[EvidenceRow], contacts: dict[str | None, list[dt.datetime]], now: dt.datetime,
+                by_locale: dict[str, Evidence]) -> None:
     first = events[0]
     # A visitor is the 24-hour id when there is one: the same person in several sittings counts once.
     visitor = first.attribution_id or first.visit_id
@@ -94,20 +109,19 @@ def _read_visit(events, contacts, now, by_locale):
     unhelpful = {e.article_id for e in events if e.type == "vote" and e.helpful is False}
     if len(helpful) > MAX_HELPFUL_VOTES_PER_VISIT:
         helpful = set()
-    searches = []  # (question key, text as typed, locale), in order
-    # [article, when, the key of the search whose results it was opened from (or None),
-    #  how many searches came before it]
-    views = []
+    searches: list[tuple[str, str, str]] = []  # (question key, text as typed, locale), in order
+    views: list[_View] = []
     for event in events:
         if event.type == "search" and event.query:
             searches.append((question_key(event.locale, event.query), event.query, event.locale))
         elif event.type == "view" and event.article_id:
-            views.append([event.article_id, event.created_at, None, len(searches)])
-        elif event.type == "click" and views and views[-1][0] == event.article_id and searches:
+            views.append(_View(event.article_id, event.created_at, None, len(searches)))
+        elif event.type == "click" and views and views[-1].article_id == event.article_id and searches:
             # Recorded by the same request as the view before it: that view came from the results
             # of the latest search.
-            views[-1][2] = searches[-1][0]
-    for article_id, when, from_results_of, searches_before in views:
+            views[-1].from_results_of = searches[-1][0]
+    for view in views:
+        article_id, when = view.article_id, view.when
         if article_id in unhelpful:
             continue
         answered = article_id in helpful or (
@@ -115,6 +129,6 @@ def _read_visit(events, contacts, now, by_locale):
             and not any(when <= t <= when + CONTACT_WINDOW for t in contact_times))
         if not answered:
             continue
-        for key, text, locale in searches[:searches_before]:
-            if key and key != from_results_of:
+        for key, text, locale in searches[:view.searches_before]:
+            if key and key != view.from_results_of:
                 by_locale[locale].add(key, text, article_id, visitor)

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import yaml
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from ..content import get_content
 from ..models import LearnedQuestion, utcnow
@@ -53,14 +54,15 @@ def _scalar(value: str) -> str:
     return dumped.removesuffix("\n...").removesuffix("...").strip()
 
 
-def export_questions(session, content_dir) -> tuple[list[tuple[str, int]], list[str]]:
+def export_questions(session: Session, content_dir: str | Path) -> tuple[list[tuple[str, int]], list[str]]:
     """Write every accepted question into its article's file; ([(path, added)], [problem])."""
     content = get_content()
-    by_article = defaultdict(list)
+    by_article: defaultdict[tuple[str, str], list[LearnedQuestion]] = defaultdict(list)
     for question in session.scalars(select(LearnedQuestion).where(LearnedQuestion.status == ACCEPTED)
                                     .order_by(LearnedQuestion.id)):
         by_article[(question.locale, question.article_id)].append(question)
-    written, problems = [], []
+    written: list[tuple[str, int]] = []
+    problems: list[str] = []
     for (locale, article_id), questions in sorted(by_article.items()):
         article = content.article_by_id(locale, article_id)
         if article is None or not article.path:

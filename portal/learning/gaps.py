@@ -10,8 +10,10 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, Row, select
+from sqlalchemy.orm import Session
 
 from ..analytics.metrics import NOT_CONFIDENT
 from ..models import Event
@@ -19,17 +21,22 @@ from ..search.analysis import terms
 from .evidence import REDACTED, most_typed, wording
 from .grouping import leaders
 
+if TYPE_CHECKING:
+    from ..search.embedding import Embedder
+
 EXAMPLES = 3
+# id, visit_id, type, created_at, locale, article_id, query, result_count, reason
+GapRow = Row[int, str | None, str, dt.datetime, str, str | None, str | None, int | None, str | None]
 
 
 @dataclass
 class Gap:
     locale: str
     visits: int = 0
-    wordings: Counter = field(default_factory=Counter)
-    per_day: Counter = field(default_factory=Counter)  # date -> visits
-    read_next: Counter = field(default_factory=Counter)  # article id -> visits that read it after
-    contacted: Counter = field(default_factory=Counter)  # channel -> visits that contacted us after
+    wordings: Counter[str] = field(default_factory=Counter)
+    per_day: Counter[dt.date] = field(default_factory=Counter)  # date -> visits
+    read_next: Counter[str] = field(default_factory=Counter)  # article id -> visits that read it after
+    contacted: Counter[str] = field(default_factory=Counter)  # channel -> visits that contacted us after
 
     @property
     def question(self) -> str:
@@ -45,11 +52,12 @@ class Gap:
         middle = start + (end - start) / 2
         return sum(n if day > middle else -n for day, n in self.per_day.items())
 
-    def merge(self, other: Gap):
+    def merge(self, other: Gap) -> None:
         self.visits += other.visits
-        for mine, theirs in ((self.wordings, other.wordings), (self.per_day, other.per_day),
-                             (self.read_next, other.read_next), (self.contacted, other.contacted)):
-            mine.update(theirs)
+        self.wordings.update(other.wordings)
+        self.per_day.update(other.per_day)
+        self.read_next.update(other.read_next)
+        self.contacted.update(other.contacted)
 
 
 def gap_key(locale: str, text: str) -> str:
@@ -57,18 +65,19 @@ def gap_key(locale: str, text: str) -> str:
     return " ".join(sorted(set(terms(locale, REDACTED.sub(" ", text))))) or wording(text)
 
 
-def content_gaps(session, begin: dt.datetime, finish: dt.datetime, locale: str | None = None,
-                 embedder=None, limit: int = 50) -> list[Gap]:
+def content_gaps(session: Session, begin: dt.datetime, finish: dt.datetime, locale: str | None = None,
+                 embedder: Embedder | None = None, limit: int = 50) -> list[Gap]:
     """Unanswered questions asked in [begin, finish), most visits first."""
-    conditions = [Event.created_at >= begin, Event.created_at < finish,
-                  Event.type.in_(("search", "view", "contact_submitted"))]
+    conditions: list[ColumnElement[bool]] = [
+        Event.created_at >= begin, Event.created_at < finish,
+        Event.type.in_(("search", "view", "contact_submitted"))]
     if locale:
         conditions.append(Event.locale == locale)
     rows = session.execute(
         select(Event.id, Event.visit_id, Event.type, Event.created_at, Event.locale, Event.article_id,
                Event.query, Event.result_count, Event.reason)
         .where(*conditions).order_by(Event.visit_id, Event.created_at, Event.id))
-    visits = defaultdict(list)
+    visits: defaultdict[str, list[GapRow]] = defaultdict(list)
     for row in rows:
         # Untracked events (DNT/GPC) are each their own visit: counted, never linked.
         visits[row.visit_id or f"untracked-{row.id}"].append(row)
@@ -78,8 +87,8 @@ def content_gaps(session, begin: dt.datetime, finish: dt.datetime, locale: str |
     return _grouped(gaps, embedder)[:limit]
 
 
-def _read_visit(events, gaps):
-    seen = set()
+def _read_visit(events: list[GapRow], gaps: dict[tuple[str, str], Gap]) -> None:
+    seen: set[tuple[str, str]] = set()
     for index, event in enumerate(events):
         if event.type != "search" or not event.query:
             continue
@@ -99,10 +108,10 @@ def _read_visit(events, gaps):
         gap.contacted.update(set(contacted))
 
 
-def _grouped(gaps: dict, embedder) -> list[Gap]:
+def _grouped(gaps: dict[tuple[str, str], Gap], embedder: Embedder | None) -> list[Gap]:
     ranked = sorted(gaps.values(), key=lambda gap: (-gap.visits, gap.locale, gap.question))
     if embedder is not None:
-        merged = []
+        merged: list[Gap] = []
         for locale in sorted({gap.locale for gap in ranked}):
             here = [gap for gap in ranked if gap.locale == locale]
             heads = leaders([gap.question for gap in here], embedder)

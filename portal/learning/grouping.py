@@ -6,18 +6,23 @@ Without it, questions are grouped by their folded words alone (evidence.question
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from ..search.embedding import EmbedderUnavailable
 from .evidence import most_typed
 
+if TYPE_CHECKING:
+    from ..search.embedding import Embedder
+    from .evidence import Evidence
+
 # Cosine similarity (e5 query vectors) above which two wordings ask the same thing: a
 # rewording ('refund time' / 'how long does a refund take'), not a neighbouring topic.
 SAME_MEANING = 0.92
 
 
-def leaders(texts: list[str], embedder, threshold: float = SAME_MEANING) -> list[int]:
+def leaders(texts: list[str], embedder: Embedder | None, threshold: float = SAME_MEANING) -> list[int]:
     """For each text (most important first) the index of the first earlier text that means the
     same, or its own index. Every text is its own leader when the model is unavailable."""
     if embedder is None or len(texts) < 2:
@@ -36,14 +41,16 @@ def leaders(texts: list[str], embedder, threshold: float = SAME_MEANING) -> list
     return found
 
 
-def merge_by_meaning(evidence, embedder):
+def merge_by_meaning(evidence: Evidence, embedder: Embedder) -> None:
     """Fold the evidence of question keys that mean the same into the most asked one's."""
     keys = sorted(evidence.asked_by, key=lambda key: (-len(evidence.asked_by[key]), key))
     texts = [most_typed(evidence.wordings[key]) for key in keys]
     head_of = {key: keys[head] for key, head in zip(keys, leaders(texts, embedder), strict=True)}
     if all(head == key for key, head in head_of.items()):
         return
-    visitors, asked_by, wordings = defaultdict(set), defaultdict(set), defaultdict(Counter)
+    visitors: defaultdict[tuple[str, str], set[str]] = defaultdict(set)
+    asked_by: defaultdict[str, set[str]] = defaultdict(set)
+    wordings: defaultdict[str, Counter[str]] = defaultdict(Counter)
     for (key, article_id), seen in evidence.visitors.items():
         visitors[(head_of[key], article_id)] |= seen
     for key in keys:

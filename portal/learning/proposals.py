@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 
 from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
 
 from ..models import LearnedQuestion, utcnow
 from .evidence import Evidence, most_typed, read_evidence
@@ -21,6 +23,10 @@ PROPOSED, ACCEPTED, REJECTED, EXPORTED = "proposed", "accepted", "rejected", "ex
 SEARCHABLE = (ACCEPTED,)
 MIN_SHARE = 0.5
 MAX_QUESTION_LENGTH = 200
+
+ArticleExists = Callable[[str, str], bool]  # (locale, article id)
+FoundFirst = Callable[[str, str, str], bool]  # (locale, query, article id)
+Group = Callable[[str, Evidence], None]  # (locale, evidence), merges its keys in place
 
 
 @dataclass(frozen=True)
@@ -32,13 +38,14 @@ class Candidate:
     visits: int
 
 
-def candidates(evidence: dict[str, Evidence], min_visits: int, article_exists=lambda locale, a: True,
-               found_first=lambda locale, query, a: False):
+def candidates(evidence: dict[str, Evidence], min_visits: int,
+               article_exists: ArticleExists = lambda locale, a: True,
+               found_first: FoundFirst = lambda locale, query, a: False) -> list[Candidate]:
     """The proposals the evidence supports: one article per question at most, and none that
     search already answers with that article first (it would change nothing)."""
-    found = []
+    found: list[Candidate] = []
     for locale, seen in evidence.items():
-        by_key = defaultdict(list)
+        by_key: defaultdict[str, list[tuple[int, str]]] = defaultdict(list)  # key -> [(visits, article)]
         for (key, article_id), visitors in seen.visitors.items():
             by_key[key].append((len(visitors), article_id))
         for key, counts in by_key.items():
@@ -54,9 +61,9 @@ def candidates(evidence: dict[str, Evidence], min_visits: int, article_exists=la
     return found
 
 
-def refresh(session, *, now: dt.datetime | None = None, window: dt.timedelta, min_visits: int,
-            article_exists=lambda locale, a: True, found_first=lambda locale, query, a: False,
-            group=None) -> int:
+def refresh(session: Session, *, now: dt.datetime | None = None, window: dt.timedelta, min_visits: int,
+            article_exists: ArticleExists = lambda locale, a: True,
+            found_first: FoundFirst = lambda locale, query, a: False, group: Group | None = None) -> int:
     """Bring the proposals up to date with the events of the last `window`; returns how many
     are open. Decided questions keep their status: a rejected one is never proposed again.
     `group(locale, evidence)`, when given, merges the keys of near-identical wordings first."""
@@ -84,7 +91,8 @@ def refresh(session, *, now: dt.datetime | None = None, window: dt.timedelta, mi
     return sum(1 for ident in wanted if ident not in stored or stored[ident].status == PROPOSED)
 
 
-def listed(session, *, locale: str | None = None, statuses=(PROPOSED,)) -> list[LearnedQuestion]:
+def listed(session: Session, *, locale: str | None = None,
+           statuses: Collection[str] = (PROPOSED,)) -> list[LearnedQuestion]:
     """Strongest evidence first."""
     query = select(LearnedQuestion).where(LearnedQuestion.status.in_(statuses))
     if locale:
@@ -97,7 +105,7 @@ class DecisionError(Exception):
     pass
 
 
-def decide(session, question_id: int, status: str, wording: str | None = None,
+def decide(session: Session, question_id: int, status: str, wording: str | None = None,
            now: dt.datetime | None = None) -> LearnedQuestion:
     """Accept (optionally with an editor's wording) or reject a proposal."""
     question = session.get(LearnedQuestion, question_id)
@@ -114,7 +122,7 @@ def decide(session, question_id: int, status: str, wording: str | None = None,
     return question
 
 
-def add_accepted(session, locale: str, wording: str, article_id: str, key: str,
+def add_accepted(session: Session, locale: str, wording: str, article_id: str, key: str,
                  now: dt.datetime | None = None) -> LearnedQuestion:
     """An editor's own choice (a content gap added to an article): accepted at once."""
     wording = " ".join(wording.split())
@@ -131,9 +139,9 @@ def add_accepted(session, locale: str, wording: str, article_id: str, key: str,
     return question
 
 
-def accepted_questions(session) -> dict[tuple[str, str], list[str]]:
+def accepted_questions(session: Session) -> dict[tuple[str, str], list[str]]:
     """{(locale, article id): [question, ...]}: what the next index build adds to articles."""
-    found = defaultdict(list)
+    found: defaultdict[tuple[str, str], list[str]] = defaultdict(list)
     for question in session.scalars(select(LearnedQuestion).where(LearnedQuestion.status.in_(SEARCHABLE))
                                     .order_by(LearnedQuestion.id)):
         found[(question.locale, question.article_id)].append(question.query)
