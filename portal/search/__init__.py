@@ -34,15 +34,18 @@ def make_backend(config) -> SearchBackend:
     name = config.get("SEARCH_BACKEND") or "tantivy"
     if name == "null":
         return NullSearch()
-    from .builds import IndexedSearch
+    from .builds import Engine, IndexedSearch
 
+    engine: Engine
     if name == "tantivy":
-        from .tantivy_engine import TantivyEngine as Engine
+        from .tantivy_engine import TantivyEngine
+        engine = TantivyEngine()
     elif name == "whoosh":
-        from .whoosh_engine import WhooshEngine as Engine
+        from .whoosh_engine import WhooshEngine
+        engine = WhooshEngine()
     else:
         raise ValueError(f"PORTAL_SEARCH_BACKEND must be one of {', '.join(BACKENDS)}, not {name!r}")
-    return IndexedSearch(config["DATA_DIR"], Engine(),
+    return IndexedSearch(config["DATA_DIR"], engine,
                          builtin_synonyms=config.get("SEARCH_BUILTIN_SYNONYMS", True))
 
 
@@ -92,8 +95,15 @@ class SearchService:
             return None
         return self.data_dir / "index" / generation
 
+    @property
+    def model(self) -> Embedder:
+        """The embedder, asked for only when search by meaning is on."""
+        if self.embedder is None:
+            raise RuntimeError("search by meaning is off")
+        return self.embedder
+
     def vector_cache(self) -> VectorCache:
-        return VectorCache(self.data_dir, self.embedder.model_id)
+        return VectorCache(self.data_dir, self.model.model_id)
 
     def _report(self, problem: str | None):
         if problem and problem != self._problem:
@@ -138,7 +148,7 @@ class SearchService:
         add_vectors = None
         if matrices is not None:
             def add_vectors(folder):
-                write_vectors(folder, (), self.embedder, None, matrices=matrices)
+                write_vectors(folder, (), self.model, None, matrices=matrices)
         return self.backend.build(articles, content.site.synonyms, progress=progress,
                                   add_to_build=add_vectors)
 
@@ -157,7 +167,7 @@ class SearchService:
         matrices = self._embed(articles)
         if matrices is None:
             return False
-        write_vectors(folder, (), self.embedder, None, matrices=matrices)
+        write_vectors(folder, (), self.model, None, matrices=matrices)
         return True
 
     def _live_vectors(self, generation: str) -> dict:
@@ -186,12 +196,12 @@ class SearchService:
         if not vectors:
             return {"state": "degraded", "detail": "lexical search only: the live index has no article "
                     "vectors; rebuild it with 'flask --app portal search build'"}
-        stale = sorted(locale for locale, v in vectors.items() if v.model_id != self.embedder.model_id)
+        stale = sorted(locale for locale, v in vectors.items() if v.model_id != self.model.model_id)
         if stale:
             return {"state": "degraded", "detail": f"lexical search only in {', '.join(stale)}: vectors from "
                     "another model; rebuild the index"}
         count = sum(len(v.ids) for v in vectors.values())
-        return {"state": "on", "detail": f"{self.embedder.model_id}, {count} article vectors"}
+        return {"state": "on", "detail": f"{self.model.model_id}, {count} article vectors"}
 
     def _cached(self, key, compute):
         with self._lock:

@@ -189,6 +189,7 @@ def update(previous: LocaleAnalysis, articles: list, locale: str,
         if key in fresh:
             current[key] = CachedArticle.of(fresh[key], common)
         else:
+            assert cached is not None  # neither fresh nor changed: the last build holds it
             current[key] = cached
             if newly:
                 _leave_out(cached, newly)

@@ -118,7 +118,7 @@ def _write_vocabulary(folder: Path, words: list[str], earlier: Path | None, earl
 
 def _write_lexicon(folder: Path, articles: list, words: list[str]):
     # The written form of a folded word, for queries typed without diacritics: 'zwrocic' -> 'zwrócić'.
-    with_diacritics = {}
+    with_diacritics: dict[str, str] = {}
     for word in words:
         if (folded := fold_word(word)) != word:
             with_diacritics.setdefault(folded, word)
@@ -156,7 +156,7 @@ class IndexedSearch:
         self.engine = engine
         self.builtin_synonyms = builtin_synonyms
         self._lock = threading.Lock()
-        self._generation = None
+        self._generation: str | None = None
         self._open: dict[str, _OpenLocale | None] = {}
 
     @property
@@ -225,7 +225,7 @@ class IndexedSearch:
         analysis = update(previous, articles, locale, progress)
         earlier = self.root / previous.folder if previous.folder else None
         unchanged = earlier is not None and analysis.order == previous.order
-        if unchanged and link_files(earlier, previous.written_files, folder):
+        if unchanged and earlier is not None and link_files(earlier, previous.written_files, folder):
             analysis.written_files = previous.written_files
             analysis.vocabulary_files = previous.vocabulary_files
         else:
@@ -234,7 +234,7 @@ class IndexedSearch:
             _write_texts(folder, [article.text for article in analysed])
             words = analysis.vocabulary()
             same_words = earlier is not None and analysis.words.keys() == previous.words.keys()
-            if same_words and link_files(earlier, previous.vocabulary_files, folder):
+            if same_words and earlier is not None and link_files(earlier, previous.vocabulary_files, folder):
                 analysis.vocabulary_files = previous.vocabulary_files
             else:
                 analysis.vocabulary_files = _write_vocabulary(folder, words, earlier, previous.vocabulary())
@@ -352,7 +352,7 @@ class _OpenLocale:
         self.stopwords = stopwords(locale)
         self.term = term_function(locale)
         self.phrases = group_phrases(locale, json.loads(synonyms_file.read_text("utf-8")).get(locale, []))
-        self._speller = None
+        self._speller: spelling.Speller | None = None
         self._speller_lock = threading.Lock()
         self.decompounder = Decompounder(self, locale)
         self.planner = Planner(self)

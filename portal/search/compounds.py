@@ -52,9 +52,9 @@ class Decompounder:
                  max_parts: int = 3, split_known: bool = True):
         self.language = primary(locale)
         if self.language not in COMPOUNDING:
-            self.words = frozenset()
+            self.words: Container[str] = frozenset()
         else:  # a set, or anything that answers `in` (an open index), is used as it is
-            self.words = vocabulary if hasattr(vocabulary, "__contains__") else frozenset(vocabulary)
+            self.words = vocabulary if isinstance(vocabulary, Container) else frozenset(vocabulary)
         self.never_parts = stopwords(locale) | SUFFIX_WORDS.get(self.language, frozenset())
         self.min_part = min_part
         self.max_parts = max_parts

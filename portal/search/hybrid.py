@@ -75,8 +75,8 @@ def fuse(lexical: SearchResults, dense_scores: np.ndarray, ids, *, dense_weight=
     if position is None:
         position = {article_id: row for row, article_id in enumerate(ids)}
     count = min(candidates, len(ids))
-    top = np.argpartition(-dense_scores, count - 1)[:count] if count else np.array([], dtype=int)
-    top = sorted(top.tolist(), key=lambda row: -dense_scores[row])
+    nearest = np.argpartition(-dense_scores, count - 1)[:count] if count else np.array([], dtype=int)
+    top = sorted(nearest.tolist(), key=lambda row: -dense_scores[row])
     lexical_scores = {hit.article_id: hit.score for hit in lexical.hits if hit.article_id in position}
     best_dense = float(dense_scores[top[0]]) if top else 0.0
     rows = [row for row in top if dense_scores[row] >= best_dense - window]

@@ -24,7 +24,8 @@ def snippet(text: str, terms: set[str], term: Callable[[str], str | None], top: 
                if (found := term(m.group().lower())) in terms]
     if not matches:
         return ""
-    passages, current = [], []
+    passages: list[list[tuple[int, int, str]]] = []
+    current: list[tuple[int, int, str]] = []
     for match in matches:
         if current and match[1] - max(0, current[0][0] - SURROUND) > MAX_CHARS:
             passages.append(current)

@@ -11,6 +11,7 @@ it costs tens of milliseconds at 10,000 articles.
 from __future__ import annotations
 
 import zlib
+from collections.abc import Sequence
 from itertools import repeat
 from pathlib import Path
 
@@ -36,7 +37,8 @@ def _checksums(strings) -> np.ndarray:
 
 def _table(numbered_words) -> tuple[np.ndarray, np.ndarray]:
     """The deletion checksums of (number, word) pairs, and the number each belongs to."""
-    variants, owners = [], []
+    variants: list[str] = []
+    owners: list[int] = []
     for number, word in numbered_words:
         if 3 <= len(word) <= MAX_WORD_LENGTH:
             made = deletions(word)
@@ -45,7 +47,7 @@ def _table(numbered_words) -> tuple[np.ndarray, np.ndarray]:
     return _checksums(variants), np.array(owners, dtype=np.int32)
 
 
-def _earlier_table(words: list[str], earlier: Path, earlier_words: list[str]):
+def _earlier_table(words: list[str], earlier: Path, earlier_words: Sequence[str]):
     """The table of `earlier_words` in `earlier`, renumbered for `words`, plus the new words' rows."""
     sums = np.load(earlier / "spelling_sums.npy")
     owners = np.load(earlier / "spelling_words.npy")
@@ -60,7 +62,7 @@ def _earlier_table(words: list[str], earlier: Path, earlier_words: list[str]):
     return np.concatenate((sums[kept], new_sums)), np.concatenate((owners[kept], new_owners))
 
 
-def write(folder: Path, words: list[str], earlier: Path | None = None, earlier_words: list[str] = ()):
+def write(folder: Path, words: list[str], earlier: Path | None = None, earlier_words: Sequence[str] = ()):
     """Store the deletion checksums of `words` (the sorted vocabulary) in `folder`. `earlier`: a
     folder holding the table of `earlier_words` (the last build's): only new words are worked out."""
     try:

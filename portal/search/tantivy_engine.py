@@ -42,7 +42,7 @@ def _schema() -> tantivy.Schema:
 
 class TantivyEngine:
     name = "tantivy"
-    version = tantivy.__version__
+    version: str = tantivy.__version__  # type: ignore[attr-defined]  # not in its stubs
 
     def write(self, folder: Path, articles):
         folder.mkdir()

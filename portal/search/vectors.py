@@ -187,7 +187,7 @@ class LocaleVectors:
 
 def read_vectors(folder) -> dict[str, LocaleVectors]:
     """Every locale's vectors in a build folder; a locale without them is left out."""
-    found = {}
+    found: dict[str, LocaleVectors] = {}
     folder = Path(folder)
     if not folder.is_dir():
         return found
