@@ -152,4 +152,4 @@ def warm_up(app):
             get_translations()
         Locale.parse(locale).number_symbols  # noqa: B018 - loads the locale's CLDR data
     with contextlib.suppress(SearchUnavailable):
-        app.extensions["search"].backend.warm(locales)
+        app.extensions["search"].warm(locales)

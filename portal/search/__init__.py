@@ -256,6 +256,11 @@ class SearchService:
             lexical, ranked, limit=limit, offset=offset, detected_language=detected,
             other_language=other_language, category=category, categories_of=vectors.category_of)
 
+    def warm(self, locales) -> None:
+        """Open each locale's index and its spelling dictionary now: in the gunicorn master,
+        before forking, so every worker shares them."""
+        self.backend.warm(locales)
+
     def check(self, locales) -> str:
         """Open the live index of each locale, bypassing the cache; SearchUnavailable if it cannot."""
         for locale in locales:

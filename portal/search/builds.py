@@ -224,8 +224,8 @@ class IndexedSearch:
         folder.mkdir()
         analysis = update(previous, articles, locale, progress)
         earlier = self.root / previous.folder if previous.folder else None
-        unchanged = earlier is not None and analysis.order == previous.order
-        if unchanged and earlier is not None and link_files(earlier, previous.written_files, folder):
+        if earlier is not None and analysis.order == previous.order \
+                and link_files(earlier, previous.written_files, folder):
             analysis.written_files = previous.written_files
             analysis.vocabulary_files = previous.vocabulary_files
         else:
@@ -233,8 +233,8 @@ class IndexedSearch:
             self.engine.write(folder / "engine", analysed)
             _write_texts(folder, [article.text for article in analysed])
             words = analysis.vocabulary()
-            same_words = earlier is not None and analysis.words.keys() == previous.words.keys()
-            if same_words and earlier is not None and link_files(earlier, previous.vocabulary_files, folder):
+            if earlier is not None and analysis.words.keys() == previous.words.keys() \
+                    and link_files(earlier, previous.vocabulary_files, folder):
                 analysis.vocabulary_files = previous.vocabulary_files
             else:
                 analysis.vocabulary_files = _write_vocabulary(folder, words, earlier, previous.vocabulary())
