@@ -10,7 +10,9 @@ import atexit
 import re
 import shutil
 import tempfile
+import threading
 import time
+from http.server import ThreadingHTTPServer
 from pathlib import Path
 
 from portal import create_app
@@ -108,3 +110,24 @@ def login(client, password=PASSWORD):
 def figure(html, key):
     """The value the dashboard shows for a metric (its stable key is on the element)."""
     return re.search(rf'data-metric="{key}">([^<]*)</dd>', html).group(1)
+
+
+class ServedInThread:
+    """An HTTP server on a free local port, serving from a thread inside a `with` block."""
+
+    def __init__(self, handler, server_class=ThreadingHTTPServer):
+        self.server = server_class(("127.0.0.1", 0), handler)
+        self.thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05})
+
+    @property
+    def url(self):
+        return f"http://127.0.0.1:{self.server.server_address[1]}"
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.server.shutdown()
+        self.thread.join()
+        self.server.server_close()

@@ -20,6 +20,8 @@ from collections import deque
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
+from tests.helpers import ServedInThread
+
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[a-z]{2,}$")
 HANG_SECONDS = 1.5  # longer than the connector timeout the tests use
 
@@ -38,7 +40,7 @@ class _Server(ThreadingHTTPServer):
         pass  # a client that timed out and left
 
 
-class FakeHelpdesk:
+class FakeHelpdesk(ServedInThread):
     """Routes are (method, path regex, handler name); handlers get (request, match) and return
     (status, body[, headers]) or raise Reply."""
 
@@ -63,21 +65,7 @@ class FakeHelpdesk:
             def log_message(self, *args):
                 pass
 
-        self.server = _Server(("127.0.0.1", 0), Handler)
-        self.thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05})
-
-    @property
-    def url(self):
-        return f"http://127.0.0.1:{self.server.server_address[1]}"
-
-    def __enter__(self):
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc):
-        self.server.shutdown()
-        self.thread.join()
-        self.server.server_close()
+        super().__init__(Handler, _Server)
 
     def fail_next(self, method, route, status, body=None, headers=None):
         self.script.append((method, route, status, body, headers, False))

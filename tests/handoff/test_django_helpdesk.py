@@ -9,7 +9,7 @@ import json
 import threading
 import urllib.error
 import urllib.request
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 
 import pytest
 
@@ -19,7 +19,7 @@ from portal.handoff.senders import sender_from_config
 from portal.handoff.store import create_handoff
 from portal.models import Handoff, OutboxMessage
 from tests.handoff.django_helpdesk_site import PASSWORD, USER, DjangoHelpdesk
-from tests.helpers import wait_until
+from tests.helpers import ServedInThread, wait_until
 
 HANDOFF = {
     "locale": "pl",
@@ -58,7 +58,7 @@ def helpdesk(tmp_path_factory):
     site.stop()
 
 
-class HoldingProxy:
+class HoldingProxy(ServedInThread):
     """Forwards to django-helpdesk; on request, does the next ticket creation and then answers
     too late, as a helpdesk that created the ticket while the portal gave up waiting."""
 
@@ -77,13 +77,12 @@ class HoldingProxy:
             def log_message(self, *args):
                 pass
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        super().__init__(Handler)
         self.server.daemon_threads = True
-        self.thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05})
 
     @property
     def url(self):
-        return f"http://127.0.0.1:{self.server.server_address[1]}/helpdesk"
+        return super().url + "/helpdesk"
 
     def _forward(self, handler):
         body = handler.rfile.read(int(handler.headers.get("Content-Length") or 0)) or None
@@ -112,14 +111,6 @@ class HoldingProxy:
         except OSError:
             pass  # the portal timed out and left
 
-    def __enter__(self):
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc):
-        self.server.shutdown()
-        self.thread.join()
-        self.server.server_close()
 
 
 def settings(url, queue, **overrides):
