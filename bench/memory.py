@@ -48,6 +48,7 @@ sys.path.insert(0, str(ROOT))
 
 from bench.search_latency import vocabulary  # noqa: E402
 from portal.content.loader import load_content  # noqa: E402
+from portal.content.model import packed  # noqa: E402
 from portal.migrations import upgrade  # noqa: E402
 from portal.search import make_backend  # noqa: E402
 from portal.search.vectors import write_vectors  # noqa: E402
@@ -233,9 +234,10 @@ def run(label, content_dir, modes, semantic=False):
             write_random_vectors(data_dir, loaded.articles)
         strings = {field: sum(sys.getsizeof(getattr(a, field)) for a in loaded.articles) / MB
                    for field in ("html", "body_text")}
+        kept = sum(sys.getsizeof(packed(a)) for a in loaded.articles) / MB
         print(f"{label}: {len(loaded.articles)} articles loaded and rendered in {load_seconds:.1f} s "
-              f"(html {strings['html']:.0f} MB, text {strings['body_text']:.0f} MB as Python strings), "
-              f"index built in {build_seconds:.1f} s")
+              f"(html {strings['html']:.0f} MB, text {strings['body_text']:.0f} MB as Python strings, "
+              f"kept in {kept:.0f} MB packed), index built in {build_seconds:.1f} s")
         del loaded
         print(HEADER)
         for mode in modes:

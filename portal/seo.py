@@ -29,7 +29,7 @@ from xml.sax.saxutils import escape, quoteattr
 
 from babel.core import get_global
 
-from .content.model import Article, Category
+from .content.model import Article, Category, packed, unpack_texts
 
 # sitemaps.org: at most 50,000 URLs (and 50 MB) per sitemap file; beyond it, an index.
 SITEMAP_MAX_URLS = 50_000
@@ -219,9 +219,6 @@ class _TreeBuilder(HTMLParser):
         self.stack[-1].children.append(data)
 
 
-# Parsing an article's HTML was a fifth of an article page's time: an article's HTML never
-# changes within a content snapshot, so each is parsed once (docs/operations.md).
-@lru_cache(maxsize=8192)
 def faq_from_html(html: str) -> tuple[tuple[str, str], ...]:
     """(question, answer text) pairs when the article is a Q&A list (see the module doc), else ()."""
     builder = _TreeBuilder()
@@ -262,7 +259,15 @@ def faq_from_html(html: str) -> tuple[tuple[str, str], ...]:
 
 def faq_pairs(article: Article) -> tuple[tuple[str, str], ...]:
     """The article's questions and answers, read from its HTML."""
-    return faq_from_html(article.html)
+    return _faq_of_packed(packed(article))
+
+
+# Parsing an article's HTML was a fifth of an article page's time: an article's HTML never
+# changes within a content snapshot, so each is parsed once (docs/operations.md). The key is the
+# article's packed texts, which the article keeps anyway: the cache holds no copy of the page.
+@lru_cache(maxsize=8192)
+def _faq_of_packed(texts: bytes) -> tuple[tuple[str, str], ...]:
+    return faq_from_html(unpack_texts(texts)[1])
 
 
 # --- JSON-LD --------------------------------------------------------------------------

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 from portal.content.repository import ContentRepository
 from tests.helpers import DATA
 
@@ -59,7 +61,7 @@ def test_outdated_translation_is_detected():
     content = repo()
     swedish = content.article_by_id("sv", "returns/return-an-item")
     assert swedish.source_hash is None and not content.is_outdated(swedish)
-    stale = swedish.__class__(**{**swedish.__dict__, "source_hash": "0" * 16})
+    stale = dataclasses.replace(swedish, source_hash="0" * 16)
     assert content.is_outdated(stale)
 
 
