@@ -105,6 +105,11 @@ def _severity(article: Article, severity: str = "error") -> str:
     return "warning" if article.draft else severity
 
 
+# The portal's own pages under each locale, beside its categories and articles: editors link them
+# ("write to us at /en/contact"). tests/content/test_lint.py holds this list to the app's routes.
+LOCALE_PAGES = ("search", "contact")
+
+
 class _Addresses:
     """Every URL the content answers, and who owns it."""
 
@@ -121,7 +126,7 @@ class _Addresses:
             if not article.draft:
                 self.categories.add(f"/{article.locale}/{article.category}/")
         self.pages = {"/"} | {f"/{locale}/" for locale in self.site.locales} | {
-            f"/{locale}/search" for locale in self.site.locales}
+            f"/{locale}/{page}" for locale in self.site.locales for page in LOCALE_PAGES}
         self.redirects: dict[str, Article] = {}
         for article in loaded.articles:
             for old in article.redirect_from:

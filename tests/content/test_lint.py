@@ -7,6 +7,7 @@ import json
 import pytest
 
 from portal.checks import check_site
+from portal.content.lint import LOCALE_PAGES
 from tests.helpers import DATA, DEMO_CONTENT
 
 BROKEN = DATA / "lint-broken"
@@ -195,6 +196,24 @@ def test_a_file_with_three_broken_links_reports_three_lines(content_copy):
         "en/delivery/three-links.md:5: error: link '/en/delivery/nope' leads nowhere: no page has that "
         "address",
     ]
+
+
+def test_links_to_the_portals_own_pages_are_fine(content_copy):
+    folder = content_copy("good")
+    write(folder, "en/delivery/ask-us.md",
+          "---\ntitle: Ask us\n---\nWrite to us at [contact](/en/contact), [search](/en/search?q=parcel) "
+          "first, or start [here](/en/). Not [there](/en/contacts).\n")
+    problems = [str(p) for p in check_site(folder).problems if p.path == "en/delivery/ask-us.md"]
+    assert problems == ["en/delivery/ask-us.md:4: error: link '/en/contacts' leads nowhere: no page has "
+                        "that address"]
+
+
+def test_the_portals_own_pages_are_the_apps_pages_under_a_locale(app_factory):
+    # A page added under /<locale>/ must join LOCALE_PAGES, or editors' links to it fail the check.
+    rules = {rule.rule for rule in app_factory().url_map.iter_rules() if "GET" in (rule.methods or ())}
+    served = {rule.removeprefix("/<locale>/") for rule in rules
+              if rule.startswith("/<locale>/") and rule.count("<") == 1 and rule.count("/") == 2}
+    assert served - {""} == set(LOCALE_PAGES)
 
 
 def test_broken_anchors_are_reported_with_the_heading_meant(content_copy):
