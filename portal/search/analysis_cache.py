@@ -35,6 +35,7 @@ from dataclasses import dataclass, field
 from itertools import chain
 from pathlib import Path
 
+from ..content.model import packed
 from .compounds import Decompounder
 from .fields import GRAMS_FIELD, PARTS_FIELD, AnalysedArticle, ArticleTerms, analyse, parts_field
 from .planner import GRAM_MAX_SHARE, GRAM_MIN_CEILING, ceiling
@@ -49,10 +50,11 @@ Progress = Callable[[str, int, int], None]
 
 
 def article_key(article) -> str:
-    """A hash of everything the analysis of an article reads."""
-    what = [article.id, article.category, article.title, list(article.questions), list(article.tags),
-            article.body_text]
-    return hashlib.sha256(json.dumps(what, ensure_ascii=False).encode("utf-8")).hexdigest()
+    """A hash of everything the analysis of an article reads. The text is hashed as the article
+    keeps it, packed with its HTML: unpacking costs more than hashing, and a change to the HTML
+    alone (a link's title) only means one more article analysed."""
+    what = [article.id, article.category, article.title, list(article.questions), list(article.tags)]
+    return hashlib.sha256(json.dumps(what, ensure_ascii=False).encode("utf-8") + packed(article)).hexdigest()
 
 
 @dataclass

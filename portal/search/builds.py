@@ -29,6 +29,7 @@ import weakref
 from array import array
 from collections import Counter, defaultdict
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Protocol
 
@@ -230,15 +231,20 @@ class IndexedSearch:
             analysis.vocabulary_files = previous.vocabulary_files
         else:
             analysed = analysis.analysed(articles)
-            self.engine.write(folder / "engine", analysed)
-            _write_texts(folder, [article.text for article in analysed])
-            words = analysis.vocabulary()
-            if earlier is not None and analysis.words.keys() == previous.words.keys() \
-                    and link_files(earlier, previous.vocabulary_files, folder):
-                analysis.vocabulary_files = previous.vocabulary_files
-            else:
-                analysis.vocabulary_files = _write_vocabulary(folder, words, earlier, previous.vocabulary())
-            _write_lexicon(folder, articles, words)
+            # tantivy indexes in native threads, without the GIL: the vocabulary's files are
+            # written meanwhile (a tenth of a build at 10,000 articles).
+            with ThreadPoolExecutor(max_workers=1) as engine:
+                indexed = engine.submit(self.engine.write, folder / "engine", analysed)
+                _write_texts(folder, [article.text for article in analysed])
+                words = analysis.vocabulary()
+                if earlier is not None and analysis.words.keys() == previous.words.keys() \
+                        and link_files(earlier, previous.vocabulary_files, folder):
+                    analysis.vocabulary_files = previous.vocabulary_files
+                else:
+                    analysis.vocabulary_files = _write_vocabulary(folder, words, earlier,
+                                                                  previous.vocabulary())
+                _write_lexicon(folder, articles, words)
+                indexed.result()
             analysis.written_files = tuple(sorted(
                 str(path.relative_to(folder)) for path in folder.rglob("*") if path.is_file()))
         if progress:
