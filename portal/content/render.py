@@ -169,9 +169,9 @@ _DROPPED_BLOCK = re.compile(
 _AUTOLINK = re.compile(r"<((?:https?|mailto|tel):[^>\s]+)>")
 _MARKUP = re.compile(
     r"(!?\[([^\]]*)\]\([^)]*\))"  # links and images: keep the text
-    r"|^\s*(!!!|\?\?\?\+?)\s*\w+"  # admonition and details markers: keep the title
+    r"|^\s*(!!!|\?\?\?\+?)\s*\w+"  # admonition and details markers: keep the title (as _ADMONITION_LINE)
     r"|^\s*([-+*]|\d+\.)\s+"  # list markers
-    r"|^\s*\|?[\s:|-]+\|[\s:|-]*$"  # table rule lines
+    r"|^\s*\|?[\s:|-]+\|[\s:|-]*$"  # table rule lines (as _TABLE_RULE)
     r"|\{[#.][^}]*\}"  # attribute lists
     r"|[#*_`>|~\"]+",
     re.M,
@@ -183,15 +183,52 @@ def strip_comments(markdown_text: str) -> str:
     return _COMMENT.sub("", markdown_text)
 
 
+_HEADING_LINE = re.compile(r"^( {0,3}#{1,6}\s+.*?)[\s#]*$")
+_ADMONITION_LINE = re.compile(r"^\s*(?:!!!|\?\?\?\+?)\s*\w+")
+_TABLE_ROW = re.compile(r"^\s*\|(.*?)\|?\s*$")
+_TABLE_RULE = re.compile(r"^\s*\|?[\s:|-]+\|[\s:|-]*$")
+_LIST_ITEM = re.compile(r"^\s*(?:[-+*]|\d+\.)\s+\S")
+_SENTENCE_END = (".", "!", "?", ":", ";", "…", "。", "？", "！")
+_SPACE_BEFORE_STOP = re.compile(r" ([.,])(?=\s|$)")
+
+
+def _end_blocks(markdown_text: str) -> str:
+    """Headings, admonition titles, table rows and list items end like sentences, and table
+    cells are set apart: once line breaks are gone, a heading's words would run into the text
+    after it in a snippet ("Payment method Where the money goes Card")."""
+    lines = markdown_text.split("\n")
+    in_item = False  # within a list item, whose last line ends it
+    for number, line in enumerate(lines):
+        following = lines[number + 1] if number + 1 < len(lines) else ""
+        in_item = bool(_LIST_ITEM.match(line)) or (in_item and not _starts_block(line))
+        if _TABLE_RULE.match(line):
+            continue
+        if heading := _HEADING_LINE.match(line):
+            line = heading.group(1)
+        elif row := _TABLE_ROW.match(line):
+            line = " · ".join(cell.strip() for cell in row.group(1).split("|"))
+        elif not (_ADMONITION_LINE.match(line) or in_item and _starts_block(following)):
+            continue
+        line = line.rstrip()
+        lines[number] = line if line.endswith(_SENTENCE_END) else line + "."
+    return "\n".join(lines)
+
+
+def _starts_block(line: str) -> bool:
+    return not line.strip() or any(pattern.match(line) for pattern in (
+        _LIST_ITEM, _HEADING_LINE, _ADMONITION_LINE, _TABLE_ROW))
+
+
 def plain_text(markdown_text: str) -> str:
     """Markdown reduced to readable words, for snippets, descriptions and the index.
 
     Comments and raw HTML go first: `>` is also Markdown (a quote), so once markup characters
     are removed a tag or comment can no longer be recognised."""
-    text = _DROPPED_BLOCK.sub(" ", strip_comments(markdown_text))
+    text = _DROPPED_BLOCK.sub(" ", _end_blocks(strip_comments(markdown_text)))
     text = _TAG.sub(" ", _AUTOLINK.sub(r"\1", text))
     text = _MARKUP.sub(lambda m: m.group(2) or " ", text)
-    return re.sub(r"\s+", " ", html.unescape(text)).strip()
+    # Emphasis marks leave a space where they stood: "**14 days**." must not read "14 days ."
+    return _SPACE_BEFORE_STOP.sub(r"\1", re.sub(r"\s+", " ", html.unescape(text))).strip()
 
 
 def first_sentences(text: str, limit: int = 160) -> str:

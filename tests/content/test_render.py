@@ -49,7 +49,18 @@ def test_links_are_rewritten_by_the_resolver_and_images_are_lazy():
 
 def test_plain_text_drops_markup_but_keeps_words():
     text = plain_text('## Head {#x}\n- one\n| a | b |\n|---|---|\n!!! note "Tip"\n    **bold** [link](u)')
-    assert text == "Head one a b Tip bold link"
+    assert text == "Head. one. a · b. Tip. bold link"
+
+
+def test_headings_table_rows_and_list_items_end_like_sentences():
+    # A search snippet is cut from this text: a heading must not run into the table below it.
+    text = plain_text("Zwracamy pieniądze **w ciągu 14 dni**.\n\n## Czas zwrotu\n"
+                      "| Metoda płatności | Gdzie trafią pieniądze |\n|---|---|\n| BLIK | Na konto |\n\n"
+                      "- Rejestrujesz zwrot\n- Nadajesz paczkę\n  w paczkomacie\n- Gotowe!\n\n"
+                      "Tekst akapitu\nzawinięty w źródle")
+    assert text == ("Zwracamy pieniądze w ciągu 14 dni. Czas zwrotu. Metoda płatności · Gdzie trafią "
+                    "pieniądze. BLIK · Na konto. Rejestrujesz zwrot. Nadajesz paczkę w paczkomacie. "
+                    "Gotowe! Tekst akapitu zawinięty w źródle")
 
 
 def test_first_sentences_cuts_at_a_sentence_or_word():
