@@ -29,9 +29,10 @@ class _Text:
     when read.
 
     They are most of a loaded help centre (124 MB as Python strings for 40,000 articles) and share
-    most of their words, so one stream of both takes a seventh of that. Every worker forked from
-    the master pays its part of what the master holds, and an article's text is read far less
-    often than it is kept (pages are cached once rendered, the index holds what search reads)."""
+    most of their words, so one stream of both takes a third of that (a sixth on the demo's).
+    Every worker forked from the master pays its part of what the master holds, and an article's
+    text is read far less often than it is kept (pages are cached once rendered, the index holds
+    what search reads)."""
 
     def __set_name__(self, owner: type, name: str) -> None:
         self.name = name

@@ -167,11 +167,13 @@ _COMMENT = re.compile(r"<!--.*?(?:-->|\Z)", re.S)
 _DROPPED_BLOCK = re.compile(
     r"<(script|style|template|textarea|iframe|object|noscript|select)\b.*?(?:</\1\s*>|\Z)", re.S | re.I)
 _AUTOLINK = re.compile(r"<((?:https?|mailto|tel):[^>\s]+)>")
+_ADMONITION = r"^\s*(?:!!!|\?\?\?\+?)\s*\w+"  # an admonition or details marker and its type
+_TABLE_RULE = r"^\s*\|?[\s:|-]+\|[\s:|-]*$"  # the |---|---| line under a table's header
 _MARKUP = re.compile(
     r"(!?\[([^\]]*)\]\([^)]*\))"  # links and images: keep the text
-    r"|^\s*(!!!|\?\?\?\+?)\s*\w+"  # admonition and details markers: keep the title (as _ADMONITION_LINE)
+    rf"|{_ADMONITION}"  # keep the title
     r"|^\s*([-+*]|\d+\.)\s+"  # list markers
-    r"|^\s*\|?[\s:|-]+\|[\s:|-]*$"  # table rule lines (as _TABLE_RULE)
+    rf"|{_TABLE_RULE}"
     r"|\{[#.][^}]*\}"  # attribute lists
     r"|[#*_`>|~\"]+",
     re.M,
@@ -184,9 +186,9 @@ def strip_comments(markdown_text: str) -> str:
 
 
 _HEADING_LINE = re.compile(r"^( {0,3}#{1,6}\s+.*?)[\s#]*$")
-_ADMONITION_LINE = re.compile(r"^\s*(?:!!!|\?\?\?\+?)\s*\w+")
+_ADMONITION_LINE = re.compile(_ADMONITION)
 _TABLE_ROW = re.compile(r"^\s*\|(.*?)\|?\s*$")
-_TABLE_RULE = re.compile(r"^\s*\|?[\s:|-]+\|[\s:|-]*$")
+_TABLE_RULE_LINE = re.compile(_TABLE_RULE)
 _LIST_ITEM = re.compile(r"^\s*(?:[-+*]|\d+\.)\s+\S")
 _SENTENCE_END = (".", "!", "?", ":", ";", "…", "。", "？", "！")
 _SPACE_BEFORE_STOP = re.compile(r" ([.,])(?=\s|$)")
@@ -201,7 +203,7 @@ def _end_blocks(markdown_text: str) -> str:
     for number, line in enumerate(lines):
         following = lines[number + 1] if number + 1 < len(lines) else ""
         in_item = bool(_LIST_ITEM.match(line)) or (in_item and not _starts_block(line))
-        if _TABLE_RULE.match(line):
+        if _TABLE_RULE_LINE.match(line):
             continue
         if heading := _HEADING_LINE.match(line):
             line = heading.group(1)
