@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from portal.handoff.delivery import verify_signature
-from tests.helpers import WAIT_SECONDS
+from tests.helpers import WAIT_SECONDS, ServedInThread
 
 
 @dataclass
@@ -63,34 +63,23 @@ class WebhookReceiver:
             def log_message(self, *args):
                 pass
 
-        self._server = _Server(("127.0.0.1", 0), Handler)
-        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
-                                        name="webhook-receiver")
+        self._served = ServedInThread(Handler, _Server)
 
     @property
     def url(self):
-        return f"http://127.0.0.1:{self._server.server_address[1]}/hooks/handoff"
-
-    def start(self):
-        self._thread.start()
-        return self
+        return f"{self._served.url}/hooks/handoff"
 
     def release(self):
         """Let hung requests finish (their clients may be long gone)."""
         self._release.set()
 
-    def stop(self):
-        self.release()
-        if self._thread.is_alive():
-            self._server.shutdown()
-            self._thread.join()
-        self._server.server_close()
-
     def __enter__(self):
-        return self.start()
+        self._served.__enter__()
+        return self
 
     def __exit__(self, *exc):
-        self.stop()
+        self.release()
+        self._served.__exit__(*exc)
 
     def _handle(self, handler: BaseHTTPRequestHandler):
         body = handler.rfile.read(int(handler.headers.get("Content-Length") or 0))
