@@ -149,7 +149,11 @@ def word_grams(word: str) -> tuple[str, ...]:
 
 
 def query_words(text: str) -> list[str]:
-    return list(map(str.lower, WORD.findall(text)))
+    """The words of a text, lowercase: the text is lowercased once, not word by word, except
+    where it holds 'İ', whose lowercase is two characters and the second no word character."""
+    if "\u0130" in text:
+        return list(map(str.lower, WORD.findall(text)))
+    return WORD.findall(text.lower())
 
 
 def terms(locale: str, text: str) -> list[str]:

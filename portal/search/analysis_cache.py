@@ -30,7 +30,7 @@ import re
 import shutil
 import sys
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from itertools import chain
 from pathlib import Path
@@ -42,7 +42,7 @@ from .planner import GRAM_MAX_SHARE, GRAM_MIN_CEILING, ceiling
 
 log = logging.getLogger(__name__)
 
-VERSION = 1
+VERSION = 2
 # More vocabulary changes than this: every compound is split again rather than checked one by one.
 MAX_CHECKED_WORD_CHANGES = 200
 
@@ -104,13 +104,6 @@ class LocaleAnalysis:
     def vocabulary(self) -> list[str]:
         return sorted(self.words)
 
-    def analysed(self, articles) -> list[AnalysedArticle]:
-        """The engines' input: `articles` are those of the build, in `order`."""
-        return [AnalysedArticle(number=number, id=article.id, category=article.category,
-                                fields=self.articles[key].fields, asked=self.articles[key].asked,
-                                text=article.body_text)
-                for number, (key, article) in enumerate(zip(self.order, articles, strict=True))]
-
     def plain(self) -> dict:
         return {"order": self.order, "articles": {k: a.plain() for k, a in self.articles.items()},
                 "words": dict(self.words), "pieces": dict(self.pieces), "common": self.common,
@@ -164,45 +157,71 @@ class AnalysisCache:
             staging.unlink(missing_ok=True)
 
 
+class LocaleUpdate:
+    """The analysis of `articles` (a locale's, in build order), from `previous` where it holds them,
+    in two steps. Made, it has analysed what changed and settled what the whole locale decides:
+    `analysis` has its order, vocabulary, counts, common pieces and compound splits, enough to write
+    the vocabulary's files. `analysed()` then gives each article's final fields in build order, for
+    the engine to index while the vocabulary is written, and fills `analysis.articles`."""
+
+    def __init__(self, previous: LocaleAnalysis, articles: list, locale: str,
+                 progress: Progress | None = None):
+        self.previous, self.articles, self.locale = previous, articles, locale
+        keys = [article_key(article) for article in articles]
+        known, fresh = previous.articles, {}
+        for done, (key, article) in enumerate(zip(keys, articles, strict=True), 1):
+            if key not in known and key not in fresh:
+                fresh[key] = analyse(article, locale)
+            if progress and done % 500 == 0:
+                progress(locale, done, len(articles))
+        self.fresh = fresh
+        words, pieces = _counts(previous, keys, fresh)
+        # Pieces in too many articles are not indexed: no query reads them (planner.GRAM_MAX_SHARE),
+        # and they would be most of the postings.
+        limit = ceiling(GRAM_MAX_SHARE, len(keys), GRAM_MIN_CEILING)
+        common = frozenset(piece for piece, count in pieces.items() if count > limit)
+        self.analysis = LocaleAnalysis(order=keys, words=words, pieces=pieces, common=common)
+        needed = set().union(*((fresh[key] if key in fresh else known[key]).compounds for key in set(keys)))
+        decompounder = Decompounder(self.analysis.vocabulary(), locale)
+        self.analysis.splits = _splits(previous, self.analysis, needed, decompounder)
+        self.changed_splits = {word for word, parts in self.analysis.splits.items()
+                               if previous.splits.get(word) != parts}
+
+    def analysed(self) -> Iterator[AnalysedArticle]:
+        previous, analysis, fresh, locale = self.previous, self.analysis, self.fresh, self.locale
+        newly, back = analysis.common - previous.common, previous.common - analysis.common
+        current = analysis.articles
+        for number, (key, article) in enumerate(zip(analysis.order, self.articles, strict=True)):
+            if key not in current:
+                cached = previous.articles.get(key)
+                if cached is not None and not back.isdisjoint(cached.removed.split()):
+                    # Pieces no longer common go back in: from the text, as the cache keeps no counts of them.
+                    fresh[key] = analyse(article, locale)
+                terms = fresh.pop(key, None)  # dropped once used: a first build holds no more than it must
+                if terms is not None:
+                    cached = current[key] = CachedArticle.of(terms, analysis.common)
+                else:
+                    assert cached is not None  # neither fresh nor changed: the last build holds it
+                    current[key] = cached
+                    if newly:
+                        _leave_out(cached, newly)
+                if cached.compounds and (terms is not None
+                                         or not self.changed_splits.isdisjoint(cached.compounds)):
+                    cached.fields[PARTS_FIELD] = parts_field(cached.compounds, analysis.splits, locale)
+            yield AnalysedArticle(number=number, id=article.id, category=article.category,
+                                  fields=current[key].fields, asked=current[key].asked)
+
+    def finish(self) -> LocaleAnalysis:
+        """The whole analysis, every article's fields final."""
+        for _ in self.analysed():
+            pass
+        return self.analysis
+
+
 def update(previous: LocaleAnalysis, articles: list, locale: str,
            progress: Progress | None = None) -> LocaleAnalysis:
     """The analysis of `articles` (a locale's, in build order), from `previous` where it holds them."""
-    keys = [article_key(article) for article in articles]
-    known, fresh = previous.articles, {}
-    for done, (key, article) in enumerate(zip(keys, articles, strict=True), 1):
-        if key not in known and key not in fresh:
-            fresh[key] = analyse(article, locale)
-        if progress and done % 500 == 0:
-            progress(locale, done, len(articles))
-    words, pieces = _counts(previous, keys, fresh)
-    # Pieces in too many articles are not indexed: no query reads them (planner.GRAM_MAX_SHARE),
-    # and they would be most of the postings.
-    limit = ceiling(GRAM_MAX_SHARE, len(keys), GRAM_MIN_CEILING)
-    common = frozenset(piece for piece, count in pieces.items() if count > limit)
-    newly, back = common - previous.common, previous.common - common
-    current = {}
-    for key, article in zip(keys, articles, strict=True):
-        if key in current:
-            continue
-        cached = known.get(key)
-        if cached is not None and not back.isdisjoint(cached.removed.split()):
-            # Pieces no longer common go back in: from the text, as the cache keeps no counts of them.
-            fresh[key] = analyse(article, locale)
-        if key in fresh:
-            current[key] = CachedArticle.of(fresh[key], common)
-        else:
-            assert cached is not None  # neither fresh nor changed: the last build holds it
-            current[key] = cached
-            if newly:
-                _leave_out(cached, newly)
-    analysis = LocaleAnalysis(order=keys, articles=current, words=words, pieces=pieces, common=common)
-    decompounder = Decompounder(analysis.vocabulary(), locale)
-    analysis.splits = _splits(previous, analysis, decompounder)
-    changed = {word for word, parts in analysis.splits.items() if previous.splits.get(word) != parts}
-    for key, article in current.items():
-        if article.compounds and (key in fresh or not changed.isdisjoint(article.compounds)):
-            article.fields[PARTS_FIELD] = parts_field(article.compounds, analysis.splits, locale)
-    return analysis
+    return LocaleUpdate(previous, articles, locale, progress).finish()
 
 
 def _counts(previous: LocaleAnalysis, keys: list[str], fresh: dict[str, ArticleTerms]):
@@ -240,10 +259,10 @@ def _leave_out(article: CachedArticle, newly: frozenset):
         article.removed = " ".join({*article.removed.split(), *left_out})
 
 
-def _splits(previous: LocaleAnalysis, analysis: LocaleAnalysis, decompounder: Decompounder) -> dict:
-    """The parts of every compound of the locale: the last build's, unless a word they may depend
-    on entered or left the vocabulary."""
-    needed = set().union(*(article.compounds for article in analysis.articles.values()))
+def _splits(previous: LocaleAnalysis, analysis: LocaleAnalysis, needed: set[str],
+            decompounder: Decompounder) -> dict:
+    """The parts of every compound of the locale (`needed`): the last build's, unless a word they
+    may depend on entered or left the vocabulary."""
     if not needed:
         return {}
     changed = previous.words.keys() ^ analysis.words.keys()
@@ -255,25 +274,26 @@ def _splits(previous: LocaleAnalysis, analysis: LocaleAnalysis, decompounder: De
 
 
 def link_files(source: Path, names, target: Path) -> bool:
-    """Hard-link `names` (relative paths) from a folder of an earlier build into `target`, copying
-    where linking is not possible. Build files are never written to once their build is made, so
-    a link shares them safely. False, with nothing left behind, when one cannot be had (that build
-    was pruned meanwhile)."""
+    """Hard-link `names` (relative paths; a folder's name stands for everything in it) from a
+    folder of an earlier build into `target`, copying where linking is not possible. Build files
+    are never written to once their build is made, so a link shares them safely. False, with
+    nothing left behind, when one cannot be had (that build was pruned meanwhile)."""
     made: list[Path] = []
     try:
         for name in names:
-            path = target / name
-            for folder in reversed(path.relative_to(target).parents[:-1]):
-                if not (target / folder).is_dir():
-                    (target / folder).mkdir()
-                    made.append(target / folder)
+            if (source / name).is_dir():
+                (target / name).mkdir()
+                made.append(target / name)
+                if not link_files(source / name, [p.name for p in (source / name).iterdir()], target / name):
+                    raise OSError(f"{source / name} not linked")
+                continue
             try:
-                os.link(source / name, path)
+                os.link(source / name, target / name)
             except OSError:
-                shutil.copy2(source / name, path)
-            made.append(path)
+                shutil.copy2(source / name, target / name)
+            made.append(target / name)
         return bool(names)
     except OSError:
         for path in reversed(made):
-            path.rmdir() if path.is_dir() else path.unlink()
+            shutil.rmtree(path) if path.is_dir() else path.unlink()
         return False

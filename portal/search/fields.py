@@ -62,7 +62,6 @@ class AnalysedArticle:
     category: str
     fields: dict[str, str]
     asked: tuple[str, ...]
-    text: str  # the article text snippets are cut from
 
 
 @dataclass
@@ -87,7 +86,7 @@ def analyse(article, locale: str) -> ArticleTerms:
     body = query_words(article.body_text)
     tags = query_words(" ".join((*article.tags, article.category.replace("-", " "))))
     stemmed = {"title": title, "questions": questions, "tags": tags, "body": body}
-    fields = {name: " ".join([t for t in map(term, words) if t]) for name, words in stemmed.items()}
+    fields = {name: " ".join(filter(None, map(term, words))) for name, words in stemmed.items()}
     # Stop words as written are never asked for: a query's exact words leave them out too.
     fields[WORDS_FIELD] = " ".join([w for w in chain(title, questions, tags, body) if w not in stops])
     pieces = list(chain.from_iterable(map(word_grams, chain(title, questions, body))))

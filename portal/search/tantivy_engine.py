@@ -58,8 +58,12 @@ class TantivyEngine:
                 document.add_text(ASKED_FIELD, question)
             document.add_text(CATEGORY_FIELD, article.category)
             writer.add_document(document)
-        writer.commit()
-        writer.wait_merging_threads()
+
+        def commit():
+            writer.commit()
+            writer.wait_merging_threads()
+
+        return commit
 
     def open(self, folder: Path) -> TantivyIndex:
         return TantivyIndex(folder)

@@ -50,8 +50,12 @@ class WhooshEngine:
                 **{name: article.fields[name] for name in (*ANALYSED_FIELDS, PREFIXES_FIELD)},
                 **{ASKED_FIELD: ",".join(article.asked), CATEGORY_FIELD: article.category,
                    NUMBER: article.number})
-        writer.commit()
-        ix.close()
+
+        def commit():
+            writer.commit()
+            ix.close()
+
+        return commit
 
     def open(self, folder: Path) -> WhooshIndex:
         return WhooshIndex(folder)

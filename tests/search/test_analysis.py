@@ -18,6 +18,7 @@ from portal.search.analysis import (
     _stemmer,
     fold,
     polish_stem,
+    query_words,
     shop_synonyms,
     stem_function,
     stopwords,
@@ -185,6 +186,19 @@ def test_locale_without_stemmer_or_stop_list_still_tokenizes(locale, text, expec
     """Any locale a site may list gets lowercase, folded word terms (stemmed where Snowball can)."""
     assert stopwords(locale) == frozenset()
     assert terms(locale, text) == expected
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        pytest.param("Hasn't my PARCEL come?", ["hasn't", "my", "parcel", "come"], id="en"),
+        pytest.param("ZWRÓCIĆ Paczkę", ["zwrócić", "paczkę"], id="pl"),
+        # 'İ' lowercases to 'i' and a combining dot, no word character: the word stays whole.
+        pytest.param("İade ŞARTLARI", ["i\u0307ade", "şartlari"], id="tr"),
+    ],
+)
+def test_query_words_are_whole_and_lowercase(text, expected):
+    assert query_words(text) == expected
 
 
 def test_polish_query_without_diacritics_finds_the_article(basic_index):

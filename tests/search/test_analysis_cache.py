@@ -175,3 +175,20 @@ def test_the_cache_files_are_named_by_engine_format_and_version(tmp_path):
     newer = AnalysisCache(tmp_path, {"engine": "tantivy", "engine_version": "0.22", "format": 3})
     assert len({tantivy.folder, whoosh.folder, newer.folder}) == 3
     assert tantivy.load("en") == LocaleAnalysis()
+
+
+def test_linking_a_folder_links_everything_in_it_or_leaves_nothing(tmp_path):
+    earlier, target = tmp_path / "earlier", tmp_path / "target"
+    (earlier / "engine").mkdir(parents=True)
+    for name in ("words.txt", "engine/meta.json", "engine/a.idx"):
+        (earlier / name).write_text(name)
+    target.mkdir()
+    assert analysis_cache.link_files(earlier, ["engine", "words.txt"], target)
+    assert sorted(str(p.relative_to(target)) for p in target.rglob("*")) == [
+        "engine", "engine/a.idx", "engine/meta.json", "words.txt"]
+    assert (target / "engine" / "a.idx").stat().st_ino == (earlier / "engine" / "a.idx").stat().st_ino
+    shutil.rmtree(target)
+    target.mkdir()
+    # A file gone from the earlier build (pruned meanwhile): nothing is left half-linked.
+    assert not analysis_cache.link_files(earlier, ["engine", "lexicon.json"], target)
+    assert list(target.iterdir()) == []

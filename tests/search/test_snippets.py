@@ -38,3 +38,13 @@ def test_long_text_gives_at_most_two_passages_of_whole_words_in_text_order():
         plain = re.sub(r"<[^>]+>", "", passage)
         assert len(plain) <= MAX_CHARS
         assert not plain.startswith("orem") and not plain.endswith("lore")
+
+
+def test_marks_fall_on_whole_words_wherever_they_stand():
+    # First and last word, a word with an apostrophe (one word, as the index has it), letters
+    # whose lowercase differs in length ('İ'), diacritics: each mark covers exactly its word.
+    text = "Zwrot: İade hasn't zwrotu, ZWROT"
+    html = snippet(text, {term_function("pl")("zwrot"), "hasn't"}, term_function("pl"))
+    marked = re.findall(r'<mark class="match term\d">([^<]+)</mark>', html)
+    assert marked == ["Zwrot", "hasn't", "zwrotu", "ZWROT"]
+    assert re.sub(r"<[^>]+>", "", html) == text
