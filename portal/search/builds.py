@@ -7,7 +7,7 @@ Layout under <data dir>/index/:  CURRENT (the live build's name) and one folder 
     <build>/<locale>/engine/    the engine's own index (tantivy or Whoosh)
     <build>/<locale>/lexicon.json   article ids and categories by number, written forms
     <build>/<locale>/words.txt + spelling_*.npy   the vocabulary and its 'did you mean' table
-    <build>/<locale>/texts.bin + texts.offsets    article texts, for snippets
+    <build>/<locale>/texts.bin + texts.offsets    article texts and their words, for snippets
     <build>/<locale>/vectors.npy + vectors.json   article vectors, with search by meaning (vectors.py)
 
 A rebuild writes a new folder, vectors included, and then replaces CURRENT, so a running server
@@ -45,7 +45,7 @@ from .snippets import snippet
 log = logging.getLogger(__name__)
 
 # The layout above; any change to it, or to what the fields hold, bumps it.
-FORMAT = 2
+FORMAT = 3
 # A search returns at most this many articles, and only those scoring at least this share
 # of the best one: "23 articles found" should mean 23 plausible answers, not every article
 # that shares one word with the question.
@@ -101,11 +101,13 @@ def _sync_folder(path: Path):
         os.close(descriptor)
 
 
-def _write_texts(folder: Path, texts: list[str]):
+def _write_texts(folder: Path, texts: list[str], words: list[str]):
+    """Each article's text for its snippets, after its distinct words (snippets.py looks for the
+    few that match rather than reading every word of the text)."""
     offsets, position = array("q", [0]), 0
     with open(folder / "texts.bin", "wb") as file:
-        for text in texts:
-            position += file.write(text.encode("utf-8"))
+        for text, its_words in zip(texts, words, strict=True):
+            position += file.write(f"{its_words}\0{text}".encode())
             offsets.append(position)
         os.fsync(file.fileno())
     (folder / "texts.offsets").write_bytes(offsets.tobytes())
@@ -147,9 +149,11 @@ class _Texts:
     def __len__(self):
         return len(self.offsets) - 1
 
-    def __getitem__(self, number: int) -> str:
+    def __getitem__(self, number: int) -> tuple[str, list[str]]:
+        """An article's text and its distinct words."""
         start, end = self.offsets[number], self.offsets[number + 1]
-        return os.pread(self.descriptor, end - start, start).decode("utf-8")
+        words, _, text = os.pread(self.descriptor, end - start, start).decode("utf-8").partition("\0")
+        return text, words.split()
 
 
 class IndexedSearch:
@@ -243,7 +247,8 @@ class IndexedSearch:
             commit = self.engine.write(folder / ENGINE_FOLDER, pending.analysed())
             with ThreadPoolExecutor(max_workers=1) as engine:
                 committed = engine.submit(commit)
-                _write_texts(folder, [article.body_text for article in articles])
+                _write_texts(folder, [article.body_text for article in articles],
+                             [analysis.articles[key].written for key in analysis.order])
                 words = analysis.vocabulary()
                 if earlier is not None and analysis.words.keys() == previous.words.keys() \
                         and link_files(earlier, previous.vocabulary_files, folder):
@@ -410,6 +415,10 @@ class _OpenLocale:
         # A match worth nothing (a rule weighted 0) is no result.
         return sorted((hit for hit in found if hit[1] > 0), key=lambda hit: (-hit[1], hit[0]))
 
+    def _snippet(self, number: int, matched: set[str]) -> str:
+        text, words = self.texts[number]
+        return snippet(text, matched, self.term, words=words)
+
     def query(self, text, *, category=None, limit=10, offset=0) -> SearchResults:
         plan = self.planner.query(text)
         # One bounded top-N search serves the count, the category facets and every page.
@@ -420,7 +429,7 @@ class _OpenLocale:
         if category:
             relevant = [hit for hit in relevant if self.categories[hit[0]] == category]
         hits = tuple(Hit(article_id=self.ids[number], score=round(score, 4),
-                         snippet=snippet(self.texts[number], plan.matched, self.term))
+                         snippet=self._snippet(number, plan.matched))
                      for number, score in relevant[offset: offset + limit])
         return SearchResults(query=text, locale=self.locale, total=len(relevant), hits=hits,
                              suggestion=plan.suggestion, fuzzy=plan.fuzzy, categories=dict(categories))

@@ -9,19 +9,22 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from html import escape
+from itertools import compress
 
 from .analysis import WORD
 
 MAX_CHARS = 240  # one passage
 SURROUND = 70  # context kept before the first and after the last marked word
 SEPARATOR = " … "
+APOSTROPHES = "'’"  # a word may hold one (analysis.WORD_PATTERN)
 
 
-def snippet(text: str, terms: set[str], term: Callable[[str], str | None], top: int = 2) -> str:
+def snippet(text: str, terms: set[str], term: Callable[[str], str | None], top: int = 2,
+            words: list[str] | None = None) -> str:
     """Up to `top` passages of `text` with the words whose term is in `terms` in <mark>; ''
-    when no word matches. Passages keep their order in the text."""
-    matches = [(m.start(), m.end(), found) for m in WORD.finditer(text)
-               if (found := term(m.group().lower())) in terms]
+    when no word matches. Passages keep their order in the text. `words`: the text's distinct
+    words (analysis.query_words), when the caller has them (the build stores them)."""
+    matches = _matches(text, terms, term, words)
     if not matches:
         return ""
     passages: list[list[tuple[int, int, str]]] = []
@@ -36,6 +39,48 @@ def snippet(text: str, terms: set[str], term: Callable[[str], str | None], top: 
     best = sorted(passages, key=lambda p: (-len({t for _, _, t in p}), -len(p), p[0][0]))[:top]
     numbers: dict[str, int] = {}
     return SEPARATOR.join(_marked(text, passage, numbers) for passage in sorted(best))
+
+
+def _matches(text: str, terms: set[str], term, words: list[str] | None) -> list[tuple[int, int, str]]:
+    """(start, end, term) of each word of `text` whose term is in `terms`, in text order. Only the
+    distinct words whose term matches are looked for, with `str.find` in the lowercased text: a
+    regular expression over the whole text cost more than the rest of a search (an article has
+    hundreds of words, a snippet a few matches)."""
+    lowered = text.lower()
+    if len(lowered) != len(text):  # 'İ' lowercases to two characters: word by word instead
+        return [(m.start(), m.end(), found) for m in WORD.finditer(text)
+                if (found := term(m.group().lower())) in terms]
+    if words is None:
+        words = list(set(WORD.findall(lowered)))
+    matches = []
+    for word in compress(words, map(terms.__contains__, map(term, words))):
+        found, place = term(word), lowered.find(word)
+        while place >= 0:
+            if _is_word_at(lowered, place, place + len(word)):
+                matches.append((place, place + len(word), found))
+            place = lowered.find(word, place + 1)
+    return sorted(matches)
+
+
+def _is_word_character(char: str) -> bool:
+    return char.isalnum() or char == "_"  # the regular expressions' \w
+
+
+def _is_word_at(text: str, start: int, end: int) -> bool:
+    """Whether text[start:end] is one of the words analysis.WORD finds in `text`."""
+    before = text[start - 1] if start else " "
+    after = text[end] if end < len(text) else " "
+    if _is_word_character(before) or _is_word_character(after):
+        return False
+    if before not in APOSTROPHES and after not in APOSTROPHES:
+        return True
+    # Next to an apostrophe ('hasn't', 'rock'n'roll'): the words of its whole run tell.
+    run_start, run_end = start, end
+    while run_start > 0 and (_is_word_character(text[run_start - 1]) or text[run_start - 1] in APOSTROPHES):
+        run_start -= 1
+    while run_end < len(text) and (_is_word_character(text[run_end]) or text[run_end] in APOSTROPHES):
+        run_end += 1
+    return (start, end) in {m.span() for m in WORD.finditer(text, run_start, run_end)}
 
 
 def _marked(text: str, passage, numbers) -> str:

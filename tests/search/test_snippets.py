@@ -4,8 +4,13 @@ from __future__ import annotations
 
 import re
 
-from portal.search.analysis import term_function
-from portal.search.snippets import MAX_CHARS, SEPARATOR, snippet
+import pytest
+
+from portal.content.loader import load_content
+from portal.search.analysis import WORD, query_words, term_function
+from portal.search.snippets import MAX_CHARS, SEPARATOR, _matches, snippet
+
+from .helpers import BASIC
 
 TERM = term_function("en")
 
@@ -48,3 +53,25 @@ def test_marks_fall_on_whole_words_wherever_they_stand():
     marked = re.findall(r'<mark class="match term\d">([^<]+)</mark>', html)
     assert marked == ["Zwrot", "hasn't", "zwrotu", "ZWROT"]
     assert re.sub(r"<[^>]+>", "", html) == text
+
+
+TRICKY_TEXTS = (
+    "rock'n'roll n roll", "'Quoted' parcel's parcel' PARCEL", "a_b parcel_1 parcel", "x'y'z y z",
+    "’Return’ it, returns' RETURNS", "ΟΔΟΣ.Α οδος", "İade iade İADE", "Straße STRASSE strasse",
+)
+
+
+@pytest.mark.parametrize("locale", ["en", "sv", "da", "pl"])
+def test_matches_are_exactly_the_words_the_index_reads(locale):
+    """Found with str.find among the text's distinct words, the matches are the words
+    analysis.WORD finds, at their places, whether the words are given or not."""
+    term = term_function(locale)
+    texts = [a.body_text for a in load_content(BASIC).articles if a.locale == locale] + list(TRICKY_TEXTS)
+    for text in texts:
+        words = query_words(text)
+        every = [(m.start(), m.end(), term(w)) for m, w in zip(WORD.finditer(text), words, strict=True)]
+        found_terms = sorted({t for _, _, t in every if t})
+        for terms in (set(found_terms), set(found_terms[::3])):
+            expected = [match for match in every if match[2] in terms]
+            assert _matches(text, terms, term, None) == expected, text
+            assert _matches(text, terms, term, sorted(set(words))) == expected, text
