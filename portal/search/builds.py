@@ -102,8 +102,9 @@ def _sync_folder(path: Path):
 
 
 def _write_texts(folder: Path, texts: list[str], words: list[str]):
-    """Each article's text for its snippets, after its distinct words (snippets.py looks for the
-    few that match rather than reading every word of the text)."""
+    """Each article's text for its snippets, after its distinct words (those of its title,
+    questions and tags too): snippets.py looks for the few that match rather than reading every
+    word of the text."""
     offsets, position = array("q", [0]), 0
     with open(folder / "texts.bin", "wb") as file:
         for text, its_words in zip(texts, words, strict=True):

@@ -1,8 +1,8 @@
 """Search snippets: the passages of an article around the words that matched, marked.
 
-One regular-expression pass over the text with the index's own (cached) word -> term
-function: a snippet costs well under a microsecond a word, so ten results' snippets
-cost less than finding them.
+The text's distinct words (the build stores them beside it) go through the index's own
+(cached) word -> term function, and only those that match are looked for in the text, with
+`str.find`: ten results' snippets cost less than finding them.
 """
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from html import escape
 from itertools import compress
+from typing import cast
 
 from .analysis import WORD
 
@@ -23,7 +24,8 @@ def snippet(text: str, terms: set[str], term: Callable[[str], str | None], top: 
             words: list[str] | None = None) -> str:
     """Up to `top` passages of `text` with the words whose term is in `terms` in <mark>; ''
     when no word matches. Passages keep their order in the text. `words`: the text's distinct
-    words (analysis.query_words), when the caller has them (the build stores them)."""
+    words (analysis.query_words; more do no harm), when the caller has them: the build stores
+    each article's."""
     matches = _matches(text, terms, term, words)
     if not matches:
         return ""
@@ -41,7 +43,8 @@ def snippet(text: str, terms: set[str], term: Callable[[str], str | None], top: 
     return SEPARATOR.join(_marked(text, passage, numbers) for passage in sorted(best))
 
 
-def _matches(text: str, terms: set[str], term, words: list[str] | None) -> list[tuple[int, int, str]]:
+def _matches(text: str, terms: set[str], term: Callable[[str], str | None],
+             words: list[str] | None) -> list[tuple[int, int, str]]:
     """(start, end, term) of each word of `text` whose term is in `terms`, in text order. Only the
     distinct words whose term matches are looked for, with `str.find` in the lowercased text: a
     regular expression over the whole text cost more than the rest of a search (an article has
@@ -54,7 +57,7 @@ def _matches(text: str, terms: set[str], term, words: list[str] | None) -> list[
         words = list(set(WORD.findall(lowered)))
     matches = []
     for word in compress(words, map(terms.__contains__, map(term, words))):
-        found, place = term(word), lowered.find(word)
+        found, place = cast(str, term(word)), lowered.find(word)  # in `terms`: not None
         while place >= 0:
             if _is_word_at(lowered, place, place + len(word)):
                 matches.append((place, place + len(word), found))
