@@ -148,12 +148,19 @@ def word_grams(word: str) -> tuple[str, ...]:
     return tuple(word[i:i + GRAM_SIZE] for i in range(len(word) - GRAM_SIZE + 1))
 
 
+def lowercase_in_place(text: str) -> str | None:
+    """`text` lowercased with every character where it was, or None: 'İ' lowercases to two
+    characters, the second no word character, so such a text is lowercased word by word."""
+    lowered = text.lower()
+    return lowered if len(lowered) == len(text) else None
+
+
 def query_words(text: str) -> list[str]:
-    """The words of a text, lowercase: the text is lowercased once, not word by word, except
-    where it holds 'İ', whose lowercase is two characters and the second no word character."""
-    if "\u0130" in text:
+    """The words of a text, lowercase (the text at once where `lowercase_in_place` can)."""
+    lowered = lowercase_in_place(text)
+    if lowered is None:
         return list(map(str.lower, WORD.findall(text)))
-    return WORD.findall(text.lower())
+    return WORD.findall(lowered)
 
 
 def terms(locale: str, text: str) -> list[str]:

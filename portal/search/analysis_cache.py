@@ -274,26 +274,25 @@ def _splits(previous: LocaleAnalysis, analysis: LocaleAnalysis, needed: set[str]
 
 
 def link_files(source: Path, names, target: Path) -> bool:
-    """Hard-link `names` (relative paths; a folder's name stands for everything in it) from a
-    folder of an earlier build into `target`, copying where linking is not possible. Build files
-    are never written to once their build is made, so a link shares them safely. False, with
-    nothing left behind, when one cannot be had (that build was pruned meanwhile)."""
+    """Hard-link `names` (relative paths) from a folder of an earlier build into `target`, copying
+    where linking is not possible. Build files are never written to once their build is made, so
+    a link shares them safely. False, with nothing left behind, when one cannot be had (that build
+    was pruned meanwhile)."""
     made: list[Path] = []
     try:
         for name in names:
-            if (source / name).is_dir():
-                (target / name).mkdir()
-                made.append(target / name)
-                if not link_files(source / name, [p.name for p in (source / name).iterdir()], target / name):
-                    raise OSError(f"{source / name} not linked")
-                continue
+            path = target / name
+            for folder in reversed(path.relative_to(target).parents[:-1]):
+                if not (target / folder).is_dir():
+                    (target / folder).mkdir()
+                    made.append(target / folder)
             try:
-                os.link(source / name, target / name)
+                os.link(source / name, path)
             except OSError:
-                shutil.copy2(source / name, target / name)
-            made.append(target / name)
+                shutil.copy2(source / name, path)
+            made.append(path)
         return bool(names)
     except OSError:
         for path in reversed(made):
-            shutil.rmtree(path) if path.is_dir() else path.unlink()
+            path.rmdir() if path.is_dir() else path.unlink()
         return False

@@ -52,7 +52,6 @@ FORMAT = 3
 MAX_RESULTS = 100
 MIN_RELATIVE_SCORE = 0.15
 KEEP_BUILDS = 3
-ENGINE_FOLDER = "engine"  # the engine's own files
 
 Progress = Callable[[str, int, int], None]  # locale, articles done, articles in the locale
 
@@ -240,12 +239,10 @@ class IndexedSearch:
             analysis = pending.finish()
             analysis.written_files = previous.written_files
             analysis.vocabulary_files = previous.vocabulary_files
-            cache.save(locale, analysis)
         else:
             # Each article is given to the engine as its fields are final. tantivy indexes and
-            # commits in native threads, without the GIL: the vocabulary's files are written and the
-            # analysis kept meanwhile.
-            commit = self.engine.write(folder / ENGINE_FOLDER, pending.analysed())
+            # commits in native threads, without the GIL: the vocabulary's files are written meanwhile.
+            commit = self.engine.write(folder / "engine", pending.analysed())
             with ThreadPoolExecutor(max_workers=1) as engine:
                 committed = engine.submit(commit)
                 _write_texts(folder, [article.body_text for article in articles],
@@ -258,10 +255,12 @@ class IndexedSearch:
                     analysis.vocabulary_files = _write_vocabulary(folder, words, earlier,
                                                                   previous.vocabulary())
                 _write_lexicon(folder, articles, words)
-                # The engine's folder is named whole: its files are known once it has committed.
-                analysis.written_files = tuple(sorted(path.name for path in folder.iterdir()))
-                cache.save(locale, analysis)
                 committed.result()
+            # Every file by name, the engine's too (known once it has committed): an earlier build
+            # missing any of them is never linked.
+            analysis.written_files = tuple(sorted(
+                str(path.relative_to(folder)) for path in folder.rglob("*") if path.is_file()))
+        cache.save(locale, analysis)
         if progress:
             progress(locale, len(articles), len(articles))
 

@@ -12,7 +12,7 @@ from html import escape
 from itertools import compress
 from typing import cast
 
-from .analysis import WORD
+from .analysis import WORD, lowercase_in_place
 
 MAX_CHARS = 240  # one passage
 SURROUND = 70  # context kept before the first and after the last marked word
@@ -49,15 +49,16 @@ def _matches(text: str, terms: set[str], term: Callable[[str], str | None],
     distinct words whose term matches are looked for, with `str.find` in the lowercased text: a
     regular expression over the whole text cost more than the rest of a search (an article has
     hundreds of words, a snippet a few matches)."""
-    lowered = text.lower()
-    if len(lowered) != len(text):  # 'İ' lowercases to two characters: word by word instead
+    lowered = lowercase_in_place(text)
+    if lowered is None:  # the words' places are only found word by word
         return [(m.start(), m.end(), found) for m in WORD.finditer(text)
                 if (found := term(m.group().lower())) in terms]
     if words is None:
         words = list(set(WORD.findall(lowered)))
+    found_terms = cast(list[str], list(map(term, words)))  # only those in `terms` are read: no None
     matches = []
-    for word in compress(words, map(terms.__contains__, map(term, words))):
-        found, place = cast(str, term(word)), lowered.find(word)  # in `terms`: not None
+    for word, found in compress(zip(words, found_terms, strict=True), map(terms.__contains__, found_terms)):
+        place = lowered.find(word)
         while place >= 0:
             if _is_word_at(lowered, place, place + len(word)):
                 matches.append((place, place + len(word), found))
@@ -67,6 +68,11 @@ def _matches(text: str, terms: set[str], term: Callable[[str], str | None],
 
 def _is_word_character(char: str) -> bool:
     return char.isalnum() or char == "_"  # the regular expressions' \w
+
+
+def _is_in_run(char: str) -> bool:
+    """Part of a run of words joined by apostrophes."""
+    return _is_word_character(char) or char in APOSTROPHES
 
 
 def _is_word_at(text: str, start: int, end: int) -> bool:
@@ -79,9 +85,9 @@ def _is_word_at(text: str, start: int, end: int) -> bool:
         return True
     # Next to an apostrophe ('hasn't', 'rock'n'roll'): the words of its whole run tell.
     run_start, run_end = start, end
-    while run_start > 0 and (_is_word_character(text[run_start - 1]) or text[run_start - 1] in APOSTROPHES):
+    while run_start > 0 and _is_in_run(text[run_start - 1]):
         run_start -= 1
-    while run_end < len(text) and (_is_word_character(text[run_end]) or text[run_end] in APOSTROPHES):
+    while run_end < len(text) and _is_in_run(text[run_end]):
         run_end += 1
     return (start, end) in {m.span() for m in WORD.finditer(text, run_start, run_end)}
 

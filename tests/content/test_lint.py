@@ -124,8 +124,8 @@ def test_channels_file_must_parse(content_copy, text, expected):
 
 def test_channels_file_is_checked_as_the_contact_page_reads_it(content_copy):
     """Every entry problem the app would log at start, each with its line: not only the YAML."""
-    folder = content_copy("good")
-    (folder / "channels.yml").write_text(
+    problems = problems_of_one_file(
+        content_copy, "channels.yml",
         "topics:\n"
         "  returns:\n"
         "    names: {en: Returns}\n"
@@ -139,7 +139,6 @@ def test_channels_file_is_checked_as_the_contact_page_reads_it(content_copy):
         "    languages: [en]\n"
         "    timezone: Mars/Olympus\n"
         "    hours: {mon: ['09:00-17:00']}\n")
-    problems = problems_in(folder, "channels.yml")
     assert any(p.startswith("channels.yml:6: error:") and "pigeon" in p for p in problems), problems
     assert any(p.startswith("channels.yml:12: error:") and "Mars/Olympus" in p for p in problems), problems
     assert len(problems) == len(set(problems))
@@ -181,18 +180,20 @@ def write(folder, relative, text):
     path.write_text(text, "utf-8")
 
 
-def problems_in(folder, relative):
-    """The check's problems with one file of `folder`, as the command prints them."""
+def problems_of_one_file(content_copy, relative, text):
+    """The check's problems with one file written into a copy of the good content, as the
+    command prints them."""
+    folder = content_copy("good")
+    write(folder, relative, text)
     return [str(p) for p in check_site(folder).problems if p.path == relative]
 
 
 def test_a_file_with_three_broken_links_reports_three_lines(content_copy):
-    folder = content_copy("good")
-    write(folder, "en/delivery/three-links.md",
-          "---\ntitle: Three links\n---\n"
-          "See [one](../delivery/track-parcle).\n"
-          "And [two](../returns/no-such-article) and [three](/en/delivery/nope).\n")
-    problems = problems_in(folder, "en/delivery/three-links.md")
+    problems = problems_of_one_file(
+        content_copy, "en/delivery/three-links.md",
+        "---\ntitle: Three links\n---\n"
+        "See [one](../delivery/track-parcle).\n"
+        "And [two](../returns/no-such-article) and [three](/en/delivery/nope).\n")
     assert problems == [
         "en/delivery/three-links.md:4: error: link '../delivery/track-parcle' leads nowhere: there is no "
         "article 'delivery/track-parcle' in en/",
@@ -204,11 +205,10 @@ def test_a_file_with_three_broken_links_reports_three_lines(content_copy):
 
 
 def test_links_to_the_portals_own_pages_are_fine(content_copy):
-    folder = content_copy("good")
-    write(folder, "en/delivery/ask-us.md",
-          "---\ntitle: Ask us\n---\nWrite to us at [contact](/en/contact), [search](/en/search?q=parcel) "
-          "first, or start [here](/en/). Not [there](/en/contacts).\n")
-    problems = problems_in(folder, "en/delivery/ask-us.md")
+    problems = problems_of_one_file(
+        content_copy, "en/delivery/ask-us.md",
+        "---\ntitle: Ask us\n---\nWrite to us at [contact](/en/contact), [search](/en/search?q=parcel) "
+        "first, or start [here](/en/). Not [there](/en/contacts).\n")
     assert problems == ["en/delivery/ask-us.md:4: error: link '/en/contacts' leads nowhere: no page has "
                         "that address"]
 
@@ -222,12 +222,11 @@ def test_the_portals_own_pages_are_the_apps_pages_under_a_locale(app_factory):
 
 
 def test_broken_anchors_are_reported_with_the_heading_meant(content_copy):
-    folder = content_copy("good")
-    write(folder, "en/delivery/anchors.md",
-          "---\ntitle: Anchors\n---\n## Where is it\n\n"
-          "[fine](#where-is-it) [own](#wher-is-it) [other](../returns/return-an-item#nothing-here)\n"
-          "[by url](/en/delivery/anchors#where-is-it) [by url, broken](/en/delivery/anchors#gone)\n")
-    problems = problems_in(folder, "en/delivery/anchors.md")
+    problems = problems_of_one_file(
+        content_copy, "en/delivery/anchors.md",
+        "---\ntitle: Anchors\n---\n## Where is it\n\n"
+        "[fine](#where-is-it) [own](#wher-is-it) [other](../returns/return-an-item#nothing-here)\n"
+        "[by url](/en/delivery/anchors#where-is-it) [by url, broken](/en/delivery/anchors#gone)\n")
     assert problems == [
         "en/delivery/anchors.md:6: error: link '#wher-is-it' leads to no heading: this article has no "
         "'#wher-is-it': did you mean '#where-is-it'?",
@@ -239,20 +238,19 @@ def test_broken_anchors_are_reported_with_the_heading_meant(content_copy):
 
 
 def test_anchors_to_transliterated_headings_are_found(content_copy):
-    folder = content_copy("good")
-    write(folder, "sv/delivery/oppettider.md",
-          "---\ntitle: Öppettider\n---\n## När är ni öppna?\n\nSe [tiderna](#nar-ar-ni-oppna).\n")
-    assert problems_in(folder, "sv/delivery/oppettider.md") == [
+    problems = problems_of_one_file(
+        content_copy, "sv/delivery/oppettider.md",
+        "---\ntitle: Öppettider\n---\n## När är ni öppna?\n\nSe [tiderna](#nar-ar-ni-oppna).\n")
+    assert problems == [
         "sv/delivery/oppettider.md: warning: translation of 'delivery/oppettider', which has no source "
         "article in en/"]
 
 
 def test_every_front_matter_problem_of_a_file_comes_in_one_run(content_copy):
-    folder = content_copy("good")
-    write(folder, "en/delivery/many.md",
-          "---\ntitel: Oops\nupdated: 5 December\ndraft: maybe\ntags: {a: b}\n---\n"
-          "Read [this](../delivery/track-parcle) and see ![map](map.png).\n")
-    problems = problems_in(folder, "en/delivery/many.md")
+    problems = problems_of_one_file(
+        content_copy, "en/delivery/many.md",
+        "---\ntitel: Oops\nupdated: 5 December\ndraft: maybe\ntags: {a: b}\n---\n"
+        "Read [this](../delivery/track-parcle) and see ![map](map.png).\n")
     assert problems == [
         "en/delivery/many.md:1: error: 'title' is required",
         "en/delivery/many.md:2: warning: unknown front-matter key 'titel' is ignored",

@@ -177,18 +177,19 @@ def test_the_cache_files_are_named_by_engine_format_and_version(tmp_path):
     assert tantivy.load("en") == LocaleAnalysis()
 
 
-def test_linking_a_folder_links_everything_in_it_or_leaves_nothing(tmp_path):
+def test_linking_links_every_file_named_or_leaves_nothing(tmp_path):
     earlier, target = tmp_path / "earlier", tmp_path / "target"
     (earlier / "engine").mkdir(parents=True)
     for name in ("words.txt", "engine/meta.json", "engine/a.idx"):
         (earlier / name).write_text(name)
     target.mkdir()
-    assert analysis_cache.link_files(earlier, ["engine", "words.txt"], target)
+    assert analysis_cache.link_files(earlier, ["engine/a.idx", "engine/meta.json", "words.txt"], target)
     assert sorted(str(p.relative_to(target)) for p in target.rglob("*")) == [
         "engine", "engine/a.idx", "engine/meta.json", "words.txt"]
     assert (target / "engine" / "a.idx").stat().st_ino == (earlier / "engine" / "a.idx").stat().st_ino
     shutil.rmtree(target)
     target.mkdir()
     # A file gone from the earlier build (pruned meanwhile): nothing is left half-linked.
-    assert not analysis_cache.link_files(earlier, ["engine", "lexicon.json"], target)
+    gone = ["engine/a.idx", "engine/meta.json", "lexicon.json"]
+    assert not analysis_cache.link_files(earlier, gone, target)
     assert list(target.iterdir()) == []
